@@ -1,0 +1,1 @@
+"""Benchmarks for drex-node: `drex-bench <suite> [--json]`."""

@@ -1,0 +1,1 @@
+"""Deterministic, sans-IO DAG-BFT consensus engine (Narwhal lanes + Bullshark commit rule)."""

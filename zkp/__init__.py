@@ -1,0 +1,1 @@
+"""Confidential transfers: Zether-style proofs on BN254 (py-ecc reference, numba fast path)."""
