@@ -1,0 +1,91 @@
+"""The initial state a genesis file produces, and writing it into a fresh store."""
+
+from __future__ import annotations
+
+from drex_node.genesis.model import Genesis, GenesisError
+from drex_node.ledger.commit import NAMESPACES
+from drex_node.ledger.execute import GENESIS_ROOT, Writes, state_root
+from drex_node.ledger.state import (
+    K_CHAIN,
+    K_HEAD,
+    META,
+    Account,
+    Asset,
+    ChainInfo,
+    StateView,
+    pack,
+    partition_ns,
+)
+from drex_node.ledger.tx import address_of
+from drex_node.policy import host
+from drex_node.policy.host import Registry
+from drex_node.storage.kv import KVStore, WriteBatch
+
+
+def genesis_writes(g: Genesis, registry: Registry, source: str = "genesis") -> Writes:
+    """All state writes of height 0 (accounts, assets, supply, policies, chain record)."""
+    view = StateView(_Empty())
+    authority_addr = address_of(g.authority)
+    view.put(
+        META,
+        K_CHAIN,
+        ChainInfo(g.chain_id, authority_addr, g.partitions, g.auditor, g.epoch_blocks).encode(),
+    )
+    inst_addr = {a.institution_id: address_of(a.public_key) for a in g.accounts if a.institution_id}
+    for asset in g.assets:
+        issuer = inst_addr[asset.issuer]
+        view.put(
+            META,
+            b"asset/" + asset.id.encode(),
+            Asset(asset.id, issuer, asset.decimals, asset.asset_class).encode(),
+        )
+    supply: dict[str, int] = {}
+    for a in g.accounts:
+        view.create_account(
+            address_of(a.public_key),
+            Account(a.public_key, a.partition, a.kyc_tier, a.flags, balances=dict(a.balances)),
+        )
+        for aid, amount in a.balances.items():
+            supply[aid] = supply.get(aid, 0) + amount
+    for aid, total in sorted(supply.items()):
+        view.set_supply(aid, total, 0)
+    for i, p in enumerate(g.policies):
+        kind = registry.kind_of(p.name)
+        group = "regulatory_rules" if p.kind == "regulatory" else "monetary_policy"
+        where = f"{source}: policy.{group}[{i}]"
+        if kind != p.kind:
+            raise GenesisError(f"{where}.name: no {p.kind} module {p.name!r} is installed")
+        err = registry.validate(p.name, p.params)
+        if err is not None:
+            raise GenesisError(f"{where}.params: {err}")
+        for (ns, key), value in host.schedule_writes(view, p.name, p.kind, p.params, 0).items():
+            view.put(ns, key, value)
+    return dict(view.flush())
+
+
+class _Empty:
+    def get(self, ns: str, key: bytes) -> bytes | None:
+        return None
+
+
+def init_store(store: KVStore, g: Genesis, registry: Registry, source: str = "genesis") -> bytes:
+    """Create namespaces and write genesis in one synced batch; return the genesis root.
+
+    Re-initialising a store of the same chain is a no-op; of another chain, an error.
+    """
+    for ns in (*NAMESPACES, *(partition_ns(p) for p in g.partitions)):
+        store.create_namespace(ns)
+    existing = store.get(META, K_CHAIN)
+    writes = genesis_writes(g, registry, source)
+    root = state_root(GENESIS_ROOT, 0, writes)
+    if existing is not None:
+        if ChainInfo.decode(existing).chain_id != g.chain_id:
+            raise GenesisError(f"{source}: chain_id: store belongs to another chain")
+        return root
+    wb = WriteBatch()
+    for (ns, key), value in sorted(writes.items()):
+        assert value is not None
+        wb.put(ns, key, value)
+    wb.put(META, K_HEAD, pack([0, root, []]))
+    store.write(wb, sync=True)
+    return root

@@ -1,0 +1,1 @@
+"""The ledger state machine: transaction format, state model, pure block execution."""

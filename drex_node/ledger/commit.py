@@ -1,0 +1,71 @@
+"""Persisting a block: state writes, receipts, the block record and the new head land
+in one synced write batch, so a crash leaves either all of a block or none of it."""
+
+from __future__ import annotations
+
+from drex_node.ledger.execute import Block, BlockResult, head
+from drex_node.ledger.receipts import Receipt
+from drex_node.ledger.state import BLOCKS, K_HEAD, META, RECEIPTS, pack, unpack
+from drex_node.storage.kv import KVStore, WriteBatch
+
+NAMESPACES = (META, BLOCKS, RECEIPTS)
+
+
+def block_key(height: int) -> bytes:
+    return b"b/" + height.to_bytes(8, "big")
+
+
+def receipts_key(height: int) -> bytes:
+    return b"r/" + height.to_bytes(8, "big")
+
+
+def commit_block(store: KVStore, block: Block, result: BlockResult, *, sync: bool = True) -> None:
+    """Write ``result`` of executing ``block`` atomically (and durably when ``sync``)."""
+    if result.height != block.height or head(store)[0] + 1 != block.height:
+        raise ValueError(f"block {block.height} does not follow the stored head")
+    wb = WriteBatch()
+    for (ns, key), value in sorted(result.writes.items()):
+        if value is None:
+            wb.delete(ns, key)
+        else:
+            wb.put(ns, key, value)
+    wb.put(BLOCKS, block_key(block.height), pack([block.height, block.time_ms, list(block.txs)]))
+    wb.put(BLOCKS, receipts_key(block.height), pack([r.encode() for r in result.receipts]))
+    chosen: dict[bytes, Receipt] = {}
+    for r in result.receipts:
+        # The tx index keeps the first applied receipt: a replay never overwrites it.
+        prev = chosen.get(r.tx_hash)
+        if prev is None:
+            old = store.get(RECEIPTS, r.tx_hash)
+            prev = None if old is None else Receipt.decode(old)
+            if prev is None or (r.applied and not prev.applied):
+                chosen[r.tx_hash] = r
+        elif r.applied and not prev.applied:
+            chosen[r.tx_hash] = r
+    for tx_hash, r in chosen.items():
+        wb.put(RECEIPTS, tx_hash, r.encode())
+    wb.put(
+        META,
+        K_HEAD,
+        pack([block.height, result.state_root, list(result.notes)]),
+    )
+    store.write(wb, sync=sync)
+
+
+def receipt(store: KVStore, tx_hash: bytes) -> Receipt | None:
+    """The receipt indexed for ``tx_hash`` (the applied one, if any)."""
+    raw = store.get(RECEIPTS, tx_hash)
+    return None if raw is None else Receipt.decode(raw)
+
+
+def block_receipts(store: KVStore, height: int) -> list[Receipt]:
+    raw = store.get(BLOCKS, receipts_key(height))
+    return [] if raw is None else [Receipt.decode(r) for r in unpack(raw)]
+
+
+def load_block(store: KVStore, height: int) -> Block | None:
+    raw = store.get(BLOCKS, block_key(height))
+    if raw is None:
+        return None
+    h, t, txs = unpack(raw)
+    return Block(h, t, tuple(txs))

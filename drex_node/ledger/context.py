@@ -1,0 +1,69 @@
+"""What a transaction handler sees: the view, the height and the policies in force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drex_node.ledger.codes import Reason
+from drex_node.ledger.state import Account, ChainInfo, StateView
+from drex_node.policy.host import ActivePolicies, Registry
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Result of one handler: a reason (OK when applied), a detail and alerts."""
+
+    reason: Reason
+    detail: str = ""
+    flags: tuple[str, ...] = ()
+
+
+OK = Outcome(Reason.OK)
+
+
+def fail(reason: Reason, detail: str = "", flags: tuple[str, ...] = ()) -> Outcome:
+    return Outcome(reason, detail, flags)
+
+
+@dataclass(slots=True)
+class ExecContext:
+    view: StateView
+    height: int
+    time_ms: int
+    chain: ChainInfo
+    policies: ActivePolicies
+    registry: Registry
+
+    def check_debit(self, acc: Account, asset: str, amount: int) -> Outcome:
+        """Run every rule's debit check; a reject wins, flags accumulate."""
+        flags: list[str] = []
+        for rule, params in self.policies.rules:
+            v = rule.on_debit(self.view, acc, asset, amount, self.height, params)
+            if v.kind == "reject":
+                return fail(Reason.POLICY_REJECTED, f"{rule.name}: {v.message}")
+            if v.kind == "flag":
+                flags.append(f"{rule.name}: {v.message}")
+        return Outcome(Reason.OK, "", tuple(flags))
+
+    def check_credit(self, acc: Account, asset: str, amount: int) -> Outcome:
+        flags: list[str] = []
+        for rule, params in self.policies.rules:
+            v = rule.on_credit(self.view, acc, asset, amount, self.height, params)
+            if v.kind == "reject":
+                return fail(Reason.POLICY_REJECTED, f"{rule.name}: {v.message}")
+            if v.kind == "flag":
+                flags.append(f"{rule.name}: {v.message}")
+        return Outcome(Reason.OK, "", tuple(flags))
+
+    def record_debit(self, acc: Account, asset: str, amount: int) -> None:
+        for rule, params in self.policies.rules:
+            rule.record_debit(self.view, acc, asset, amount, self.height, params)
+
+
+def check_nonce(acc: Account, nonce: int) -> Outcome:
+    """Nonces are sequential per account: exactly ``acc.nonce + 1`` is accepted."""
+    if nonce <= acc.nonce:
+        return fail(Reason.NONCE_REPLAY, f"nonce {nonce} already used (next {acc.nonce + 1})")
+    if nonce > acc.nonce + 1:
+        return fail(Reason.NONCE_GAP, f"nonce {nonce} ahead of next {acc.nonce + 1}")
+    return OK

@@ -1,0 +1,275 @@
+"""Pure, deterministic block execution: ``apply_block(state, block) -> BlockResult``.
+
+A block is executed in *segments*. Transfers and single-partition settlements are
+partition-local: consecutive ones form a segment whose partitions execute
+independently (in any order, or in parallel worker processes) and whose
+cross-partition credit legs are applied at the end of the segment, refunds after
+them. Every other transaction (account creation, issuance, freezes, policy updates,
+multi-partition settlements) is a barrier executed alone, in block order. Every
+account therefore sees its own transactions in block order, and the state root is
+a function of the block and the prior state only (docs/protocol/execution.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from drex_node.ledger.admin import run_admin
+from drex_node.ledger.codes import Reason, TxType
+from drex_node.ledger.context import ExecContext, Outcome, fail
+from drex_node.ledger.receipts import Receipt
+from drex_node.ledger.state import K_HEAD, META, StateReader, StateView, unpack
+from drex_node.ledger.transfers import Credit, apply_credit, apply_refund, settle, transfer
+from drex_node.ledger.tx import Tx, TxDecodeError, decode, raw_hash, verify_signatures
+from drex_node.policy.host import ActivePolicies, Registry, active
+
+Writes = dict[tuple[str, bytes], bytes | None]
+ROOT_DOMAIN = b"drex:root:v1"
+GENESIS_ROOT = bytes(32)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """An ordered list of raw transactions at a height, with consensus time."""
+
+    height: int
+    time_ms: int
+    txs: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class BlockResult:
+    height: int
+    writes: Writes
+    receipts: tuple[Receipt, ...]
+    state_root: bytes
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionJob:
+    """One partition's share of a segment: transactions, credits or refunds."""
+
+    partition: str
+    kind: str  # "txs" | "credits" | "refunds"
+    items: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionOutput:
+    writes: Writes
+    outcomes: tuple[tuple[int, Outcome], ...]
+    credits: tuple[Credit, ...]
+
+
+Mapper = Callable[[Callable[..., PartitionOutput], Sequence[Any]], Iterable[PartitionOutput]]
+
+
+def sequential_map(
+    fn: Callable[..., PartitionOutput], args: Sequence[Any]
+) -> list[PartitionOutput]:
+    """The default mapper: run partition jobs one after the other in this process."""
+    return [fn(*a) for a in args]
+
+
+def head(state: StateReader) -> tuple[int, bytes]:
+    """(height, state root) of the last committed block; (0, zero root) before any."""
+    raw = state.get(META, K_HEAD)
+    if raw is None:
+        return 0, GENESIS_ROOT
+    height, root = unpack(raw)[:2]
+    return int(height), bytes(root)
+
+
+def state_root(prev_root: bytes, height: int, writes: Writes) -> bytes:
+    """Chained commitment: H(domain, prev_root, height, sorted writes)."""
+    h = hashlib.blake2b(digest_size=32)
+    h.update(ROOT_DOMAIN + prev_root + height.to_bytes(8, "big"))
+    for (ns, key), value in sorted(writes.items()):
+        nsb = ns.encode()
+        h.update(len(nsb).to_bytes(2, "big") + nsb + len(key).to_bytes(4, "big") + key)
+        if value is None:
+            h.update(b"\x00")
+        else:
+            h.update(b"\x01" + len(value).to_bytes(4, "big") + value)
+    return h.digest()
+
+
+def run_partition_job(
+    base: StateReader,
+    job: PartitionJob,
+    height: int,
+    time_ms: int,
+    policies: ActivePolicies,
+    registry: Registry,
+) -> PartitionOutput:
+    """Execute one partition job against ``base``; pure (picklable for worker processes)."""
+    view = StateView(base)
+    ctx = ExecContext(view, height, time_ms, view.chain(), policies, registry)
+    outcomes: list[tuple[int, Outcome]] = []
+    credits: list[Credit] = []
+    if job.kind == "txs":
+        for index, tx in job.items:
+            if tx.type is TxType.TRANSFER:
+                outcomes.append((index, transfer(ctx, tx, index, credits)))
+            else:
+                outcomes.append((index, settle(ctx, tx)))
+    elif job.kind == "credits":
+        for c in job.items:
+            out = apply_credit(ctx, c)
+            outcomes.append((c.index, out))
+            if out.reason is not Reason.OK:
+                credits.append(c)
+    else:
+        for c in job.items:
+            apply_refund(ctx, c)
+    return PartitionOutput(view.flush(), tuple(outcomes), tuple(credits))
+
+
+class _BlockRun:
+    def __init__(
+        self,
+        state: StateReader,
+        block: Block,
+        registry: Registry,
+        mapper: Mapper,
+        sig_ok: Callable[[Tx], bool],
+    ) -> None:
+        self.block = block
+        self.registry = registry
+        self.mapper = mapper
+        self.sig_ok = sig_ok
+        self.view = StateView(state)
+        self.chain = self.view.chain()
+        self.policies = active(state, registry, block.height)
+        self.outcomes: dict[int, Outcome] = {}
+        self.hashes: dict[int, bytes] = {}
+        self.pending: dict[str, list[tuple[int, Tx]]] = {}
+
+    def ctx(self) -> ExecContext:
+        b = self.block
+        return ExecContext(self.view, b.height, b.time_ms, self.chain, self.policies, self.registry)
+
+    def _run_jobs(self, jobs: list[PartitionJob]) -> list[PartitionOutput]:
+        self.view.flush()
+        b = self.block
+        args = [(self.view, j, b.height, b.time_ms, self.policies, self.registry) for j in jobs]
+        outs = list(self.mapper(run_partition_job, args))
+        for out in outs:
+            self.view.merge(out.writes)
+            for index, outcome in out.outcomes:
+                self.outcomes[index] = outcome
+        return outs
+
+    def flush_segment(self) -> None:
+        if not self.pending:
+            return
+        jobs = [PartitionJob(p, "txs", tuple(items)) for p, items in sorted(self.pending.items())]
+        self.pending = {}
+        credits = [c for out in self._run_jobs(jobs) for c in out.credits]
+        refunds = self._grouped_run(credits, "credits", lambda c: c.dst_partition)
+        self._grouped_run(refunds, "refunds", lambda c: c.src_partition)
+
+    def _grouped_run(
+        self, items: list[Credit], kind: str, key: Callable[[Credit], str]
+    ) -> list[Credit]:
+        groups: dict[str, list[Credit]] = {}
+        for c in sorted(items, key=lambda c: c.index):
+            groups.setdefault(key(c), []).append(c)
+        if not groups:
+            return []
+        jobs = [PartitionJob(p, kind, tuple(cs)) for p, cs in sorted(groups.items())]
+        return [c for out in self._run_jobs(jobs) for c in out.credits]
+
+    def route(self, index: int, tx: Tx) -> None:
+        """Queue a partition-local transaction or run a barrier transaction now."""
+        view = self.view
+        if tx.type is TxType.TRANSFER:
+            part = view.partition_of(tx.sender)
+            if part is None:
+                self.outcomes[index] = fail(Reason.UNKNOWN_ACCOUNT, "sender")
+                return
+            self.pending.setdefault(part, []).append((index, tx))
+            return
+        if tx.type is TxType.SETTLE:
+            parts = {view.partition_of(tx.sender)}
+            for src, dst, _a, _n in tx.fields[0]:
+                parts |= {view.partition_of(src), view.partition_of(dst)}
+            if len(parts) == 1 and None not in parts:
+                self.pending.setdefault(parts.pop() or "", []).append((index, tx))
+                return
+            self.flush_segment()
+            self.outcomes[index] = settle(self.ctx(), tx)
+            return
+        self.flush_segment()
+        self.outcomes[index] = run_admin(self.ctx(), tx)
+
+    def admit(self, index: int, raw: bytes) -> Tx | None:
+        """Decode, check chain, signatures and expiry; record a rejection otherwise."""
+        try:
+            tx = decode(raw, chain_id=self.chain.chain_id)
+        except TxDecodeError as exc:
+            self.hashes[index] = raw_hash(raw)
+            self.outcomes[index] = fail(exc.reason, exc.detail)
+            return None
+        self.hashes[index] = tx.hash
+        if not self.sig_ok(tx):
+            self.outcomes[index] = fail(Reason.BAD_SIGNATURE)
+            return None
+        if self.block.height > tx.expiry:
+            self.outcomes[index] = fail(Reason.EXPIRED, f"expired at height {tx.expiry}")
+            return None
+        return tx
+
+    def run(self) -> BlockResult:
+        b = self.block
+        for index, raw in enumerate(b.txs):
+            tx = self.admit(index, raw)
+            if tx is not None:
+                self.route(index, tx)
+        self.flush_segment()
+        notes = self._policy_hooks()
+        writes = self.view.flush()
+        _, prev_root = head(self.view.base)
+        root = state_root(prev_root, b.height, writes)
+        receipts = tuple(self._receipts())
+        return BlockResult(b.height, dict(writes), receipts, root, tuple(notes))
+
+    def _policy_hooks(self) -> list[str]:
+        notes: list[str] = []
+        view, b = self.view, self.block
+        for module, params in self.policies.monetary:
+            notes += module.on_block_end(view, b.height, params)
+            if self.chain.epoch_blocks and b.height % self.chain.epoch_blocks == 0:
+                notes += module.on_epoch_end(view, b.height // self.chain.epoch_blocks, params)
+        return notes
+
+    def _receipts(self) -> Iterator[Receipt]:
+        h = self.block.height
+        for index in range(len(self.block.txs)):
+            o = self.outcomes[index]
+            yield Receipt(self.hashes[index], h, index, o.reason, o.detail, o.flags)
+
+
+def apply_block(
+    state: StateReader,
+    block: Block,
+    *,
+    registry: Registry,
+    mapper: Mapper = sequential_map,
+    sig_ok: Callable[[Tx], bool] = verify_signatures,
+) -> BlockResult:
+    """Execute ``block`` on ``state`` (unchanged) and return its writes, receipts and root.
+
+    ``mapper`` runs the independent partition jobs of each segment (sequentially by
+    default; any order or a process pool gives the same result). ``sig_ok`` may be a
+    lookup into signatures verified ahead of time (e.g. by a worker pool).
+    Raises ValueError only for a block at the wrong height (a caller bug).
+    """
+    expected = head(state)[0] + 1
+    if block.height != expected:
+        raise ValueError(f"block height {block.height} is not the next height {expected}")
+    return _BlockRun(state, block, registry, mapper, sig_ok).run()

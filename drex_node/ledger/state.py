@@ -1,0 +1,216 @@
+"""State model and key layout: accounts, assets, supply, the account directory.
+
+Namespaces (RocksDB column families): ``meta`` (chain record, directory, assets,
+supply, policy schedule, head), ``blocks``, ``receipts`` and one ``p/<partition>``
+per ledger partition holding that partition's accounts. All values are canonical
+msgpack; maps are encoded as sorted lists of pairs so equal states encode equally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import msgpack
+
+from drex_node.ledger.codes import AccountFlag, AccountStatus
+
+META = "meta"
+BLOCKS = "blocks"
+RECEIPTS = "receipts"
+
+K_CHAIN = b"chain"
+K_HEAD = b"head"
+P_DIR = b"dir/"
+P_ASSET = b"asset/"
+P_SUPPLY = b"supply/"
+P_POLICY = b"policy/"
+P_ACCOUNT = b"a/"
+
+
+def partition_ns(name: str) -> str:
+    """Namespace of a ledger partition."""
+    return "p/" + name
+
+
+def pack(obj: Any) -> bytes:
+    return bytes(msgpack.packb(obj, use_bin_type=True))
+
+
+def unpack(data: bytes) -> Any:
+    return msgpack.unpackb(data, raw=False, use_list=True)
+
+
+class StateReader(Protocol):
+    """Read access to committed state (a KVStore, a snapshot, or an overlay)."""
+
+    def get(self, ns: str, key: bytes) -> bytes | None:
+        """The stored value or None."""
+
+
+class DictReader:
+    """A reader over a plain mapping ``{(ns, key): value}`` (picklable; for workers)."""
+
+    def __init__(self, data: dict[tuple[str, bytes], bytes | None]) -> None:
+        self.data = data
+
+    def get(self, ns: str, key: bytes) -> bytes | None:
+        return self.data.get((ns, key))
+
+
+@dataclass(slots=True)
+class Account:
+    """A ledger account. Balances are integers in the asset's smallest unit."""
+
+    pubkey: bytes
+    partition: str
+    kyc_tier: int
+    flags: int = 0
+    status: int = AccountStatus.ACTIVE
+    nonce: int = 0
+    balances: dict[str, int] = field(default_factory=dict)
+
+    def encode(self) -> bytes:
+        bal = sorted((a, v) for a, v in self.balances.items() if v)
+        return pack(
+            [self.pubkey, self.partition, self.kyc_tier, self.flags, self.status, self.nonce, bal]
+        )
+
+    @classmethod
+    def decode(cls, data: bytes) -> Account:
+        pk, part, tier, flags, status, nonce, bal = unpack(data)
+        return cls(pk, part, tier, flags, status, nonce, {a: v for a, v in bal})
+
+    def has(self, flag: AccountFlag) -> bool:
+        return bool(self.flags & flag)
+
+    @property
+    def frozen(self) -> bool:
+        return self.status == AccountStatus.FROZEN
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """An asset: ``issuer`` is the address allowed to mint and burn it."""
+
+    id: str
+    issuer: bytes
+    decimals: int
+    asset_class: str
+    paused: bool = False
+
+    def encode(self) -> bytes:
+        return pack([self.id, self.issuer, self.decimals, self.asset_class, self.paused])
+
+    @classmethod
+    def decode(cls, data: bytes) -> Asset:
+        aid, issuer, dec, klass, paused = unpack(data)
+        return cls(aid, issuer, dec, klass, paused)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainInfo:
+    """The chain record written at genesis."""
+
+    chain_id: str
+    authority: bytes  # address of the authority account
+    partitions: tuple[str, ...]
+    auditor_pubkey: bytes | None
+    epoch_blocks: int
+
+    def encode(self) -> bytes:
+        return pack(
+            [
+                self.chain_id,
+                self.authority,
+                list(self.partitions),
+                self.auditor_pubkey,
+                self.epoch_blocks,
+            ]
+        )
+
+    @classmethod
+    def decode(cls, data: bytes) -> ChainInfo:
+        cid, auth, parts, auditor, epoch = unpack(data)
+        return cls(cid, auth, tuple(parts), auditor, epoch)
+
+
+class StateView:
+    """A copy-on-write view: reads fall through to ``base``, writes stay in ``writes``.
+
+    Accounts are cached decoded and encoded once at :meth:`flush`.
+    """
+
+    def __init__(self, base: StateReader) -> None:
+        self.base = base
+        self.writes: dict[tuple[str, bytes], bytes | None] = {}
+        self._accounts: dict[bytes, Account | None] = {}
+        self._dirty: set[bytes] = set()
+
+    # raw access
+    def get(self, ns: str, key: bytes) -> bytes | None:
+        k = (ns, key)
+        if k in self.writes:
+            return self.writes[k]
+        return self.base.get(ns, key)
+
+    def put(self, ns: str, key: bytes, value: bytes) -> None:
+        self.writes[(ns, key)] = value
+
+    # typed access
+    def partition_of(self, addr: bytes) -> str | None:
+        raw = self.get(META, P_DIR + addr)
+        return None if raw is None else raw.decode()
+
+    def account(self, addr: bytes) -> Account | None:
+        if addr in self._accounts:
+            return self._accounts[addr]
+        part = self.partition_of(addr)
+        raw = None if part is None else self.get(partition_ns(part), P_ACCOUNT + addr)
+        acc = None if raw is None else Account.decode(raw)
+        self._accounts[addr] = acc
+        return acc
+
+    def touch(self, addr: bytes, acc: Account) -> None:
+        """Mark an account (new or changed) for writing at :meth:`flush`."""
+        self._accounts[addr] = acc
+        self._dirty.add(addr)
+
+    def create_account(self, addr: bytes, acc: Account) -> None:
+        self.put(META, P_DIR + addr, acc.partition.encode())
+        self.touch(addr, acc)
+
+    def asset(self, asset_id: str) -> Asset | None:
+        raw = self.get(META, P_ASSET + asset_id.encode())
+        return None if raw is None else Asset.decode(raw)
+
+    def supply(self, asset_id: str) -> tuple[int, int]:
+        raw = self.get(META, P_SUPPLY + asset_id.encode())
+        if raw is None:
+            return 0, 0
+        minted, burned = unpack(raw)
+        return int(minted), int(burned)
+
+    def set_supply(self, asset_id: str, minted: int, burned: int) -> None:
+        self.put(META, P_SUPPLY + asset_id.encode(), pack([minted, burned]))
+
+    def chain(self) -> ChainInfo:
+        raw = self.get(META, K_CHAIN)
+        if raw is None:
+            raise LookupError("state has no chain record: genesis was not applied")
+        return ChainInfo.decode(raw)
+
+    def merge(self, writes: dict[tuple[str, bytes], bytes | None]) -> None:
+        """Layer ``writes`` (made by another view over this one) on top; drop caches."""
+        self.flush()
+        self.writes.update(writes)
+        self._accounts.clear()
+
+    def flush(self) -> dict[tuple[str, bytes], bytes | None]:
+        """Encode dirty accounts into ``writes`` and return all writes."""
+        for addr in sorted(self._dirty):
+            acc = self._accounts[addr]
+            if acc is not None:
+                self.writes[(partition_ns(acc.partition), P_ACCOUNT + addr)] = acc.encode()
+        self._dirty.clear()
+        return self.writes

@@ -1,0 +1,173 @@
+"""Value movements: transfers (with cross-partition credit legs), DvP settlement,
+credits and refunds. Handlers mutate the context's view only when they succeed,
+except for the nonce, which a correctly signed, correctly sequenced transaction
+consumes whatever its outcome (so every included transaction is final)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drex_node.ledger.codes import MAX_AMOUNT, Reason
+from drex_node.ledger.context import OK, ExecContext, Outcome, check_nonce, fail
+from drex_node.ledger.state import Account
+from drex_node.ledger.tx import Tx, address_of
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """The credit leg of a cross-partition transfer, applied at the end of its segment."""
+
+    index: int
+    tx_hash: bytes
+    src: bytes
+    src_partition: str
+    dst: bytes
+    dst_partition: str
+    asset: str
+    amount: int
+
+
+def _sendable(ctx: ExecContext, acc: Account, asset_id: str, amount: int) -> Outcome:
+    asset = ctx.view.asset(asset_id)
+    if asset is None:
+        return fail(Reason.UNKNOWN_ASSET, asset_id)
+    if asset.paused:
+        return fail(Reason.ASSET_PAUSED, asset_id)
+    if acc.frozen:
+        return fail(Reason.ACCOUNT_FROZEN, "sender is frozen")
+    if acc.balances.get(asset_id, 0) < amount:
+        return fail(Reason.INSUFFICIENT_FUNDS, f"{asset_id} balance below {amount}")
+    return OK
+
+
+def receivable(ctx: ExecContext, acc: Account, asset_id: str, amount: int) -> Outcome:
+    """May ``acc`` be credited ``amount``? (not frozen, no overflow, rules allow)."""
+    if acc.frozen:
+        return fail(Reason.ACCOUNT_FROZEN, "receiver is frozen")
+    if acc.balances.get(asset_id, 0) + amount > MAX_AMOUNT:
+        return fail(Reason.OVERFLOW, "receiver balance would overflow")
+    return ctx.check_credit(acc, asset_id, amount)
+
+
+def _move(acc: Account, asset: str, delta: int) -> None:
+    acc.balances[asset] = acc.balances.get(asset, 0) + delta
+
+
+def transfer(ctx: ExecContext, tx: Tx, index: int, credits: list[Credit]) -> Outcome:
+    """Transfer ``amount`` of ``asset`` from the signer to ``to``."""
+    to, asset_id, amount, _memo = tx.fields
+    sender_addr = tx.sender
+    view = ctx.view
+    sender = view.account(sender_addr)
+    if sender is None:
+        return fail(Reason.UNKNOWN_ACCOUNT, "sender")
+    nonce = check_nonce(sender, tx.nonce)
+    if nonce is not OK:
+        return nonce
+    sender.nonce += 1
+    view.touch(sender_addr, sender)
+    if to == sender_addr:
+        return fail(Reason.SELF_TRANSFER)
+    ok = _sendable(ctx, sender, asset_id, amount)
+    if ok is not OK:
+        return ok
+    debit = ctx.check_debit(sender, asset_id, amount)
+    if debit.reason is not Reason.OK:
+        return debit
+    dst_partition = view.partition_of(to)
+    if dst_partition is None:
+        return fail(Reason.UNKNOWN_ACCOUNT, "receiver")
+    flags = debit.flags
+    if dst_partition == sender.partition:
+        receiver = view.account(to)
+        assert receiver is not None  # the directory and the partition agree (our invariant)
+        credit = receivable(ctx, receiver, asset_id, amount)
+        if credit.reason is not Reason.OK:
+            return credit
+        _move(receiver, asset_id, amount)
+        view.touch(to, receiver)
+        flags += credit.flags
+    else:
+        credits.append(
+            Credit(
+                index, tx.hash, sender_addr, sender.partition, to, dst_partition, asset_id, amount
+            )
+        )
+    _move(sender, asset_id, -amount)
+    ctx.record_debit(sender, asset_id, amount)
+    return Outcome(Reason.OK, "", flags)
+
+
+def apply_credit(ctx: ExecContext, c: Credit) -> Outcome:
+    """Credit leg in the destination partition; a refusal leads to a refund."""
+    receiver = ctx.view.account(c.dst)
+    if receiver is None:
+        return fail(Reason.CREDIT_REFUSED, "receiver vanished")
+    ok = receivable(ctx, receiver, c.asset, c.amount)
+    if ok.reason is not Reason.OK:
+        return fail(Reason.CREDIT_REFUSED, f"refunded: {ok.reason.name} {ok.detail}".strip())
+    _move(receiver, c.asset, c.amount)
+    ctx.view.touch(c.dst, receiver)
+    return ok
+
+
+def apply_refund(ctx: ExecContext, c: Credit) -> None:
+    """Return a refused credit to its sender (cannot fail: the debit came from there)."""
+    sender = ctx.view.account(c.src)
+    assert sender is not None  # accounts are never deleted
+    _move(sender, c.asset, c.amount)
+    ctx.view.touch(c.src, sender)
+
+
+def settle(ctx: ExecContext, tx: Tx) -> Outcome:
+    """DvP: every leg moves or none does; every distinct sender must have signed."""
+    (legs,) = tx.fields
+    view = ctx.view
+    submitter_addr = tx.sender
+    submitter = view.account(submitter_addr)
+    if submitter is None:
+        return fail(Reason.UNKNOWN_ACCOUNT, "submitter")
+    nonce = check_nonce(submitter, tx.nonce)
+    if nonce is not OK:
+        return nonce
+    submitter.nonce += 1
+    view.touch(submitter_addr, submitter)
+    signed = {address_of(pk) for pk in tx.signers}
+    accounts: dict[bytes, Account] = {}
+    for src, dst, _asset, _amount in legs:
+        if src not in signed:
+            return fail(Reason.MISSING_SIGNATURE, f"leg sender {src.hex()[:16]} did not sign")
+        if src == dst:
+            return fail(Reason.SELF_TRANSFER)
+        for addr in (src, dst):
+            acc = view.account(addr)
+            if acc is None:
+                return fail(Reason.UNKNOWN_ACCOUNT, addr.hex()[:16])
+            accounts[addr] = acc
+    # Validate against balances as they evolve leg by leg, on scratch copies.
+    scratch = {a: dict(acc.balances) for a, acc in accounts.items()}
+    flags: list[str] = []
+    for src, dst, asset_id, amount in legs:
+        sacc, dacc = accounts[src], accounts[dst]
+        probe = Account(sacc.pubkey, sacc.partition, sacc.kyc_tier, sacc.flags, sacc.status)
+        probe.balances = scratch[src]
+        ok = _sendable(ctx, probe, asset_id, amount)
+        if ok is not OK:
+            return ok
+        debit = ctx.check_debit(sacc, asset_id, amount)
+        if debit.reason is not Reason.OK:
+            return debit
+        rprobe = Account(dacc.pubkey, dacc.partition, dacc.kyc_tier, dacc.flags, dacc.status)
+        rprobe.balances = scratch[dst]
+        credit = receivable(ctx, rprobe, asset_id, amount)
+        if credit.reason is not Reason.OK:
+            return credit
+        scratch[src][asset_id] -= amount
+        scratch[dst][asset_id] = scratch[dst].get(asset_id, 0) + amount
+        flags += debit.flags + credit.flags
+    for addr, acc in accounts.items():
+        acc.balances = scratch[addr]
+        view.touch(addr, acc)
+    for src, _dst, asset_id, amount in legs:
+        ctx.record_debit(accounts[src], asset_id, amount)
+    return Outcome(Reason.OK, "", tuple(flags))

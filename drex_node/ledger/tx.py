@@ -1,0 +1,291 @@
+"""Canonical transaction encoding, hashing, signing and strict decoding.
+
+Wire format (docs/protocol/transactions.md, ADR 0001)::
+
+    signed_tx = [body, [[pubkey32, sig64], ...]]              msgpack array
+    body      = [version, chain_id, type, fields, nonce, expiry]
+    tx_hash   = BLAKE2b-256("drex:tx:v1" || msgpack(body))
+    signature = Ed25519(sk, "drex:sig:v1" || tx_hash)
+
+Decoding accepts only the canonical encoding: the bytes must equal the
+re-encoding of what they decode to (minimal integer widths, bin for bytes, str for
+text, no maps, floats or extension types), within explicit size limits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+import nacl.bindings
+import nacl.exceptions
+
+from drex_node.ledger.codes import MAX_AMOUNT, RESERVED_TYPES, Reason, TxType
+
+VERSION = 1
+MAX_TX_BYTES = 16 * 1024
+MAX_SIGNERS = 16
+MAX_STR = 64
+MAX_MEMO = 128
+MAX_LEGS = 16
+MAX_PARAMS = 32
+MAX_U64 = (1 << 64) - 1
+TX_DOMAIN = b"drex:tx:v1"
+SIG_DOMAIN = b"drex:sig:v1"
+ADDR_DOMAIN = b"drex:addr:v1"
+
+
+class TxDecodeError(Exception):
+    """Bytes that are not a valid transaction; ``reason`` is the receipt code."""
+
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(f"{reason.name}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def address_of(pubkey: bytes) -> bytes:
+    """The 32-byte account address of an Ed25519 public key."""
+    return hashlib.blake2b(ADDR_DOMAIN + pubkey, digest_size=32).digest()
+
+
+def raw_hash(data: bytes) -> bytes:
+    """Identifier for bytes that could not be decoded (receipts of garbage)."""
+    return hashlib.blake2b(b"drex:raw:v1" + data, digest_size=32).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Tx:
+    """A decoded, shape-checked transaction (signatures not yet verified)."""
+
+    raw: bytes
+    hash: bytes
+    version: int
+    chain_id: str
+    type: TxType
+    fields: tuple[Any, ...]
+    nonce: int
+    expiry: int
+    signatures: tuple[tuple[bytes, bytes], ...]
+
+    @property
+    def signers(self) -> tuple[bytes, ...]:
+        return tuple(pk for pk, _ in self.signatures)
+
+    @property
+    def sender(self) -> bytes:
+        """Address of the first signer: the account whose nonce the transaction uses."""
+        return address_of(self.signatures[0][0])
+
+
+# ---------------------------------------------------------------- field schemas
+def _bin32(v: Any) -> bytes:
+    if type(v) is not bytes or len(v) != 32:
+        raise ValueError("expected 32 bytes")
+    return v
+
+
+def _name(v: Any) -> str:
+    if type(v) is not str or not 0 < len(v) <= MAX_STR or not v.isprintable():
+        raise ValueError(f"expected a printable string of 1..{MAX_STR} characters")
+    return v
+
+
+def _amount(v: Any) -> int:
+    if type(v) is not int or not 0 < v <= MAX_AMOUNT:
+        raise ValueError("expected a positive integer amount")
+    return v
+
+
+def _u64(v: Any) -> int:
+    if type(v) is not int or not 0 <= v <= MAX_U64:
+        raise ValueError("expected an unsigned 64-bit integer")
+    return v
+
+
+def _memo(v: Any) -> bytes:
+    if type(v) is not bytes or len(v) > MAX_MEMO:
+        raise ValueError(f"expected at most {MAX_MEMO} bytes")
+    return v
+
+
+def _legs(v: Any) -> tuple[tuple[bytes, bytes, str, int], ...]:
+    if type(v) is not list or not 1 <= len(v) <= MAX_LEGS:
+        raise ValueError(f"expected 1..{MAX_LEGS} legs")
+    out = []
+    for leg in v:
+        if type(leg) is not list or len(leg) != 4:
+            raise ValueError("a leg is [from, to, asset, amount]")
+        out.append((_bin32(leg[0]), _bin32(leg[1]), _name(leg[2]), _amount(leg[3])))
+    return tuple(out)
+
+
+def _params(v: Any) -> tuple[tuple[str, int], ...]:
+    if type(v) is not list or len(v) > MAX_PARAMS:
+        raise ValueError(f"expected at most {MAX_PARAMS} [name, value] pairs")
+    out = []
+    for p in v:
+        if type(p) is not list or len(p) != 2 or type(p[1]) is not int:
+            raise ValueError("a parameter is [name, integer]")
+        if not -(1 << 63) <= p[1] <= MAX_U64:
+            raise ValueError("parameter value out of range")
+        out.append((_name(p[0]), p[1]))
+    names = [n for n, _ in out]
+    if names != sorted(set(names)):
+        raise ValueError("parameter names must be unique and sorted")
+    return tuple(out)
+
+
+SCHEMAS: dict[TxType, tuple[Any, ...]] = {
+    TxType.CREATE_ACCOUNT: (_bin32, _name, _u64, _u64),  # owner key, partition, tier, flags
+    TxType.TRANSFER: (_bin32, _name, _amount, _memo),  # to, asset, amount, memo
+    TxType.SETTLE: (_legs,),
+    TxType.MINT: (_bin32, _name, _amount),  # to, asset, amount
+    TxType.BURN: (_name, _amount),  # asset, amount (from the issuer's own account)
+    TxType.FREEZE: (_bin32, _u64),  # target address, reason code
+    TxType.UNFREEZE: (_bin32, _u64),
+    TxType.POLICY_UPDATE: (_name, _params, _u64),  # module, params, effective height
+}
+
+
+def _reject_ext(code: int, data: bytes) -> Any:
+    raise ValueError("extension types are not allowed")
+
+
+def _unpack(data: bytes) -> Any:
+    return msgpack.unpackb(
+        data,
+        raw=False,
+        use_list=True,
+        strict_map_key=True,
+        max_bin_len=MAX_TX_BYTES,
+        max_str_len=MAX_TX_BYTES,
+        max_array_len=1024,
+        max_map_len=0,
+        max_ext_len=0,
+        ext_hook=_reject_ext,
+    )
+
+
+def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
+    """Strictly decode one signed transaction; raise :class:`TxDecodeError` otherwise."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TxDecodeError(Reason.MALFORMED, "not bytes")
+    data = bytes(data)
+    if len(data) > MAX_TX_BYTES:
+        raise TxDecodeError(Reason.OVERSIZED, f"{len(data)} bytes > {MAX_TX_BYTES}")
+    try:
+        obj = _unpack(data)
+    except Exception as exc:  # msgpack raises several unrelated types on garbage
+        raise TxDecodeError(Reason.MALFORMED, f"not msgpack: {type(exc).__name__}") from None
+    if type(obj) is not list or len(obj) != 2 or type(obj[0]) is not list:
+        raise TxDecodeError(Reason.MALFORMED, "expected [body, signatures]")
+    body, sigs = obj
+    if len(body) != 6:
+        raise TxDecodeError(Reason.MALFORMED, "body must have 6 elements")
+    if msgpack.packb(obj, use_bin_type=True) != data:
+        raise TxDecodeError(Reason.NON_CANONICAL, "bytes are not the canonical encoding")
+    version, chain, ttype, fields, nonce, expiry = body
+    if type(version) is not int or version != VERSION:
+        raise TxDecodeError(Reason.BAD_VERSION, f"version {version!r} is not {VERSION}")
+    if type(chain) is not str or not chain:
+        raise TxDecodeError(Reason.MALFORMED, "chain id must be a string")
+    if chain_id is not None and chain != chain_id:
+        raise TxDecodeError(Reason.WRONG_CHAIN, f"chain id {chain!r} is not {chain_id!r}")
+    if type(ttype) is not int or ttype not in TxType._value2member_map_:
+        raise TxDecodeError(Reason.UNKNOWN_TYPE, f"unknown type {ttype!r}")
+    txtype = TxType(ttype)
+    if txtype in RESERVED_TYPES:
+        raise TxDecodeError(Reason.UNSUPPORTED_TYPE, f"{txtype.name} is reserved")
+    if type(nonce) is not int or not 0 < nonce <= MAX_U64:
+        raise TxDecodeError(Reason.MALFORMED, "nonce must be a positive 64-bit integer")
+    if type(expiry) is not int or not 0 <= expiry <= MAX_U64:
+        raise TxDecodeError(Reason.MALFORMED, "expiry must be an unsigned 64-bit integer")
+    schema = SCHEMAS[txtype]
+    if type(fields) is not list or len(fields) != len(schema):
+        raise TxDecodeError(Reason.BAD_FIELDS, f"{txtype.name} takes {len(schema)} fields")
+    try:
+        checked = tuple(check(v) for check, v in zip(schema, fields, strict=True))
+    except ValueError as exc:
+        raise TxDecodeError(Reason.BAD_FIELDS, f"{txtype.name}: {exc}") from None
+    if type(sigs) is not list or not 1 <= len(sigs) <= MAX_SIGNERS:
+        raise TxDecodeError(Reason.MALFORMED, f"1..{MAX_SIGNERS} signatures required")
+    pairs = []
+    for s in sigs:
+        if (
+            type(s) is not list
+            or len(s) != 2
+            or type(s[0]) is not bytes
+            or len(s[0]) != 32
+            or type(s[1]) is not bytes
+            or len(s[1]) != 64
+        ):
+            raise TxDecodeError(Reason.MALFORMED, "a signature is [pubkey32, sig64]")
+        pairs.append((s[0], s[1]))
+    if len({pk for pk, _ in pairs}) != len(pairs):
+        raise TxDecodeError(Reason.MALFORMED, "duplicate signer")
+    body_bytes = msgpack.packb(body, use_bin_type=True)
+    txh = hashlib.blake2b(TX_DOMAIN + body_bytes, digest_size=32).digest()
+    return Tx(data, txh, version, chain, txtype, checked, nonce, expiry, tuple(pairs))
+
+
+def verify_signatures(tx: Tx) -> bool:
+    """True when every signature is a valid Ed25519 signature of the transaction hash."""
+    msg = SIG_DOMAIN + tx.hash
+    for pk, sig in tx.signatures:
+        try:
+            nacl.bindings.crypto_sign_open(sig + msg, pk)
+        except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- building
+def _wire(v: Any) -> Any:
+    if isinstance(v, tuple | list):
+        return [_wire(x) for x in v]
+    return v
+
+
+def encode_body(
+    chain_id: str, txtype: TxType, fields: Sequence[Any], nonce: int, expiry: int
+) -> list[Any]:
+    """The body array of a transaction (not yet signed)."""
+    return [VERSION, chain_id, int(txtype), _wire(fields), nonce, expiry]
+
+
+def body_hash(body: list[Any]) -> bytes:
+    """``tx_hash`` of a body array."""
+    return hashlib.blake2b(
+        TX_DOMAIN + msgpack.packb(body, use_bin_type=True), digest_size=32
+    ).digest()
+
+
+def sign_body(body: list[Any], signing_keys: Sequence[bytes]) -> bytes:
+    """Sign ``body`` with each 32-byte Ed25519 seed, in order, and return the wire bytes."""
+    msg = SIG_DOMAIN + body_hash(body)
+    sigs = []
+    for seed in signing_keys:
+        pk, sk = nacl.bindings.crypto_sign_seed_keypair(seed)
+        sigs.append([pk, nacl.bindings.crypto_sign(msg, sk)[:64]])
+    return bytes(msgpack.packb([body, sigs], use_bin_type=True))
+
+
+def build(
+    chain_id: str,
+    txtype: TxType,
+    fields: Sequence[Any],
+    nonce: int,
+    expiry: int,
+    signing_keys: Sequence[bytes],
+) -> bytes:
+    """Encode and sign a transaction; ``signing_keys`` are Ed25519 seeds, sender first."""
+    return sign_body(encode_body(chain_id, txtype, fields, nonce, expiry), signing_keys)
+
+
+def public_key(seed: bytes) -> bytes:
+    """The Ed25519 public key of a 32-byte seed."""
+    return bytes(nacl.bindings.crypto_sign_seed_keypair(seed)[0])

@@ -1,0 +1,1 @@
+"""Pluggable, deterministic policy modules: monetary policy and regulatory rules."""

@@ -1,0 +1,1 @@
+"""Built-in policy modules shipped with drex-node."""

@@ -1,0 +1,109 @@
+"""RocksDB backend (rocksdict, raw bytes) with one column family per namespace."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import rocksdict
+
+from drex_node.storage.kv import StorageError, WriteBatch, check_namespace
+
+
+def _options() -> rocksdict.Options:
+    opts = rocksdict.Options(raw_mode=True)
+    opts.create_if_missing(True)
+    opts.create_missing_column_families(True)
+    return opts
+
+
+class RocksStore:
+    """A RocksDB database; namespaces are column families, batches are WriteBatches."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        os.makedirs(self.path, exist_ok=True)
+        try:
+            existing = (
+                rocksdict.Rdict.list_cf(self.path)
+                if os.path.exists(os.path.join(self.path, "CURRENT"))
+                else ["default"]
+            )
+            cfs = {name: rocksdict.Options(raw_mode=True) for name in existing if name != "default"}
+            self._db = rocksdict.Rdict(self.path, _options(), column_families=cfs)
+        except Exception as exc:  # rocksdict raises plain Exception for IO errors
+            raise StorageError(f"cannot open RocksDB at {self.path}: {exc}") from exc
+        self._cfs: dict[str, Any] = {name: self._db.get_column_family(name) for name in cfs}
+        self._handles: dict[str, Any] = {
+            name: self._db.get_column_family_handle(name) for name in cfs
+        }
+        self._sync = rocksdict.WriteOptions()
+        self._sync.sync = True
+        self._nosync = rocksdict.WriteOptions()
+        self._closed = False
+
+    def _cf(self, ns: str) -> Any:
+        if self._closed:
+            raise StorageError("store is closed")
+        try:
+            return self._cfs[ns]
+        except KeyError:
+            raise StorageError(f"unknown namespace {ns!r}") from None
+
+    def create_namespace(self, ns: str) -> None:
+        check_namespace(ns)
+        if self._closed:
+            raise StorageError("store is closed")
+        if ns in self._cfs:
+            return
+        self._cfs[ns] = self._db.create_column_family(ns, rocksdict.Options(raw_mode=True))
+        self._handles[ns] = self._db.get_column_family_handle(ns)
+
+    def namespaces(self) -> list[str]:
+        return sorted(self._cfs)
+
+    def get(self, ns: str, key: bytes) -> bytes | None:
+        value = self._cf(ns).get(bytes(key))
+        return None if value is None else bytes(value)
+
+    def put(self, ns: str, key: bytes, value: bytes) -> None:
+        self._cf(ns).put(bytes(key), bytes(value))
+
+    def delete(self, ns: str, key: bytes) -> None:
+        self._cf(ns).delete(bytes(key))
+
+    def iter_prefix(self, ns: str, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        it = self._cf(ns).iter()
+        it.seek(bytes(prefix))
+        while it.valid():
+            key = bytes(it.key())
+            if not key.startswith(prefix):
+                break
+            yield key, bytes(it.value())
+            it.next()
+
+    def write(self, batch: WriteBatch, *, sync: bool = True) -> None:
+        for ns, _key, _value in batch.ops:
+            self._cf(ns)
+        wb = rocksdict.WriteBatch(raw_mode=True)
+        for ns, key, value in batch.ops:
+            handle = self._handles[ns]
+            if value is None:
+                wb.delete(key, handle)
+            else:
+                wb.put(key, value, handle)
+        try:
+            self._db.write(wb, self._sync if sync else self._nosync)
+        except Exception as exc:
+            raise StorageError(f"RocksDB write failed at {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for cf in self._cfs.values():
+            cf.close()
+        self._cfs.clear()
+        self._handles.clear()
+        self._db.close()
