@@ -36,6 +36,7 @@ class GenesisAccount:
     flags: int
     balances: dict[str, int]
     institution_id: str | None = None
+    path: str = ""  # where it came from in the file, for error messages
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ def parse_genesis(doc: Any, source: str = "genesis") -> Genesis:
                 ROLE_FLAGS[role],
                 r.balances(o.get("balances", {}), p + ".balances"),
                 iid,
+                p,
             )
         )
     for i, raw in enumerate(d.get("accounts", [])):
@@ -186,6 +188,8 @@ def parse_genesis(doc: Any, source: str = "genesis") -> Genesis:
                 r.int_(o.get("kyc_tier", 1), p + ".kyc_tier", 0, 9),
                 0,
                 r.balances(o.get("balances", {}), p + ".balances"),
+                None,
+                p,
             )
         )
     keys = [a.public_key for a in accounts]
@@ -211,10 +215,10 @@ def parse_genesis(doc: Any, source: str = "genesis") -> Genesis:
     asset_ids = [a.id for a in assets]
     if len(set(asset_ids)) != len(asset_ids):
         raise r.err("assets", "asset ids must be unique")
-    for i, a in enumerate(accounts):
+    for a in accounts:
         for aid in a.balances:
             if aid not in asset_ids:
-                raise r.err(f"accounts[{i}].balances.{aid}", "unknown asset")
+                raise r.err(f"{a.path}.balances.{aid}", "unknown asset")
 
     policies: list[PolicyEntry] = []
     pol = r.obj(d.get("policy", {}), "policy")

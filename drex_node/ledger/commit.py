@@ -33,15 +33,16 @@ def commit_block(store: KVStore, block: Block, result: BlockResult, *, sync: boo
     wb.put(BLOCKS, receipts_key(block.height), pack([r.encode() for r in result.receipts]))
     chosen: dict[bytes, Receipt] = {}
     for r in result.receipts:
-        # The tx index keeps the first applied receipt: a replay never overwrites it.
+        # The tx index keeps the applied receipt: a replay's rejection never overwrites it.
+        # A transaction applies at most once, so an applied receipt is always written.
         prev = chosen.get(r.tx_hash)
-        if prev is None:
-            old = store.get(RECEIPTS, r.tx_hash)
-            prev = None if old is None else Receipt.decode(old)
-            if prev is None or (r.applied and not prev.applied):
+        if r.applied:
+            if prev is None or not prev.applied:
                 chosen[r.tx_hash] = r
-        elif r.applied and not prev.applied:
-            chosen[r.tx_hash] = r
+        elif prev is None:
+            old = store.get(RECEIPTS, r.tx_hash)
+            if old is None or not Receipt.decode(old).applied:
+                chosen[r.tx_hash] = r
     for tx_hash, r in chosen.items():
         wb.put(RECEIPTS, tx_hash, r.encode())
     wb.put(

@@ -137,8 +137,10 @@ class _BlockRun:
         registry: Registry,
         mapper: Mapper,
         sig_ok: Callable[[Tx], bool],
+        decoded: Sequence[Tx | TxDecodeError] | None,
     ) -> None:
         self.block = block
+        self.decoded = decoded
         self.registry = registry
         self.mapper = mapper
         self.sig_ok = sig_ok
@@ -161,6 +163,10 @@ class _BlockRun:
         for out in outs:
             self.view.merge(out.writes)
             for index, outcome in out.outcomes:
+                prev = self.outcomes.get(index)
+                if prev is not None:  # a credit leg: keep the debit's alerts
+                    flags = prev.flags + outcome.flags
+                    outcome = Outcome(outcome.reason, outcome.detail, flags)
                 self.outcomes[index] = outcome
         return outs
 
@@ -210,7 +216,14 @@ class _BlockRun:
     def admit(self, index: int, raw: bytes) -> Tx | None:
         """Decode, check chain, signatures and expiry; record a rejection otherwise."""
         try:
-            tx = decode(raw, chain_id=self.chain.chain_id)
+            pre = None if self.decoded is None else self.decoded[index]
+            if isinstance(pre, TxDecodeError):
+                raise pre
+            if pre is None or pre.raw is not raw and pre.raw != raw:
+                pre = decode(raw)
+            if pre.chain_id != self.chain.chain_id:
+                raise TxDecodeError(Reason.WRONG_CHAIN, f"chain id {pre.chain_id!r}")
+            tx = pre
         except TxDecodeError as exc:
             self.hashes[index] = raw_hash(raw)
             self.outcomes[index] = fail(exc.reason, exc.detail)
@@ -261,15 +274,18 @@ def apply_block(
     registry: Registry,
     mapper: Mapper = sequential_map,
     sig_ok: Callable[[Tx], bool] = verify_signatures,
+    decoded: Sequence[Tx | TxDecodeError] | None = None,
 ) -> BlockResult:
     """Execute ``block`` on ``state`` (unchanged) and return its writes, receipts and root.
 
     ``mapper`` runs the independent partition jobs of each segment (sequentially by
     default; any order or a process pool gives the same result). ``sig_ok`` may be a
-    lookup into signatures verified ahead of time (e.g. by a worker pool).
+    lookup into signatures verified ahead of time (e.g. by a worker pool), and
+    ``decoded`` the results of :func:`decode` done ahead of time (at admission);
+    both are optimisations that never change the result.
     Raises ValueError only for a block at the wrong height (a caller bug).
     """
     expected = head(state)[0] + 1
     if block.height != expected:
         raise ValueError(f"block height {block.height} is not the next height {expected}")
-    return _BlockRun(state, block, registry, mapper, sig_ok).run()
+    return _BlockRun(state, block, registry, mapper, sig_ok, decoded).run()

@@ -135,6 +135,31 @@ class ChainInfo:
         return cls(cid, auth, tuple(parts), auditor, epoch)
 
 
+class CommittedDirectory:
+    """A reader over committed state that caches the account directory.
+
+    Directory entries (address -> partition) are written once and never change, so
+    caching those read from *committed* state is always correct. Use it only over a
+    store that holds committed blocks, never over a speculative view.
+    """
+
+    def __init__(self, base: StateReader, limit: int = 1_000_000) -> None:
+        self.base = base
+        self.limit = limit
+        self._dir: dict[bytes, bytes] = {}
+
+    def get(self, ns: str, key: bytes) -> bytes | None:
+        if ns == META and key[:4] == P_DIR:
+            hit = self._dir.get(key)
+            if hit is not None:
+                return hit
+            value = self.base.get(ns, key)
+            if value is not None and len(self._dir) < self.limit:
+                self._dir[key] = value
+            return value
+        return self.base.get(ns, key)
+
+
 class StateView:
     """A copy-on-write view: reads fall through to ``base``, writes stay in ``writes``.
 
@@ -162,10 +187,11 @@ class StateView:
         raw = self.get(META, P_DIR + addr)
         return None if raw is None else raw.decode()
 
-    def account(self, addr: bytes) -> Account | None:
+    def account(self, addr: bytes, partition: str | None = None) -> Account | None:
+        """The account at ``addr`` (``partition``, when known, saves a directory read)."""
         if addr in self._accounts:
             return self._accounts[addr]
-        part = self.partition_of(addr)
+        part = self.partition_of(addr) if partition is None else partition
         raw = None if part is None else self.get(partition_ns(part), P_ACCOUNT + addr)
         acc = None if raw is None else Account.decode(raw)
         self._accounts[addr] = acc

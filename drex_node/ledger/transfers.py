@@ -53,12 +53,15 @@ def _move(acc: Account, asset: str, delta: int) -> None:
     acc.balances[asset] = acc.balances.get(asset, 0) + delta
 
 
-def transfer(ctx: ExecContext, tx: Tx, index: int, credits: list[Credit]) -> Outcome:
-    """Transfer ``amount`` of ``asset`` from the signer to ``to``."""
+def transfer(
+    ctx: ExecContext, tx: Tx, index: int, credits: list[Credit], partition: str | None = None
+) -> Outcome:
+    """Transfer ``amount`` of ``asset`` from the signer to ``to``; ``partition`` is the
+    sender's, when the caller already knows it."""
     to, asset_id, amount, _memo = tx.fields
     sender_addr = tx.sender
     view = ctx.view
-    sender = view.account(sender_addr)
+    sender = view.account(sender_addr, partition)
     if sender is None:
         return fail(Reason.UNKNOWN_ACCOUNT, "sender")
     nonce = check_nonce(sender, tx.nonce)

@@ -70,15 +70,11 @@ class Tx:
     nonce: int
     expiry: int
     signatures: tuple[tuple[bytes, bytes], ...]
+    sender: bytes  # address of the first signer: the account whose nonce is used
 
     @property
     def signers(self) -> tuple[bytes, ...]:
         return tuple(pk for pk, _ in self.signatures)
-
-    @property
-    def sender(self) -> bytes:
-        """Address of the first signer: the account whose nonce the transaction uses."""
-        return address_of(self.signatures[0][0])
 
 
 # ---------------------------------------------------------------- field schemas
@@ -170,11 +166,15 @@ def _unpack(data: bytes) -> Any:
     )
 
 
+_TYPES = {t.value: t for t in TxType}
+
+
 def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
     """Strictly decode one signed transaction; raise :class:`TxDecodeError` otherwise."""
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise TxDecodeError(Reason.MALFORMED, "not bytes")
-    data = bytes(data)
+    if type(data) is not bytes:
+        if not isinstance(data, bytearray | memoryview):
+            raise TxDecodeError(Reason.MALFORMED, "not bytes")
+        data = bytes(data)
     if len(data) > MAX_TX_BYTES:
         raise TxDecodeError(Reason.OVERSIZED, f"{len(data)} bytes > {MAX_TX_BYTES}")
     try:
@@ -186,7 +186,14 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
     body, sigs = obj
     if len(body) != 6:
         raise TxDecodeError(Reason.MALFORMED, "body must have 6 elements")
-    if msgpack.packb(obj, use_bin_type=True) != data:
+    # Canonical iff the bytes are 0x92 || pack(body) || pack(sigs).
+    body_bytes = msgpack.packb(body, use_bin_type=True)
+    n = len(body_bytes) + 1
+    if (
+        data[0] != 0x92
+        or data[1:n] != body_bytes
+        or data[n:] != msgpack.packb(sigs, use_bin_type=True)
+    ):
         raise TxDecodeError(Reason.NON_CANONICAL, "bytes are not the canonical encoding")
     version, chain, ttype, fields, nonce, expiry = body
     if type(version) is not int or version != VERSION:
@@ -195,9 +202,9 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
         raise TxDecodeError(Reason.MALFORMED, "chain id must be a string")
     if chain_id is not None and chain != chain_id:
         raise TxDecodeError(Reason.WRONG_CHAIN, f"chain id {chain!r} is not {chain_id!r}")
-    if type(ttype) is not int or ttype not in TxType._value2member_map_:
+    txtype = _TYPES.get(ttype) if type(ttype) is int else None
+    if txtype is None:
         raise TxDecodeError(Reason.UNKNOWN_TYPE, f"unknown type {ttype!r}")
-    txtype = TxType(ttype)
     if txtype in RESERVED_TYPES:
         raise TxDecodeError(Reason.UNSUPPORTED_TYPE, f"{txtype.name} is reserved")
     if type(nonce) is not int or not 0 < nonce <= MAX_U64:
@@ -208,7 +215,7 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
     if type(fields) is not list or len(fields) != len(schema):
         raise TxDecodeError(Reason.BAD_FIELDS, f"{txtype.name} takes {len(schema)} fields")
     try:
-        checked = tuple(check(v) for check, v in zip(schema, fields, strict=True))
+        checked = tuple([check(v) for check, v in zip(schema, fields, strict=False)])
     except ValueError as exc:
         raise TxDecodeError(Reason.BAD_FIELDS, f"{txtype.name}: {exc}") from None
     if type(sigs) is not list or not 1 <= len(sigs) <= MAX_SIGNERS:
@@ -225,11 +232,11 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
         ):
             raise TxDecodeError(Reason.MALFORMED, "a signature is [pubkey32, sig64]")
         pairs.append((s[0], s[1]))
-    if len({pk for pk, _ in pairs}) != len(pairs):
+    if len(pairs) > 1 and len({pk for pk, _ in pairs}) != len(pairs):
         raise TxDecodeError(Reason.MALFORMED, "duplicate signer")
-    body_bytes = msgpack.packb(body, use_bin_type=True)
     txh = hashlib.blake2b(TX_DOMAIN + body_bytes, digest_size=32).digest()
-    return Tx(data, txh, version, chain, txtype, checked, nonce, expiry, tuple(pairs))
+    sender = hashlib.blake2b(ADDR_DOMAIN + pairs[0][0], digest_size=32).digest()
+    return Tx(data, txh, version, chain, txtype, checked, nonce, expiry, tuple(pairs), sender)
 
 
 def verify_signatures(tx: Tx) -> bool:

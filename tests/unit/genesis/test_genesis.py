@@ -1,0 +1,91 @@
+"""Genesis validation: every error names the file and the field."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drex_node.genesis import GenesisError, init_store, load_genesis, parse_genesis
+from drex_node.genesis.dev import dev_genesis
+from drex_node.ledger.execute import head
+from drex_node.policy.host import load_registry
+from drex_node.storage import MemoryStore
+
+DOC, _ = dev_genesis()
+
+
+def broken(path: str, value: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(DOC)
+    node: Any = doc
+    parts = path.split(".")
+    for p in parts[:-1]:
+        node = node[int(p)] if p.isdigit() else node[p]
+    last = parts[-1]
+    if value is KeyError:
+        del node[last]
+    elif last.isdigit():
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        ("chain_id", KeyError, "chain_id"),
+        ("chain_id", "", "chain_id"),
+        ("partitions", [], "partitions"),
+        ("partitions", ["N", "N"], "partitions"),
+        ("authority.public_key", "zz", "authority.public_key"),
+        ("assets.2.decimals", 40, "assets[2].decimals"),
+        ("assets.0.issuer", "nobody", "assets[0].issuer"),
+        ("accounts.3.partition", "MARS", "accounts[3].partition"),
+        ("accounts.1.kyc_tier", "high", "accounts[1].kyc_tier"),
+        ("accounts.0.balances", {"GOLD": 1}, "accounts[0].balances.GOLD"),
+        ("institutions.1.role", "king", "institutions[1].role"),
+        ("epoch_blocks", 0, "epoch_blocks"),
+    ],
+)
+def test_errors_name_the_field(path: str, value: Any, field: str) -> None:
+    with pytest.raises(GenesisError) as exc:
+        parse_genesis(broken(path, value), "net/genesis.json")
+    assert str(exc.value).startswith(f"net/genesis.json: {field}"), str(exc.value)
+
+
+def test_file_errors_name_the_file(tmp_path: Path) -> None:
+    p = tmp_path / "g.json"
+    with pytest.raises(GenesisError, match="cannot read"):
+        load_genesis(p)
+    p.write_text("{ not json")
+    with pytest.raises(GenesisError, match=r"g\.json: line 1: invalid JSON"):
+        load_genesis(p)
+    p.write_text(json.dumps(DOC))
+    assert load_genesis(p).chain_id == "drex-dev"
+
+
+def test_policy_modules_must_be_installed_and_params_valid() -> None:
+    reg = load_registry()
+    doc = copy.deepcopy(DOC)
+    doc["policy"] = {"regulatory_rules": [{"name": "nope", "params": {}}]}
+    with pytest.raises(GenesisError, match=r"policy\.regulatory_rules\[0\]\.name"):
+        init_store(MemoryStore(), parse_genesis(doc), reg)
+    doc["policy"] = {"regulatory_rules": [{"name": "velocity", "params": {"x": 1}}]}
+    with pytest.raises(GenesisError, match=r"policy\.regulatory_rules\[0\]\.params"):
+        init_store(MemoryStore(), parse_genesis(doc), reg)
+
+
+def test_init_is_deterministic_and_idempotent() -> None:
+    reg = load_registry()
+    g = parse_genesis(DOC)
+    a, b = MemoryStore(), MemoryStore()
+    ra, rb = init_store(a, g, reg), init_store(b, g, reg)
+    assert ra == rb and head(a) == (0, ra)
+    assert init_store(a, g, reg) == ra
+    other = parse_genesis(dict(DOC, chain_id="other"))
+    with pytest.raises(GenesisError, match="another chain"):
+        init_store(a, other, reg)

@@ -1,0 +1,75 @@
+"""Partitions execute independently: any order, or worker processes, same root."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import pytest
+
+from drex_node.ledger.execute import PartitionOutput
+from drex_node.storage import MemoryStore
+from tests.ledgerkit import Chain
+
+PARTS = ("N", "NE", "CO", "SE", "S")
+
+
+def workload(chain: Chain, seed: int, n: int) -> list[bytes]:
+    rng = random.Random(seed)  # seeded: the test is reproducible
+    txs = []
+    for _ in range(n):
+        src = f"user-{rng.choice(PARTS)}-{rng.randrange(4)}"
+        dst = f"user-{rng.choice(PARTS)}-{rng.randrange(4)}"
+        if src != dst:
+            txs.append(chain.transfer(src, dst, rng.randrange(1, 400_000)))
+    return txs
+
+
+def reversed_map(fn: Callable[..., PartitionOutput], args: Sequence[Any]) -> list[PartitionOutput]:
+    return [fn(*a) for a in reversed(args)][::-1]
+
+
+def shuffled_map(fn: Callable[..., PartitionOutput], args: Sequence[Any]) -> list[PartitionOutput]:
+    order = list(range(len(args)))
+    random.Random(len(args)).shuffle(order)
+    out: dict[int, PartitionOutput] = {i: fn(*args[i]) for i in order}
+    return [out[i] for i in reversed(order)]
+
+
+def _call(packed: tuple[Callable[..., PartitionOutput], tuple[Any, ...]]) -> PartitionOutput:
+    fn, a = packed
+    return fn(*a)
+
+
+@pytest.fixture(scope="module")
+def pool() -> Any:
+    with ProcessPoolExecutor(max_workers=2) as ex:
+        yield ex
+
+
+def run(mapper: Any, seed: int = 7) -> tuple[bytes, list[Any]]:
+    chain = Chain(MemoryStore())
+    roots = []
+    for b in range(3):
+        result = chain.commit(workload(chain, seed * 10 + b, 120), mapper=mapper)
+        roots.append(result.state_root)
+    return chain.root, roots
+
+
+def test_partition_order_does_not_change_the_root() -> None:
+    base, _ = run(lambda fn, args: [fn(*a) for a in args])
+    assert run(reversed_map)[0] == base
+    assert run(shuffled_map)[0] == base
+
+
+def test_worker_processes_give_the_same_root(pool: ProcessPoolExecutor) -> None:
+    base, roots = run(lambda fn, args: [fn(*a) for a in args], seed=3)
+
+    def process_map(fn: Callable[..., PartitionOutput], args: Sequence[Any]) -> list[Any]:
+        return list(pool.map(_call, [(fn, tuple(a)) for a in args]))
+
+    proc_root, proc_roots = run(process_map, seed=3)
+    assert proc_roots == roots
+    assert proc_root == base

@@ -1,0 +1,66 @@
+"""The shipped conformance suite, run against both backends (STYLE habit 4)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from drex_node.storage import MemoryStore
+from drex_node.storage.conformance import CHECKS, Factory, check_durable_across_reopen
+from drex_node.storage.kv import KVStore, StorageError
+from drex_node.storage.rocks import RocksStore
+
+
+def memory_factory(tmp_path: Path) -> Factory:
+    return MemoryStore
+
+
+def rocks_factory(tmp_path: Path) -> Factory:
+    counter = itertools.count()
+    return lambda: RocksStore(tmp_path / f"db{next(counter)}")
+
+
+BACKENDS: dict[str, Callable[[Path], Factory]] = {
+    "memory": memory_factory,
+    "rocksdb": rocks_factory,
+}
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_conformance(backend: str, check: Callable[[Factory], None], tmp_path: Path) -> None:
+    check(BACKENDS[backend](tmp_path))
+
+
+def test_rocksdb_is_durable_across_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    check_durable_across_reopen(lambda: RocksStore(path), lambda: RocksStore(path))
+
+
+def test_rocksdb_reopen_keeps_all_namespaces(tmp_path: Path) -> None:
+    s = RocksStore(tmp_path / "db")
+    for ns in ("meta", "p/SE", "p/NE"):
+        s.create_namespace(ns)
+    s.put("p/NE", b"k", b"v")
+    s.close()
+    t = RocksStore(tmp_path / "db")
+    assert t.namespaces() == ["meta", "p/NE", "p/SE"]
+    assert t.get("p/NE", b"k") == b"v"
+    t.close()
+
+
+def test_rocksdb_open_failure_is_a_storage_error(tmp_path: Path) -> None:
+    s = RocksStore(tmp_path / "db")
+    with pytest.raises(StorageError):
+        RocksStore(tmp_path / "db")  # locked by the first handle
+    s.close()
+
+
+def test_backends_satisfy_the_protocol(tmp_path: Path) -> None:
+    assert isinstance(MemoryStore(), KVStore)
+    r = RocksStore(tmp_path / "db")
+    assert isinstance(r, KVStore)
+    r.close()
