@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -322,23 +323,36 @@ def test_audit_and_admin_round_trip(pki: dict[str, NodeCredentials], server: Ser
         assert reason_of(info.value) == "unknown_epoch"
 
 
+def _rpc_log_lines(
+    caplog: pytest.LogCaptureFixture, wanted: set[str]
+) -> dict[str, dict[str, object]]:
+    """The JSON log lines by request id, waiting for the server thread to write them
+    (a status can reach the client just before the server's log line is emitted)."""
+    for _ in range(500):
+        lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "drex_node.rpc"]
+        by_id = {line["request_id"]: line for line in lines}
+        if wanted <= set(by_id):
+            return by_id
+        time.sleep(0.01)
+    raise AssertionError(f"log lines for {wanted} never appeared")
+
+
 def test_request_log_is_json_with_request_id(
     tier1: grpc.Channel, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="drex_node.rpc"):
-        ledger_pb2_grpc.LedgerStub(tier1).GetStatus(
-            ledger_pb2.GetStatusRequest(), metadata=(("x-request-id", "req-42"),)
+    caplog.set_level(logging.INFO, logger="drex_node.rpc")
+    ledger_pb2_grpc.LedgerStub(tier1).GetStatus(
+        ledger_pb2.GetStatusRequest(), metadata=(("x-request-id", "req-42"),)
+    )
+    with pytest.raises(grpc.RpcError):
+        ledger_pb2_grpc.LedgerStub(tier1).SubmitTransaction(
+            ledger_pb2.SubmitTransactionRequest(tx=TX_NONCE_LOW),
+            metadata=(("x-request-id", "req-43"),),
         )
-        with pytest.raises(grpc.RpcError):
-            ledger_pb2_grpc.LedgerStub(tier1).SubmitTransaction(
-                ledger_pb2.SubmitTransactionRequest(tx=TX_NONCE_LOW),
-                metadata=(("x-request-id", "req-43"),),
-            )
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "drex_node.rpc"]
-    by_id = {line["request_id"]: line for line in lines}
+    by_id = _rpc_log_lines(caplog, {"req-42", "req-43"})
     ok, failed = by_id["req-42"], by_id["req-43"]
     assert ok["method"] == "/drex.ledger.v1.Ledger/GetStatus" and ok["code"] == "OK"
-    assert ok["identity"] == "drex://12345678/tier1" and ok["latency_ms"] >= 0
+    assert ok["identity"] == "drex://12345678/tier1" and float(ok["latency_ms"]) >= 0  # type: ignore[arg-type]
     assert (failed["code"], failed["reason"]) == ("FAILED_PRECONDITION", "nonce_too_low")
 
 
