@@ -51,6 +51,9 @@ class ServerConfig:
     max_send_bytes: int = DEFAULT_MAX_SEND_BYTES
     max_concurrent_streams: int = 256
     grace_s: float = 5.0
+    # Optional plaintext port serving ONLY grpc.health.v1 (for kubelet gRPC probes,
+    # which cannot present a client certificate). None: no probe port.
+    probe_port: int | None = None
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad field."""
@@ -61,6 +64,8 @@ class ServerConfig:
                 raise ValueError(f"{name}: must be positive")
         if self.grace_s < 0:
             raise ValueError("grace_s: must be >= 0")
+        if self.probe_port is not None and not 0 <= self.probe_port <= 65535:
+            raise ValueError(f"probe_port: {self.probe_port} is not in 0..65535")
 
     def options(self) -> list[tuple[str, Any]]:
         """grpc channel arguments implementing the limits."""
@@ -92,10 +97,14 @@ class NodeServer:
     health: health.aio.HealthServicer
     services: tuple[str, ...]
     grace_s: float
+    probe: grpc.aio.Server | None = None
+    probe_port: int | None = None
 
     async def start(self) -> None:
         """Start serving and mark every registered service SERVING."""
         await self.server.start()
+        if self.probe is not None:
+            await self.probe.start()
         for service in ("", *self.services):
             await self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
         log.info("grpc server listening on port %d: %s", self.port, ", ".join(self.services))
@@ -113,6 +122,8 @@ class NodeServer:
         """Graceful stop: NOT_SERVING everywhere, refuse new calls, let running ones finish."""
         await self.health.enter_graceful_shutdown()
         await self.server.stop(self.grace_s if grace_s is None else grace_s)
+        if self.probe is not None:
+            await self.probe.stop(0)
 
     async def wait(self) -> None:
         """Block until the server terminates."""
@@ -157,4 +168,21 @@ def build_server(
     port = server.add_secure_port(f"{config.host}:{config.port}", credentials.server_credentials())
     if port == 0:
         raise OSError(f"could not bind {config.host}:{config.port}")
-    return NodeServer(server, port, health_servicer, tuple(services), config.grace_s)
+    probe, probe_port = _probe_server(config, health_servicer)
+    return NodeServer(
+        server, port, health_servicer, tuple(services), config.grace_s, probe, probe_port
+    )
+
+
+def _probe_server(
+    config: ServerConfig, health_servicer: health.aio.HealthServicer
+) -> tuple[grpc.aio.Server | None, int | None]:
+    """A plaintext server sharing the health state and serving nothing else."""
+    if config.probe_port is None:
+        return None, None
+    probe = grpc.aio.server(options=[("grpc.max_receive_message_length", 4096)])
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, probe)
+    port = probe.add_insecure_port(f"{config.host}:{config.probe_port}")
+    if port == 0:
+        raise OSError(f"could not bind probe port {config.host}:{config.probe_port}")
+    return probe, port

@@ -370,3 +370,18 @@ def test_graceful_stop_reports_not_serving_then_refuses(pki: dict[str, NodeCrede
         with pytest.raises(grpc.RpcError) as info:
             _status(channel)
         assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_plaintext_probe_port_serves_only_health(pki: dict[str, NodeCredentials]) -> None:
+    thread = start_server(pki["server"], StubNode(), ServerConfig(probe_port=0))
+    try:
+        assert thread.server.probe_port
+        with grpc.insecure_channel(f"127.0.0.1:{thread.server.probe_port}") as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            reply = health.Check(health_pb2.HealthCheckRequest(), timeout=10)
+            assert reply.status == health_pb2.HealthCheckResponse.SERVING
+            with pytest.raises(grpc.RpcError) as info:
+                _status(channel)
+            assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    finally:
+        thread.close()
