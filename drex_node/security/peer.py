@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
+from functools import lru_cache
 
 from cryptography import x509
 
@@ -19,8 +20,13 @@ PEER_CERT_PROPERTY = "x509_pem_cert"
 _current: ContextVar[Identity | None] = ContextVar("drex_peer_identity", default=None)
 
 
+@lru_cache(maxsize=4096)
 def identity_from_cert_pem(cert_pem: bytes) -> Identity:
-    """Parse the single ``drex://`` SAN URI of a PEM certificate."""
+    """Parse the single ``drex://`` SAN URI of a PEM certificate.
+
+    Cached by certificate bytes (a peer presents the same certificate on every
+    call); failures are not cached.
+    """
     try:
         cert = x509.load_pem_x509_certificate(cert_pem)
     except ValueError as exc:

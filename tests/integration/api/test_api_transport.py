@@ -35,7 +35,7 @@ from drex_node.api._generated.drex.audit.v1 import audit_pb2, audit_pb2_grpc
 from drex_node.api._generated.drex.consensus.v1 import consensus_pb2, consensus_pb2_grpc
 from drex_node.api._generated.drex.ledger.v1 import ledger_pb2, ledger_pb2_grpc, types_pb2
 from drex_node.api.errors import reason_of, status_of
-from drex_node.net.channel import channel_options, secure_channel_sync
+from drex_node.net.channel import channel_options, secure_channel, secure_channel_sync
 from drex_node.net.server import MIB, ServerConfig
 from drex_node.security.store import NodeCredentials, load_ca
 
@@ -385,3 +385,19 @@ def test_plaintext_probe_port_serves_only_health(pki: dict[str, NodeCredentials]
             assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
     finally:
         thread.close()
+
+
+def test_aio_channel_factory(server: ServerThread, pki: dict[str, NodeCredentials]) -> None:
+    async def call() -> tuple[int, str | None]:
+        async with secure_channel(server.target, pki["edge"]) as channel:
+            stub = ledger_pb2_grpc.LedgerStub(channel)
+            status = await stub.GetStatus(ledger_pb2.GetStatusRequest(), timeout=10)
+            try:
+                await consensus_pb2_grpc.ConsensusStub(channel).Send(
+                    consensus_pb2.ConsensusEnvelope(sender="v", payload=b"p"), timeout=10
+                )
+            except grpc.aio.AioRpcError as error:
+                return status.height, reason_of(error)
+            return status.height, None
+
+    assert server.run(call()) == (5, "role_not_allowed")
