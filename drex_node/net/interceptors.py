@@ -148,6 +148,9 @@ class RequestLogInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         code = context.code()
         if code is None:
             code = grpc.StatusCode.OK if error is None else grpc.StatusCode.UNKNOWN
+        level = logging.INFO if code == grpc.StatusCode.OK else logging.WARNING
+        if not self._log.isEnabledFor(level):
+            return
         identity = current_identity()
         record = {
             "event": "rpc",
@@ -159,5 +162,4 @@ class RequestLogInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             "reason": _reason(context),
             "latency_ms": round((time.perf_counter() - start) * 1000.0, 3),
         }
-        level = logging.INFO if record["code"] == "OK" else logging.WARNING
         self._log.log(level, json.dumps(record, sort_keys=True))
