@@ -27,6 +27,7 @@ def channel_options(
         ("grpc.max_send_message_length", max_send_bytes),
         ("grpc.keepalive_time_ms", 30_000),
         ("grpc.keepalive_timeout_ms", 10_000),
+        ("grpc.keepalive_permit_without_calls", 1),
     ]
     if server_name is not None:
         options.append(("grpc.ssl_target_name_override", server_name))

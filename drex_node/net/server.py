@@ -50,6 +50,8 @@ class ServerConfig:
     max_receive_bytes: int = DEFAULT_MAX_RECEIVE_BYTES
     max_send_bytes: int = DEFAULT_MAX_SEND_BYTES
     max_concurrent_streams: int = 256
+    # Calls in flight on the whole server; beyond it new calls get RESOURCE_EXHAUSTED.
+    max_concurrent_rpcs: int = 10_000
     grace_s: float = 5.0
     # Optional plaintext port serving ONLY grpc.health.v1 (for kubelet gRPC probes,
     # which cannot present a client certificate). None: no probe port.
@@ -59,7 +61,12 @@ class ServerConfig:
         """Raise ValueError naming the first bad field."""
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port: {self.port} is not in 0..65535")
-        for name in ("max_receive_bytes", "max_send_bytes", "max_concurrent_streams"):
+        for name in (
+            "max_receive_bytes",
+            "max_send_bytes",
+            "max_concurrent_streams",
+            "max_concurrent_rpcs",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name}: must be positive")
         if self.grace_s < 0:
@@ -74,6 +81,13 @@ class ServerConfig:
             ("grpc.max_send_message_length", self.max_send_bytes),
             ("grpc.max_concurrent_streams", self.max_concurrent_streams),
             ("grpc.so_reuseport", 0),
+            # Detect dead peers on long-lived streams (followers, validators) ...
+            ("grpc.keepalive_time_ms", 60_000),
+            ("grpc.keepalive_timeout_ms", 20_000),
+            # ... and accept the clients' 30 s keepalive pings (the default minimum
+            # of 5 minutes would answer them with GOAWAY "too_many_pings").
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
         ]
 
 
@@ -144,6 +158,7 @@ def build_server(
             AuthorizationInterceptor(authorizer or Authorizer()),
         ],
         options=config.options(),
+        maximum_concurrent_rpcs=config.max_concurrent_rpcs,
     )
     services: list[str] = []
     if servicers.ledger is not None:

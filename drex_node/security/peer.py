@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from functools import lru_cache
+from typing import Any
 
 from cryptography import x509
 
@@ -51,6 +52,11 @@ def identity_from_auth_context(auth_context: Mapping[str, Sequence[bytes]]) -> I
     if len(certs) != 1:
         raise IdentityError("no client certificate presented")
     return identity_from_cert_pem(certs[0])
+
+
+def identity_from_servicer_context(context: Any) -> Identity:
+    """Identity of the caller of a grpc / grpc.aio ``ServicerContext``."""
+    return identity_from_auth_context(context.auth_context())
 
 
 def current_identity() -> Identity | None:

@@ -401,3 +401,18 @@ def test_aio_channel_factory(server: ServerThread, pki: dict[str, NodeCredential
             return status.height, None
 
     assert server.run(call()) == (5, "role_not_allowed")
+
+
+def test_server_wide_call_limit_is_resource_exhausted(pki: dict[str, NodeCredentials]) -> None:
+    thread = start_server(pki["server"], StubNode(), ServerConfig(max_concurrent_rpcs=1))
+    try:
+        with secure_channel_sync(thread.target, pki["tier1"]) as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            watch = health.Watch(health_pb2.HealthCheckRequest(), timeout=30)
+            assert next(watch).status == health_pb2.HealthCheckResponse.SERVING  # holds the slot
+            with pytest.raises(grpc.RpcError) as info:
+                _status(channel)
+            assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            watch.cancel()
+    finally:
+        thread.close()
