@@ -1,0 +1,1 @@
+"""gRPC transport: server bootstrap, client channels and interceptors."""

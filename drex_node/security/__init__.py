@@ -1,0 +1,1 @@
+"""Network PKI, peer identities and the method -> roles authorization table."""
