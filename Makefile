@@ -39,5 +39,8 @@ test: setup lint typecheck pytest ## install, lint, typecheck and run every test
 bench: setup ## run every benchmark and print JSON
 	$(BIN)/drex-bench all --json
 
+proto: setup ## regenerate gRPC code from proto/ (pinned grpcio-tools)
+	$(BIN)/python proto/generate.py
+
 clean: ## remove caches and build outputs (keeps .venv)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
