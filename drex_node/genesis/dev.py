@@ -91,6 +91,7 @@ def dev_genesis(
                     "partition": p,
                     "kyc_tier": 1,
                     "balances": {"DREX": user_balance},
+                    "enabled": [f"BRL@bank-{p}"],
                 }
             )
     doc: dict[str, Any] = {

@@ -37,6 +37,7 @@ class GenesisAccount:
     balances: dict[str, int]
     institution_id: str | None = None
     path: str = ""  # where it came from in the file, for error messages
+    enabled: tuple[str, ...] = ()  # restricted assets this account may hold
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class GenesisAsset:
     issuer: str  # institution id, or "authority"
     decimals: int
     asset_class: str
+    price_decimals: int = 0
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,11 @@ class _Reader:
         if len(raw) != 32:
             raise self.err(path, "must be a 32-byte Ed25519 public key in hex")
         return raw
+
+    def names(self, v: Any, path: str) -> tuple[str, ...]:
+        if not isinstance(v, list):
+            raise self.err(path, "must be a list of names")
+        return tuple(self.name(x, f"{path}[{i}]") for i, x in enumerate(v))
 
     def balances(self, v: Any, path: str) -> dict[str, int]:
         d = self.obj(v, path)
@@ -176,6 +183,7 @@ def parse_genesis(doc: Any, source: str = "genesis") -> Genesis:
                 r.balances(o.get("balances", {}), p + ".balances"),
                 iid,
                 p,
+                r.names(o.get("enabled", []), p + ".enabled"),
             )
         )
     for i, raw in enumerate(d.get("accounts", [])):
@@ -190,6 +198,7 @@ def parse_genesis(doc: Any, source: str = "genesis") -> Genesis:
                 r.balances(o.get("balances", {}), p + ".balances"),
                 None,
                 p,
+                r.names(o.get("enabled", []), p + ".enabled"),
             )
         )
     keys = [a.public_key for a in accounts]
@@ -210,6 +219,7 @@ def parse_genesis(doc: Any, source: str = "genesis") -> Genesis:
                 issuer,
                 r.int_(r.req(o, "decimals", p + "."), p + ".decimals", 0, 18),
                 r.name(o.get("class", "token"), p + ".class"),
+                r.int_(o.get("price_decimals", 0), p + ".price_decimals", 0, 18),
             )
         )
     asset_ids = [a.id for a in assets]
@@ -219,6 +229,9 @@ def parse_genesis(doc: Any, source: str = "genesis") -> Genesis:
         for aid in a.balances:
             if aid not in asset_ids:
                 raise r.err(f"{a.path}.balances.{aid}", "unknown asset")
+        for aid in a.enabled:
+            if aid not in asset_ids:
+                raise r.err(f"{a.path}.enabled", f"unknown asset {aid!r}")
 
     policies: list[PolicyEntry] = []
     pol = r.obj(d.get("policy", {}), "policy")

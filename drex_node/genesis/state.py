@@ -37,13 +37,22 @@ def genesis_writes(g: Genesis, registry: Registry, source: str = "genesis") -> W
         view.put(
             META,
             b"asset/" + asset.id.encode(),
-            Asset(asset.id, issuer, asset.decimals, asset.asset_class).encode(),
+            Asset(
+                asset.id, issuer, asset.decimals, asset.asset_class, False, asset.price_decimals
+            ).encode(),
         )
     supply: dict[str, int] = {}
     for a in g.accounts:
         view.create_account(
             address_of(a.public_key),
-            Account(a.public_key, a.partition, a.kyc_tier, a.flags, balances=dict(a.balances)),
+            Account(
+                a.public_key,
+                a.partition,
+                a.kyc_tier,
+                a.flags,
+                balances=dict(a.balances),
+                enabled=set(a.enabled),
+            ),
         )
         for aid, amount in a.balances.items():
             supply[aid] = supply.get(aid, 0) + amount
@@ -86,6 +95,6 @@ def init_store(store: KVStore, g: Genesis, registry: Registry, source: str = "ge
     for (ns, key), value in sorted(writes.items()):
         assert value is not None
         wb.put(ns, key, value)
-    wb.put(META, K_HEAD, pack([0, root, []]))
+    wb.put(META, K_HEAD, pack([0, root, [], g.genesis_time_ms]))
     store.write(wb, sync=True)
     return root

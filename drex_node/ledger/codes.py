@@ -23,11 +23,22 @@ class TxType(IntEnum):
     Z_FUND = 11
     Z_TRANSFER = 12
     Z_BURN = 13
+    PAUSE = 14  # asset-level pause (authority)
+    UNPAUSE = 15
+    ENABLE_HOLDER = 16  # issuer enables an account to hold its restricted asset
+    DISABLE_HOLDER = 17
+    SWAP = 18  # interbank swap in one step
+    PROPOSE = 19  # two-step settlement: escrow and offer
+    ACCEPT = 20
+    CANCEL = 21
+    DVP_LEG = 22  # bond DvP by double command
+    DVP_CANCEL = 23
+    LOCK = 24  # partial freeze of an amount (authority or regulator)
+    UNLOCK = 25
+    FORCE_MOVE = 26  # court-ordered move (authority)
 
 
-RESERVED_TYPES = frozenset(
-    {TxType.COMMITTEE_CHANGE, TxType.Z_REGISTER, TxType.Z_FUND, TxType.Z_TRANSFER, TxType.Z_BURN}
-)
+RESERVED_TYPES = frozenset({TxType.Z_REGISTER, TxType.Z_FUND, TxType.Z_TRANSFER, TxType.Z_BURN})
 
 
 class Reason(IntEnum):
@@ -63,6 +74,17 @@ class Reason(IntEnum):
     TOO_LATE = 27  # effective height already passed
     OVERFLOW = 28  # a balance or supply would exceed the 2^128 - 1 cap
     ASSET_PAUSED = 29
+    NOT_ENABLED = 30  # the receiver may not hold this asset (wholesale / deposit rules)
+    UNKNOWN_OPERATION = 31  # no such proposal or DvP operation
+    NOT_COUNTERPARTY = 32  # only the named counterparty may accept
+    OPERATION_CLOSED = 33  # already settled, cancelled or expired
+    MISMATCHED_LEGS = 34  # the two DvP legs do not describe the same trade
+    DUPLICATE_OPERATION = 35  # client operation id already used (detail: original tx hash)
+    OPERATION_ID_IN_USE = 36  # a DvP operation id belongs to another pair
+    FUNDS_LOCKED = 37  # enough balance, but part of it is locked or escrowed
+    NOT_INITIATOR = 38  # only the proposer / initiator may cancel
+    BAD_EXPIRY = 39
+    BAD_COMMITTEE = 40
 
 
 class AccountFlag(IntFlag):

@@ -31,8 +31,10 @@ def commit_block(store: KVStore, block: Block, result: BlockResult, *, sync: boo
             wb.put(ns, key, value)
     wb.put(BLOCKS, block_key(block.height), pack([block.height, block.time_ms, list(block.txs)]))
     wb.put(BLOCKS, receipts_key(block.height), pack([r.encode() for r in result.receipts]))
+    if result.events:
+        wb.put(BLOCKS, events_key(block.height), pack([r.encode() for r in result.events]))
     chosen: dict[bytes, Receipt] = {}
-    for r in result.receipts:
+    for r in (*result.receipts, *result.events):
         # The tx index keeps the applied receipt: a replay's rejection never overwrites it.
         # A transaction applies at most once, so an applied receipt is always written.
         prev = chosen.get(r.tx_hash)
@@ -48,7 +50,7 @@ def commit_block(store: KVStore, block: Block, result: BlockResult, *, sync: boo
     wb.put(
         META,
         K_HEAD,
-        pack([block.height, result.state_root, list(result.notes)]),
+        pack([block.height, result.state_root, list(result.notes), block.time_ms]),
     )
     store.write(wb, sync=sync)
 
@@ -57,6 +59,16 @@ def receipt(store: KVStore, tx_hash: bytes) -> Receipt | None:
     """The receipt indexed for ``tx_hash`` (the applied one, if any)."""
     raw = store.get(RECEIPTS, tx_hash)
     return None if raw is None else Receipt.decode(raw)
+
+
+def events_key(height: int) -> bytes:
+    return b"e/" + height.to_bytes(8, "big")
+
+
+def block_events(store: KVStore, height: int) -> list[Receipt]:
+    """System receipts of a block (expiries), in order."""
+    raw = store.get(BLOCKS, events_key(height))
+    return [] if raw is None else [Receipt.decode(r) for r in unpack(raw)]
 
 
 def block_receipts(store: KVStore, height: int) -> list[Receipt]:

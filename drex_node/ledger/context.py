@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from drex_node.ledger.codes import Reason
-from drex_node.ledger.state import Account, ChainInfo, StateView
+from drex_node.ledger.state import Account, ChainInfo, StateView, partition_ns
+from drex_node.ledger.tx import Tx
 from drex_node.policy.host import ActivePolicies, Registry
 
 
@@ -66,4 +67,28 @@ def check_nonce(acc: Account, nonce: int) -> Outcome:
         return fail(Reason.NONCE_REPLAY, f"nonce {nonce} already used (next {acc.nonce + 1})")
     if nonce > acc.nonce + 1:
         return fail(Reason.NONCE_GAP, f"nonce {nonce} ahead of next {acc.nonce + 1}")
+    return OK
+
+
+P_OP = b"op/"
+
+
+def begin(ctx: ExecContext, tx: Tx, acc: Account) -> Outcome:
+    """Sequence the sender's nonce and record its client operation id, if any.
+
+    A transaction that passes is final: its nonce is consumed whatever comes next. A
+    second transaction with an operation id already used by the same account gets
+    DUPLICATE_OPERATION with the original transaction's hash, and no other effect.
+    """
+    nonce = check_nonce(acc, tx.nonce)
+    if nonce is not OK:
+        return nonce
+    acc.nonce += 1
+    ctx.view.touch(tx.sender, acc)
+    if tx.op_id is not None:
+        ns, key = partition_ns(acc.partition), P_OP + tx.sender + tx.op_id
+        original = ctx.view.get(ns, key)
+        if original is not None:
+            return fail(Reason.DUPLICATE_OPERATION, original.hex())
+        ctx.view.put(ns, key, tx.hash)
     return OK

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from drex_node.ledger import admin, settlement
 from drex_node.ledger.admin import run_admin
 from drex_node.ledger.codes import Reason, TxType
 from drex_node.ledger.context import ExecContext, Outcome, fail
@@ -29,6 +30,8 @@ from drex_node.policy.host import ActivePolicies, Registry, active
 Writes = dict[tuple[str, bytes], bytes | None]
 ROOT_DOMAIN = b"drex:root:v1"
 GENESIS_ROOT = bytes(32)
+BARRIER_HANDLERS = {**admin.HANDLERS, **settlement.HANDLERS}
+SYS_DOMAIN = b"drex:sys:v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,7 @@ class BlockResult:
     receipts: tuple[Receipt, ...]
     state_root: bytes
     notes: tuple[str, ...] = ()
+    events: tuple[Receipt, ...] = ()  # system receipts (expiries), after the transactions
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,13 @@ def head(state: StateReader) -> tuple[int, bytes]:
         return 0, GENESIS_ROOT
     height, root = unpack(raw)[:2]
     return int(height), bytes(root)
+
+
+def head_time_ms(state: StateReader) -> int:
+    """Consensus time of the last committed block (genesis time before any)."""
+    raw = state.get(META, K_HEAD)
+    rec = [] if raw is None else unpack(raw)
+    return int(rec[3]) if len(rec) > 3 else 0
 
 
 def state_root(prev_root: bytes, height: int, writes: Writes) -> bytes:
@@ -211,7 +222,7 @@ class _BlockRun:
             self.outcomes[index] = settle(self.ctx(), tx)
             return
         self.flush_segment()
-        self.outcomes[index] = run_admin(self.ctx(), tx)
+        self.outcomes[index] = run_admin(self.ctx(), tx, BARRIER_HANDLERS)
 
     def admit(self, index: int, raw: bytes) -> Tx | None:
         """Decode, check chain, signatures and expiry; record a rejection otherwise."""
@@ -244,12 +255,24 @@ class _BlockRun:
             if tx is not None:
                 self.route(index, tx)
         self.flush_segment()
+        expired = settlement.process_expiries(self.ctx(), head_time_ms(self.view.base))
         notes = self._policy_hooks()
         writes = self.view.flush()
         _, prev_root = head(self.view.base)
         root = state_root(prev_root, b.height, writes)
         receipts = tuple(self._receipts())
-        return BlockResult(b.height, dict(writes), receipts, root, tuple(notes))
+        n = len(b.txs)
+        events = tuple(
+            Receipt(
+                hashlib.blake2b(SYS_DOMAIN + ident, digest_size=32).digest(),
+                b.height,
+                n + i,
+                Reason.OK,
+                detail,
+            )
+            for i, (ident, detail) in enumerate(expired)
+        )
+        return BlockResult(b.height, dict(writes), receipts, root, tuple(notes), events)
 
     def _policy_hooks(self) -> list[str]:
         notes: list[str] = []

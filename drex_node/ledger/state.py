@@ -60,7 +60,13 @@ class DictReader:
 
 @dataclass(slots=True)
 class Account:
-    """A ledger account. Balances are integers in the asset's smallest unit."""
+    """A ledger account. Balances are integers in the asset's smallest unit.
+
+    ``balances`` are totals; ``held`` (escrowed by open proposals and DvP legs) and
+    ``locked`` (partial freezes) are parts of them that cannot be spent, so
+    ``free = balance - held - locked``. ``enabled`` lists the restricted assets whose
+    issuer enabled this account as a holder.
+    """
 
     pubkey: bytes
     partition: str
@@ -69,43 +75,96 @@ class Account:
     status: int = AccountStatus.ACTIVE
     nonce: int = 0
     balances: dict[str, int] = field(default_factory=dict)
+    held: dict[str, int] = field(default_factory=dict)
+    locked: dict[str, int] = field(default_factory=dict)
+    enabled: set[str] = field(default_factory=set)
 
     def encode(self) -> bytes:
-        bal = sorted((a, v) for a, v in self.balances.items() if v)
         return pack(
-            [self.pubkey, self.partition, self.kyc_tier, self.flags, self.status, self.nonce, bal]
+            [
+                self.pubkey,
+                self.partition,
+                self.kyc_tier,
+                self.flags,
+                self.status,
+                self.nonce,
+                sorted((a, v) for a, v in self.balances.items() if v),
+                sorted((a, v) for a, v in self.held.items() if v),
+                sorted((a, v) for a, v in self.locked.items() if v),
+                sorted(self.enabled),
+            ]
         )
 
     @classmethod
     def decode(cls, data: bytes) -> Account:
-        pk, part, tier, flags, status, nonce, bal = unpack(data)
-        return cls(pk, part, tier, flags, status, nonce, {a: v for a, v in bal})
+        pk, part, tier, flags, status, nonce, bal, held, locked, enabled = unpack(data)
+        return cls(
+            pk,
+            part,
+            tier,
+            flags,
+            status,
+            nonce,
+            {a: v for a, v in bal},
+            {a: v for a, v in held},
+            {a: v for a, v in locked},
+            set(enabled),
+        )
 
     def has(self, flag: AccountFlag) -> bool:
         return bool(self.flags & flag)
+
+    def free(self, asset: str) -> int:
+        """Spendable amount: balance less escrowed and locked parts."""
+        return self.balances.get(asset, 0) - self.held.get(asset, 0) - self.locked.get(asset, 0)
 
     @property
     def frozen(self) -> bool:
         return self.status == AccountStatus.FROZEN
 
 
+WHOLESALE_HOLDERS = AccountFlag.RESERVE_HOLDER | AccountFlag.TREASURY | AccountFlag.AUTHORITY
+
+
 @dataclass(frozen=True, slots=True)
 class Asset:
-    """An asset: ``issuer`` is the address allowed to mint and burn it."""
+    """An asset: ``issuer`` is the address allowed to mint and burn it.
+
+    Classes with holder rules: ``wholesale`` (only reserve/settlement holders, the
+    Treasury and the authority) and ``deposit`` (the issuer and the accounts it enabled).
+    """
 
     id: str
     issuer: bytes
     decimals: int
     asset_class: str
     paused: bool = False
+    price_decimals: int = 0
 
     def encode(self) -> bytes:
-        return pack([self.id, self.issuer, self.decimals, self.asset_class, self.paused])
+        return pack(
+            [
+                self.id,
+                self.issuer,
+                self.decimals,
+                self.asset_class,
+                self.paused,
+                self.price_decimals,
+            ]
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> Asset:
-        aid, issuer, dec, klass, paused = unpack(data)
-        return cls(aid, issuer, dec, klass, paused)
+        aid, issuer, dec, klass, paused, price_dec = unpack(data)
+        return cls(aid, issuer, dec, klass, paused, price_dec)
+
+    def may_hold(self, addr: bytes, acc: Account) -> bool:
+        """May ``acc`` (at ``addr``) hold this asset?"""
+        if self.asset_class == "wholesale":
+            return bool(acc.flags & WHOLESALE_HOLDERS)
+        if self.asset_class == "deposit":
+            return addr == self.issuer or self.id in acc.enabled
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +230,7 @@ class StateView:
         self.writes: dict[tuple[str, bytes], bytes | None] = {}
         self._accounts: dict[bytes, Account | None] = {}
         self._dirty: set[bytes] = set()
+        self._assets: dict[str, Asset | None] = {}
 
     # raw access
     def get(self, ns: str, key: bytes) -> bytes | None:
@@ -181,6 +241,11 @@ class StateView:
 
     def put(self, ns: str, key: bytes, value: bytes) -> None:
         self.writes[(ns, key)] = value
+        if ns == META and key.startswith(P_ASSET):
+            self._assets.clear()
+
+    def delete(self, ns: str, key: bytes) -> None:
+        self.writes[(ns, key)] = None
 
     # typed access
     def partition_of(self, addr: bytes) -> str | None:
@@ -207,8 +272,15 @@ class StateView:
         self.touch(addr, acc)
 
     def asset(self, asset_id: str) -> Asset | None:
+        if asset_id in self._assets:
+            return self._assets[asset_id]
         raw = self.get(META, P_ASSET + asset_id.encode())
-        return None if raw is None else Asset.decode(raw)
+        asset = None if raw is None else Asset.decode(raw)
+        self._assets[asset_id] = asset
+        return asset
+
+    def put_asset(self, asset: Asset) -> None:
+        self.put(META, P_ASSET + asset.id.encode(), asset.encode())
 
     def supply(self, asset_id: str) -> tuple[int, int]:
         raw = self.get(META, P_SUPPLY + asset_id.encode())
@@ -231,6 +303,7 @@ class StateView:
         self.flush()
         self.writes.update(writes)
         self._accounts.clear()
+        self._assets.clear()
 
     def flush(self) -> dict[tuple[str, bytes], bytes | None]:
         """Encode dirty accounts into ``writes`` and return all writes."""

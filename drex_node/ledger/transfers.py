@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from drex_node.ledger.codes import MAX_AMOUNT, Reason
-from drex_node.ledger.context import OK, ExecContext, Outcome, check_nonce, fail
+from drex_node.ledger.context import OK, ExecContext, Outcome, begin, fail
 from drex_node.ledger.state import Account
 from drex_node.ledger.tx import Tx, address_of
 
@@ -27,7 +27,8 @@ class Credit:
     amount: int
 
 
-def _sendable(ctx: ExecContext, acc: Account, asset_id: str, amount: int) -> Outcome:
+def spendable(ctx: ExecContext, acc: Account, asset_id: str, amount: int) -> Outcome:
+    """May ``acc`` send ``amount``? (asset exists and is live, sender active, free funds)."""
     asset = ctx.view.asset(asset_id)
     if asset is None:
         return fail(Reason.UNKNOWN_ASSET, asset_id)
@@ -35,13 +36,20 @@ def _sendable(ctx: ExecContext, acc: Account, asset_id: str, amount: int) -> Out
         return fail(Reason.ASSET_PAUSED, asset_id)
     if acc.frozen:
         return fail(Reason.ACCOUNT_FROZEN, "sender is frozen")
-    if acc.balances.get(asset_id, 0) < amount:
+    if acc.free(asset_id) < amount:
+        if acc.balances.get(asset_id, 0) >= amount:
+            return fail(Reason.FUNDS_LOCKED, f"{asset_id}: part of the balance is locked/escrowed")
         return fail(Reason.INSUFFICIENT_FUNDS, f"{asset_id} balance below {amount}")
     return OK
 
 
-def receivable(ctx: ExecContext, acc: Account, asset_id: str, amount: int) -> Outcome:
-    """May ``acc`` be credited ``amount``? (not frozen, no overflow, rules allow)."""
+def receivable(ctx: ExecContext, addr: bytes, acc: Account, asset_id: str, amount: int) -> Outcome:
+    """May ``acc`` be credited ``amount``? (holder rules, not frozen, no overflow, rules)."""
+    asset = ctx.view.asset(asset_id)
+    if asset is None:
+        return fail(Reason.UNKNOWN_ASSET, asset_id)
+    if not asset.may_hold(addr, acc):
+        return fail(Reason.NOT_ENABLED, f"receiver may not hold {asset_id}")
     if acc.frozen:
         return fail(Reason.ACCOUNT_FROZEN, "receiver is frozen")
     if acc.balances.get(asset_id, 0) + amount > MAX_AMOUNT:
@@ -49,7 +57,7 @@ def receivable(ctx: ExecContext, acc: Account, asset_id: str, amount: int) -> Ou
     return ctx.check_credit(acc, asset_id, amount)
 
 
-def _move(acc: Account, asset: str, delta: int) -> None:
+def move(acc: Account, asset: str, delta: int) -> None:
     acc.balances[asset] = acc.balances.get(asset, 0) + delta
 
 
@@ -64,14 +72,12 @@ def transfer(
     sender = view.account(sender_addr, partition)
     if sender is None:
         return fail(Reason.UNKNOWN_ACCOUNT, "sender")
-    nonce = check_nonce(sender, tx.nonce)
-    if nonce is not OK:
-        return nonce
-    sender.nonce += 1
-    view.touch(sender_addr, sender)
+    started = begin(ctx, tx, sender)
+    if started is not OK:
+        return started
     if to == sender_addr:
         return fail(Reason.SELF_TRANSFER)
-    ok = _sendable(ctx, sender, asset_id, amount)
+    ok = spendable(ctx, sender, asset_id, amount)
     if ok is not OK:
         return ok
     debit = ctx.check_debit(sender, asset_id, amount)
@@ -82,12 +88,12 @@ def transfer(
         return fail(Reason.UNKNOWN_ACCOUNT, "receiver")
     flags = debit.flags
     if dst_partition == sender.partition:
-        receiver = view.account(to)
+        receiver = view.account(to, dst_partition)
         assert receiver is not None  # the directory and the partition agree (our invariant)
-        credit = receivable(ctx, receiver, asset_id, amount)
+        credit = receivable(ctx, to, receiver, asset_id, amount)
         if credit.reason is not Reason.OK:
             return credit
-        _move(receiver, asset_id, amount)
+        move(receiver, asset_id, amount)
         view.touch(to, receiver)
         flags += credit.flags
     else:
@@ -96,50 +102,41 @@ def transfer(
                 index, tx.hash, sender_addr, sender.partition, to, dst_partition, asset_id, amount
             )
         )
-    _move(sender, asset_id, -amount)
+    move(sender, asset_id, -amount)
     ctx.record_debit(sender, asset_id, amount)
     return Outcome(Reason.OK, "", flags)
 
 
 def apply_credit(ctx: ExecContext, c: Credit) -> Outcome:
     """Credit leg in the destination partition; a refusal leads to a refund."""
-    receiver = ctx.view.account(c.dst)
+    receiver = ctx.view.account(c.dst, c.dst_partition)
     if receiver is None:
         return fail(Reason.CREDIT_REFUSED, "receiver vanished")
-    ok = receivable(ctx, receiver, c.asset, c.amount)
+    ok = receivable(ctx, c.dst, receiver, c.asset, c.amount)
     if ok.reason is not Reason.OK:
         return fail(Reason.CREDIT_REFUSED, f"refunded: {ok.reason.name} {ok.detail}".strip())
-    _move(receiver, c.asset, c.amount)
+    move(receiver, c.asset, c.amount)
     ctx.view.touch(c.dst, receiver)
     return ok
 
 
 def apply_refund(ctx: ExecContext, c: Credit) -> None:
     """Return a refused credit to its sender (cannot fail: the debit came from there)."""
-    sender = ctx.view.account(c.src)
+    sender = ctx.view.account(c.src, c.src_partition)
     assert sender is not None  # accounts are never deleted
-    _move(sender, c.asset, c.amount)
+    move(sender, c.asset, c.amount)
     ctx.view.touch(c.src, sender)
 
 
-def settle(ctx: ExecContext, tx: Tx) -> Outcome:
-    """DvP: every leg moves or none does; every distinct sender must have signed."""
-    (legs,) = tx.fields
+Leg = tuple[bytes, bytes, str, int]
+
+
+def apply_legs(ctx: ExecContext, legs: tuple[Leg, ...]) -> Outcome:
+    """Move every leg or none: validate on scratch balances, then write. Legs' senders
+    must be active and have free funds as the legs evolve; receivers must be able to hold."""
     view = ctx.view
-    submitter_addr = tx.sender
-    submitter = view.account(submitter_addr)
-    if submitter is None:
-        return fail(Reason.UNKNOWN_ACCOUNT, "submitter")
-    nonce = check_nonce(submitter, tx.nonce)
-    if nonce is not OK:
-        return nonce
-    submitter.nonce += 1
-    view.touch(submitter_addr, submitter)
-    signed = {address_of(pk) for pk in tx.signers}
     accounts: dict[bytes, Account] = {}
     for src, dst, _asset, _amount in legs:
-        if src not in signed:
-            return fail(Reason.MISSING_SIGNATURE, f"leg sender {src.hex()[:16]} did not sign")
         if src == dst:
             return fail(Reason.SELF_TRANSFER)
         for addr in (src, dst):
@@ -147,22 +144,21 @@ def settle(ctx: ExecContext, tx: Tx) -> Outcome:
             if acc is None:
                 return fail(Reason.UNKNOWN_ACCOUNT, addr.hex()[:16])
             accounts[addr] = acc
-    # Validate against balances as they evolve leg by leg, on scratch copies.
     scratch = {a: dict(acc.balances) for a, acc in accounts.items()}
     flags: list[str] = []
     for src, dst, asset_id, amount in legs:
         sacc, dacc = accounts[src], accounts[dst]
         probe = Account(sacc.pubkey, sacc.partition, sacc.kyc_tier, sacc.flags, sacc.status)
-        probe.balances = scratch[src]
-        ok = _sendable(ctx, probe, asset_id, amount)
+        probe.balances, probe.held, probe.locked = scratch[src], sacc.held, sacc.locked
+        ok = spendable(ctx, probe, asset_id, amount)
         if ok is not OK:
             return ok
         debit = ctx.check_debit(sacc, asset_id, amount)
         if debit.reason is not Reason.OK:
             return debit
         rprobe = Account(dacc.pubkey, dacc.partition, dacc.kyc_tier, dacc.flags, dacc.status)
-        rprobe.balances = scratch[dst]
-        credit = receivable(ctx, rprobe, asset_id, amount)
+        rprobe.balances, rprobe.enabled = scratch[dst], dacc.enabled
+        credit = receivable(ctx, dst, rprobe, asset_id, amount)
         if credit.reason is not Reason.OK:
             return credit
         scratch[src][asset_id] -= amount
@@ -174,3 +170,19 @@ def settle(ctx: ExecContext, tx: Tx) -> Outcome:
     for src, _dst, asset_id, amount in legs:
         ctx.record_debit(accounts[src], asset_id, amount)
     return Outcome(Reason.OK, "", tuple(flags))
+
+
+def settle(ctx: ExecContext, tx: Tx) -> Outcome:
+    """DvP: every leg moves or none does; every distinct sender must have signed."""
+    (legs,) = tx.fields
+    submitter = ctx.view.account(tx.sender)
+    if submitter is None:
+        return fail(Reason.UNKNOWN_ACCOUNT, "submitter")
+    started = begin(ctx, tx, submitter)
+    if started is not OK:
+        return started
+    signed = {address_of(pk) for pk in tx.signers}
+    for src, _dst, _asset, _amount in legs:
+        if src not in signed:
+            return fail(Reason.MISSING_SIGNATURE, f"leg sender {src.hex()[:16]} did not sign")
+    return apply_legs(ctx, legs)

@@ -32,6 +32,8 @@ MAX_STR = 64
 MAX_MEMO = 128
 MAX_LEGS = 16
 MAX_PARAMS = 32
+MAX_OP_ID = 32
+MAX_MEMBERS = 64
 MAX_U64 = (1 << 64) - 1
 TX_DOMAIN = b"drex:tx:v1"
 SIG_DOMAIN = b"drex:sig:v1"
@@ -71,6 +73,7 @@ class Tx:
     expiry: int
     signatures: tuple[tuple[bytes, bytes], ...]
     sender: bytes  # address of the first signer: the account whose nonce is used
+    op_id: bytes | None = None  # client operation id (idempotent submission)
 
     @property
     def signers(self) -> tuple[bytes, ...]:
@@ -94,6 +97,32 @@ def _amount(v: Any) -> int:
     if type(v) is not int or not 0 < v <= MAX_AMOUNT:
         raise ValueError("expected a positive integer amount")
     return v
+
+
+def _amount0(v: Any) -> int:
+    if type(v) is not int or not 0 <= v <= MAX_AMOUNT:
+        raise ValueError("expected a non-negative integer amount")
+    return v
+
+
+def _opt_name(v: Any) -> str:
+    return "" if v == "" else _name(v)
+
+
+def _members(v: Any) -> tuple[tuple[str, bytes, int, str], ...]:
+    if type(v) is not list or not 1 <= len(v) <= MAX_MEMBERS:
+        raise ValueError(f"expected 1..{MAX_MEMBERS} members")
+    out = []
+    for m in v:
+        if type(m) is not list or len(m) != 4 or type(m[3]) is not str or len(m[3]) > 255:
+            raise ValueError("a member is [id, pubkey32, weight, address]")
+        weight = _u64(m[2])
+        if weight < 1:
+            raise ValueError("weights are >= 1")
+        out.append((_name(m[0]), _bin32(m[1]), weight, m[3]))
+    if len({m[0] for m in out}) != len(out) or len({m[1] for m in out}) != len(out):
+        raise ValueError("member ids and keys must be unique")
+    return tuple(out)
 
 
 def _u64(v: Any) -> int:
@@ -144,6 +173,24 @@ SCHEMAS: dict[TxType, tuple[Any, ...]] = {
     TxType.FREEZE: (_bin32, _u64),  # target address, reason code
     TxType.UNFREEZE: (_bin32, _u64),
     TxType.POLICY_UPDATE: (_name, _params, _u64),  # module, params, effective height
+    TxType.COMMITTEE_CHANGE: (_u64, _members),  # epoch, [[id, pubkey, weight, address]]
+    TxType.PAUSE: (_name,),  # asset
+    TxType.UNPAUSE: (_name,),
+    TxType.ENABLE_HOLDER: (_bin32, _name),  # account, asset
+    TxType.DISABLE_HOLDER: (_bin32, _name),
+    TxType.SWAP: (_bin32, _name, _name, _amount),  # payee, from asset, to asset, amount
+    # counterparty, give asset, give amount, want asset ("" = none), want amount,
+    # expiry in blocks (0 = none), expiry in ms of consensus time (0 = none)
+    TxType.PROPOSE: (_bin32, _name, _amount, _opt_name, _amount0, _u64, _u64),
+    TxType.ACCEPT: (_bin32,),  # proposal id (= hash of the Propose transaction)
+    TxType.CANCEL: (_bin32, _u64),  # proposal id, reason code
+    # operation id, counterparty, side (0 delivers the bond, 1 pays), bond asset, quantity,
+    # cash asset, cash amount, expiry in blocks
+    TxType.DVP_LEG: (_name, _bin32, _u64, _name, _amount, _name, _amount, _u64),
+    TxType.DVP_CANCEL: (_name, _bin32),  # operation id, counterparty
+    TxType.LOCK: (_bin32, _name, _amount, _u64),  # target, asset, amount, reason code
+    TxType.UNLOCK: (_bin32, _name, _amount, _u64),
+    TxType.FORCE_MOVE: (_bin32, _bin32, _name, _amount, _name),  # from, to, asset, amt, order
 }
 
 
@@ -184,8 +231,8 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
     if type(obj) is not list or len(obj) != 2 or type(obj[0]) is not list:
         raise TxDecodeError(Reason.MALFORMED, "expected [body, signatures]")
     body, sigs = obj
-    if len(body) != 6:
-        raise TxDecodeError(Reason.MALFORMED, "body must have 6 elements")
+    if len(body) not in (6, 7):
+        raise TxDecodeError(Reason.MALFORMED, "body must have 6 or 7 elements")
     # Canonical iff the bytes are 0x92 || pack(body) || pack(sigs).
     body_bytes = msgpack.packb(body, use_bin_type=True)
     n = len(body_bytes) + 1
@@ -195,7 +242,10 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
         or data[n:] != msgpack.packb(sigs, use_bin_type=True)
     ):
         raise TxDecodeError(Reason.NON_CANONICAL, "bytes are not the canonical encoding")
-    version, chain, ttype, fields, nonce, expiry = body
+    version, chain, ttype, fields, nonce, expiry = body[:6]
+    op_id = body[6] if len(body) == 7 else None
+    if op_id is not None and (type(op_id) is not bytes or not 0 < len(op_id) <= MAX_OP_ID):
+        raise TxDecodeError(Reason.MALFORMED, f"operation id must be 1..{MAX_OP_ID} bytes")
     if type(version) is not int or version != VERSION:
         raise TxDecodeError(Reason.BAD_VERSION, f"version {version!r} is not {VERSION}")
     if type(chain) is not str or not chain:
@@ -236,7 +286,9 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
         raise TxDecodeError(Reason.MALFORMED, "duplicate signer")
     txh = hashlib.blake2b(TX_DOMAIN + body_bytes, digest_size=32).digest()
     sender = hashlib.blake2b(ADDR_DOMAIN + pairs[0][0], digest_size=32).digest()
-    return Tx(data, txh, version, chain, txtype, checked, nonce, expiry, tuple(pairs), sender)
+    return Tx(
+        data, txh, version, chain, txtype, checked, nonce, expiry, tuple(pairs), sender, op_id
+    )
 
 
 def verify_signatures(tx: Tx) -> bool:
@@ -258,10 +310,16 @@ def _wire(v: Any) -> Any:
 
 
 def encode_body(
-    chain_id: str, txtype: TxType, fields: Sequence[Any], nonce: int, expiry: int
+    chain_id: str,
+    txtype: TxType,
+    fields: Sequence[Any],
+    nonce: int,
+    expiry: int,
+    op_id: bytes | None = None,
 ) -> list[Any]:
-    """The body array of a transaction (not yet signed)."""
-    return [VERSION, chain_id, int(txtype), _wire(fields), nonce, expiry]
+    """The body array of a transaction (not yet signed); ``op_id`` makes it idempotent."""
+    body = [VERSION, chain_id, int(txtype), _wire(fields), nonce, expiry]
+    return body if op_id is None else [*body, op_id]
 
 
 def body_hash(body: list[Any]) -> bytes:
@@ -288,9 +346,10 @@ def build(
     nonce: int,
     expiry: int,
     signing_keys: Sequence[bytes],
+    op_id: bytes | None = None,
 ) -> bytes:
     """Encode and sign a transaction; ``signing_keys`` are Ed25519 seeds, sender first."""
-    return sign_body(encode_body(chain_id, txtype, fields, nonce, expiry), signing_keys)
+    return sign_body(encode_body(chain_id, txtype, fields, nonce, expiry, op_id), signing_keys)
 
 
 def public_key(seed: bytes) -> bytes:

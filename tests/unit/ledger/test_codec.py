@@ -118,7 +118,7 @@ def test_wrong_chain_version_type_and_reserved() -> None:
     obj[0][0] = 1
     obj[0][2] = 99
     assert reason(msgpack.packb(obj, use_bin_type=True)) is Reason.UNKNOWN_TYPE
-    for reserved in (TxType.COMMITTEE_CHANGE, TxType.Z_TRANSFER):
+    for reserved in (TxType.Z_REGISTER, TxType.Z_TRANSFER):
         obj[0][2] = int(reserved)
         assert reason(msgpack.packb(obj, use_bin_type=True)) is Reason.UNSUPPORTED_TYPE
 

@@ -63,10 +63,18 @@ def settlement(c: Chain) -> list[list[bytes]]:
     return [
         [c.tx("bank-SE", TxType.MINT, [b, "BRL@bank-SE", 1_000])],
         [
-            c.tx("user-SE-0", TxType.SETTLE, [[[a, b, "DREX", 900], [b, a, "BRL@bank-SE", 1_000]]],
-                 cosigners=["user-SE-1"]),
-            c.tx("user-SE-0", TxType.SETTLE, [[[a, b, "DREX", 1], [b, a, "BRL@bank-SE", 1]]],
-                 cosigners=["user-SE-1"]),  # b has nothing left: all or nothing
+            c.tx(
+                "user-SE-0",
+                TxType.SETTLE,
+                [[[a, b, "DREX", 900], [b, a, "BRL@bank-SE", 1_000]]],
+                cosigners=["user-SE-1"],
+            ),
+            c.tx(
+                "user-SE-0",
+                TxType.SETTLE,
+                [[[a, b, "DREX", 1], [b, a, "BRL@bank-SE", 1]]],
+                cosigners=["user-SE-1"],
+            ),  # b has nothing left: all or nothing
             c.tx("user-SE-0", TxType.SETTLE, [[[b, a, "DREX", 1]]]),  # b did not sign
         ],
     ]
@@ -89,8 +97,12 @@ def record(name: str) -> dict[str, Any]:
     }
     for txs in SCENARIOS[name](c):
         result = c.commit(txs)
-        step = {"height": result.height, "time_ms": 1000 * result.height, "txs": [],
-                "state_root": result.state_root.hex()}
+        step = {
+            "height": result.height,
+            "time_ms": 1000 * result.height,
+            "txs": [],
+            "state_root": result.state_root.hex(),
+        }
         for raw, r in zip(txs, result.receipts, strict=True):
             entry: dict[str, Any] = {"bytes": raw.hex(), "hash": r.tx_hash.hex()}
             try:
@@ -98,8 +110,12 @@ def record(name: str) -> dict[str, Any]:
                 entry["signatures"] = [[pk.hex(), sig.hex()] for pk, sig in tx.signatures]
             except Exception:  # noqa: S110 - undecodable on purpose
                 pass
-            entry["receipt"] = {"reason": r.reason.name, "code": int(r.reason),
-                                "detail": r.detail, "flags": list(r.flags)}
+            entry["receipt"] = {
+                "reason": r.reason.name,
+                "code": int(r.reason),
+                "detail": r.detail,
+                "flags": list(r.flags),
+            }
             step["txs"].append(entry)
         doc["steps"].append(step)
     doc["post"] = {"height": c.height, "state_root": c.root.hex()}
