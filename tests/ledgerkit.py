@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from drex_node.genesis import init_store, parse_genesis
-from drex_node.genesis.dev import DevKey, dev_genesis
+from drex_node.genesis.dev import DevKey, dev_genesis, drex_genesis
 from drex_node.ledger.codes import TxType
 from drex_node.ledger.commit import commit_block
 from drex_node.ledger.execute import Block, BlockResult, Mapper, apply_block, head, sequential_map
@@ -17,8 +17,8 @@ from drex_node.storage.kv import KVStore
 
 
 class Chain:
-    def __init__(self, store: KVStore, **genesis_kw: Any) -> None:
-        self.doc, self.keys = dev_genesis(**genesis_kw)
+    def __init__(self, store: KVStore, *, drex: bool = False, **genesis_kw: Any) -> None:
+        self.doc, self.keys = (drex_genesis if drex else dev_genesis)(**genesis_kw)
         self.genesis = parse_genesis(self.doc)
         self.registry: Registry = load_registry()
         self.store = store
@@ -54,14 +54,18 @@ class Chain:
         expiry: int | None = None,
         cosigners: Sequence[str] = (),
         chain_id: str | None = None,
+        op_id: bytes | None = None,
     ) -> bytes:
         n = self.next_nonce(signer) if nonce is None else nonce
         exp = self.height + 100 if expiry is None else expiry
         seeds = [self.keys[signer].seed] + [self.keys[c].seed for c in cosigners]
-        return build(chain_id or self.chain_id, txtype, fields, n, exp, seeds)
+        return build(chain_id or self.chain_id, txtype, fields, n, exp, seeds, op_id)
 
     def transfer(self, src: str, dst: str, amount: int, asset: str = "DREX", **kw: Any) -> bytes:
         return self.tx(src, TxType.TRANSFER, [self.addr(dst), asset, amount, b""], **kw)
+
+    def time_ms(self, height: int) -> int:
+        return 1000 * height
 
     def execute(self, txs: Sequence[bytes], mapper: Mapper = sequential_map) -> BlockResult:
         block = Block(self.height + 1, 1000 * (self.height + 1), tuple(txs))

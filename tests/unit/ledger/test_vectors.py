@@ -49,6 +49,9 @@ def test_replay(path: Path, backend: str, tmp_path: Path) -> None:
                 tx = decode(bytes.fromhex(t["bytes"]))
                 assert [[pk.hex(), s.hex()] for pk, s in tx.signatures] == t["signatures"]
                 assert verify_signatures(tx) == (t["receipt"]["reason"] != "BAD_SIGNATURE")
+        assert [(e.tx_hash.hex(), e.detail) for e in result.events] == [
+            (e["hash"], e["detail"]) for e in step["events"]
+        ]
         assert result.state_root.hex() == step["state_root"]
         commit_block(store, block, result)
     store.close()

@@ -80,15 +80,98 @@ def settlement(c: Chain) -> list[list[bytes]]:
     ]
 
 
+ITAU, BB, BRADESCO = "BRL@60701190", "BRL@00000000", "BRL@60746948"
+BOND = "TPF/LTN/100000/2027-01-01"
+
+
+def interbank_swap(c: Chain) -> list[list[bytes]]:
+    payee = c.addr("client-bb-0")
+    return [
+        [
+            c.tx("client-itau-0", TxType.SWAP, [payee, ITAU, BB, 25_000]),
+            c.tx("client-itau-0", TxType.SWAP, [payee, ITAU, BRADESCO, 1]),  # payee not enabled
+            c.tx("client-itau-0", TxType.SWAP, [payee, ITAU, BB, 10**12]),  # insufficient
+            c.tx("authority", TxType.PAUSE, [BB]),
+            c.tx("client-itau-1", TxType.SWAP, [payee, ITAU, BB, 5]),  # paused asset
+            c.transfer("bank-itau", "client-itau-0", 5, asset="BRL"),  # wholesale: not enabled
+        ]
+    ]
+
+
+def two_step(c: Chain) -> list[list[bytes]]:
+    bb = c.addr("bank-bb")
+    p1 = c.tx("bank-itau", TxType.PROPOSE, [bb, "BRL", 1_000, BOND, 10, 5, 0])
+    p2 = c.tx("bank-itau", TxType.PROPOSE, [bb, "BRL", 2_000, "", 0, 2, 0])
+    p3 = c.tx("bank-itau", TxType.PROPOSE, [bb, "BRL", 3_000, "", 0, 0, 1_500])
+    from drex_node.ledger.tx import decode
+
+    h1, h2 = decode(p1).hash, decode(p2).hash
+    return [
+        [p1, p2, p3],
+        [
+            c.tx("bank-caixa", TxType.ACCEPT, [h1]),  # not the counterparty
+            c.tx("bank-bb", TxType.CANCEL, [h1, 2]),  # cancelled by the wrong party
+            c.tx("bank-bb", TxType.ACCEPT, [h1]),
+            c.tx("bank-itau", TxType.CANCEL, [h1, 2]),  # already settled
+        ],
+        [],  # height 3: p2 expires (blocks), p3 expires (time)
+        [c.tx("bank-bb", TxType.ACCEPT, [h2])],  # expired
+    ]
+
+
+def bond_dvp(c: Chain) -> list[list[bytes]]:
+    def leg(who: str, cp: str, side: int, op: str, qty: int = 500) -> bytes:
+        return c.tx(who, TxType.DVP_LEG, [op, c.addr(cp), side, BOND, qty, "BRL", 48_000, 3])
+
+    return [
+        [leg("bank-itau", "bank-bb", 0, "SEL-0001"), leg("bank-bradesco", "bank-bb", 0, "SEL-2")],
+        [
+            leg("bank-bb", "bank-itau", 1, "SEL-0001", qty=499),  # mismatched legs
+            leg("bank-caixa", "bank-itau", 1, "SEL-0001"),  # third party reusing the id
+            leg("bank-itau", "bank-bb", 0, "SEL-0001"),  # duplicate operation id
+            leg("bank-bb", "bank-itau", 1, "SEL-0001"),  # match: settles
+            c.tx("bank-bb", TxType.DVP_CANCEL, ["SEL-2", c.addr("bank-bradesco")]),  # not initiator
+        ],
+        [],
+        [],  # height 4: SEL-2 expires
+    ]
+
+
+def locks_and_court_orders(c: Chain) -> list[list[bytes]]:
+    t = c.addr("client-itau-0")
+    return [
+        [
+            c.tx("regulator", TxType.LOCK, [t, ITAU, 700_000, 11]),
+            c.transfer("client-itau-0", "client-itau-1", 400_000, asset=ITAU),  # locked funds
+            c.transfer("client-itau-0", "client-itau-1", 300_000, asset=ITAU),
+            c.tx(
+                "authority",
+                TxType.FORCE_MOVE,
+                [t, c.addr("bank-itau"), ITAU, 650_000, "TJSP 0001234-56.2026"],
+            ),
+            c.tx("regulator", TxType.UNLOCK, [t, ITAU, 50_000, 11]),
+        ],
+        [
+            c.transfer("client-itau-1", "client-itau-2", 1, asset=ITAU, op_id=b"ord-7"),
+            c.transfer("client-itau-1", "client-itau-2", 1, asset=ITAU, op_id=b"ord-7"),
+        ],
+    ]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "transfers": transfers,
     "administration": administration,
     "settlement": settlement,
+    "interbank_swap": interbank_swap,
+    "two_step": two_step,
+    "bond_dvp": bond_dvp,
+    "locks_and_court_orders": locks_and_court_orders,
 }
+DREX_MODEL = {"interbank_swap", "two_step", "bond_dvp", "locks_and_court_orders"}
 
 
 def record(name: str) -> dict[str, Any]:
-    c = Chain(MemoryStore())
+    c = Chain(MemoryStore(), drex=name in DREX_MODEL)
     doc: dict[str, Any] = {
         "scenario": name,
         "format": "drex ledger vector v1: pre (genesis), steps (blocks), post (root)",
@@ -102,6 +185,7 @@ def record(name: str) -> dict[str, Any]:
             "time_ms": 1000 * result.height,
             "txs": [],
             "state_root": result.state_root.hex(),
+            "events": [{"hash": e.tx_hash.hex(), "detail": e.detail} for e in result.events],
         }
         for raw, r in zip(txs, result.receipts, strict=True):
             entry: dict[str, Any] = {"bytes": raw.hex(), "hash": r.tx_hash.hex()}
