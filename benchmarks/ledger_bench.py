@@ -24,12 +24,12 @@ from typing import Any
 import nacl.bindings
 
 from drex_node.genesis import init_store, parse_genesis
-from drex_node.genesis.dev import dev_genesis
-from drex_node.ledger.codes import Reason
+from drex_node.genesis.dev import DREX_BANKS, DREX_BONDS, dev_genesis, drex_genesis
+from drex_node.ledger.codes import Reason, TxType
 from drex_node.ledger.commit import commit_block
 from drex_node.ledger.execute import Block, apply_block
 from drex_node.ledger.state import CommittedDirectory
-from drex_node.ledger.tx import SIG_DOMAIN, Tx, TxDecodeError, decode
+from drex_node.ledger.tx import SIG_DOMAIN, Tx, TxDecodeError, body_hash, decode, encode_body
 from drex_node.policy.host import load_registry
 from drex_node.storage.rocks import RocksStore
 
@@ -42,7 +42,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--accounts", type=int, default=2_000, help="accounts per partition")
     p.add_argument("--cores", type=int, default=os.cpu_count() or 1)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--mix", choices=["plain"], default="plain")
+    p.add_argument(
+        "--mix",
+        choices=["plain", "drex"],
+        default="plain",
+        help="plain transfers, or the DREX mix: transfers, swaps, two-step, bond DvP",
+    )
 
 
 def _progress(msg: str) -> None:
@@ -63,14 +68,17 @@ def _verify_chunk(items: list[tuple[bytes, tuple[tuple[bytes, bytes], ...]]]) ->
     return bytes(out)
 
 
-def _sign_chunk(args: tuple[str, list[tuple[bytes, bytes, int, int]], int]) -> list[bytes]:
+Spec = tuple[bytes, int, list[Any], int]  # seed, type, fields, nonce
+
+
+def _sign_chunk(args: tuple[str, list[Spec], int]) -> list[bytes]:
     from drex_node.ledger.codes import TxType
     from drex_node.ledger.tx import build
 
     chain_id, items, expiry = args
     return [
-        build(chain_id, TxType.TRANSFER, [dst, "DREX", amt, b""], nonce, expiry, [seed])
-        for seed, dst, amt, nonce in items
+        build(chain_id, TxType(t), fields, nonce, expiry, [seed])
+        for seed, t, fields, nonce in items
     ]
 
 
@@ -86,18 +94,68 @@ def measure_verify_rate(samples: list[bytes], seconds: float = 1.5) -> float:
     return n / (time.perf_counter() - start)
 
 
-def _workload(args: argparse.Namespace, pool: Any) -> tuple[Any, list[bytes]]:
+def _plain_plan(args: argparse.Namespace) -> tuple[dict[str, Any], list[Spec]]:
     doc, keys = dev_genesis(
         chain_id="drex-bench", partitions=PARTITIONS, users_per_partition=args.accounts
     )
     users = [k for name, k in sorted(keys.items()) if name.startswith("user-")]
     rng = random.Random(args.seed)
     nonces: dict[bytes, int] = {}
-    plan = []
+    plan: list[Spec] = []
     for _ in range(args.txs):
         src, dst = rng.sample(users, 2)
         nonces[src.seed] = nonces.get(src.seed, 0) + 1
-        plan.append((src.seed, dst.address, rng.randrange(1, 100), nonces[src.seed]))
+        fields = [dst.address, "DREX", rng.randrange(1, 100), b""]
+        plan.append((src.seed, int(TxType.TRANSFER), fields, nonces[src.seed]))
+    return doc, plan
+
+
+def _drex_plan(args: argparse.Namespace) -> tuple[dict[str, Any], list[Spec]]:
+    """The DREX mix: 40% token transfers within a bank, 25% interbank swaps, 20% two-step
+    settlements (propose + accept), 15% bond DvP (two legs)."""
+    per_bank = max(2, args.accounts * len(PARTITIONS) // len(DREX_BANKS))
+    doc, keys = drex_genesis(chain_id="drex-bench", clients_per_bank=per_bank)
+    rng = random.Random(args.seed)
+    nonces: dict[bytes, int] = {}
+    plan: list[Spec] = []
+
+    def add(seed: bytes, t: TxType, fields: list[Any]) -> int:
+        nonces[seed] = nonces.get(seed, 0) + 1
+        plan.append((seed, int(t), fields, nonces[seed]))
+        return nonces[seed]
+
+    banks = [(b, f"BRL@{cnpj}") for b, cnpj, _p in DREX_BANKS]
+    bond = DREX_BONDS[0]
+    n_ops = 0
+    while len(plan) < args.txs:
+        n_ops += 1
+        roll = rng.random()
+        (ba, ta), (bb, tb) = rng.sample(banks, 2)
+        ca = keys[f"client-{ba}-{rng.randrange(per_bank)}"]
+        cb = keys[f"client-{bb}-{rng.randrange(per_bank)}"]
+        if roll < 0.40:
+            peer = keys[f"client-{ba}-{rng.randrange(per_bank)}"]
+            if peer is not ca:
+                add(ca.seed, TxType.TRANSFER, [peer.address, ta, rng.randrange(1, 100), b""])
+        elif roll < 0.65:
+            add(ca.seed, TxType.SWAP, [cb.address, ta, tb, rng.randrange(1, 100)])
+        elif roll < 0.85:
+            pa, pb = keys[f"bank-{ba}"], keys[f"bank-{bb}"]
+            fields = [pb.address, "BRL", rng.randrange(1, 10_000), bond, 1, 50, 0]
+            nonce = add(pa.seed, TxType.PROPOSE, fields)
+            pid = body_hash(encode_body("drex-bench", TxType.PROPOSE, fields, nonce, 10**9))
+            add(pb.seed, TxType.ACCEPT, [pid])
+        else:
+            pa, pb = keys[f"bank-{ba}"], keys[f"bank-{bb}"]
+            op = f"OP-{n_ops}"
+            terms = [bond, 100, "BRL", rng.randrange(1_000, 100_000), 50]
+            add(pa.seed, TxType.DVP_LEG, [op, pb.address, 0, *terms])
+            add(pb.seed, TxType.DVP_LEG, [op, pa.address, 1, *terms])
+    return doc, plan[: args.txs]
+
+
+def _workload(args: argparse.Namespace, pool: Any) -> tuple[Any, list[bytes]]:
+    doc, plan = _drex_plan(args) if args.mix == "drex" else _plain_plan(args)
     chunk = max(1, len(plan) // (4 * args.cores))
     parts = [("drex-bench", plan[i : i + chunk], 10**9) for i in range(0, len(plan), chunk)]
     txs = [t for part in pool.map(_sign_chunk, parts) for t in part]
@@ -122,7 +180,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     cores = args.cores
     ctx = mp.get_context("fork")
     with ctx.Pool(cores) as pool, tempfile.TemporaryDirectory(prefix="drex-bench-") as tmp:
-        _progress(f"signing {args.txs} transfers over {len(PARTITIONS)} partitions")
+        _progress(f"signing {args.txs} transactions ({args.mix} mix)")
         genesis, txs = _workload(args, pool)
         registry = load_registry()
         store = RocksStore(os.path.join(tmp, "db"))
@@ -144,6 +202,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         _progress(f"running {len(blocks)} blocks of {args.block_size}")
         applied = 0
+        by_type: dict[str, int] = {}
         start = time.perf_counter()
         cpu0 = time.process_time()
         nxt = dispatch(blocks[0])
@@ -159,6 +218,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             commit_block(store, block, result, sync=True)
             applied += sum(1 for r in result.receipts if r.reason is Reason.OK)
+            for t in pre:
+                if isinstance(t, Tx):
+                    by_type[t.type.name] = by_type.get(t.type.name, 0) + 1
         elapsed = time.perf_counter() - start
         main_cpu = time.process_time() - cpu0
         store.close()
@@ -168,6 +230,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "mix": args.mix,
         "txs": len(txs),
         "applied": applied,
+        "tx_types": by_type,
         "blocks": len(blocks),
         "block_size": args.block_size,
         "partitions": len(PARTITIONS),

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import threading
+
 import msgpack
 
 from drex_node.ledger.codes import AccountFlag, AccountStatus
@@ -33,8 +35,15 @@ def partition_ns(name: str) -> str:
     return "p/" + name
 
 
+_local = threading.local()
+
+
 def pack(obj: Any) -> bytes:
-    return bytes(msgpack.packb(obj, use_bin_type=True))
+    """Canonical msgpack (one reusable packer per thread: ``packb`` builds one per call)."""
+    packer = getattr(_local, "packer", None)
+    if packer is None:
+        packer = _local.packer = msgpack.Packer(use_bin_type=True)
+    return packer.pack(obj)  # type: ignore[no-any-return]
 
 
 def unpack(data: bytes) -> Any:
@@ -56,6 +65,13 @@ class DictReader:
 
     def get(self, ns: str, key: bytes) -> bytes | None:
         return self.data.get((ns, key))
+
+
+def _pairs(d: dict[str, int]) -> list[tuple[str, int]]:
+    """A map as sorted (key, value) pairs, zero values dropped (canonical form)."""
+    if not d:
+        return []
+    return sorted([kv for kv in d.items() if kv[1]])
 
 
 @dataclass(slots=True)
@@ -88,9 +104,9 @@ class Account:
                 self.flags,
                 self.status,
                 self.nonce,
-                sorted((a, v) for a, v in self.balances.items() if v),
-                sorted((a, v) for a, v in self.held.items() if v),
-                sorted((a, v) for a, v in self.locked.items() if v),
+                _pairs(self.balances),
+                _pairs(self.held),
+                _pairs(self.locked),
                 sorted(self.enabled),
             ]
         )
@@ -105,9 +121,9 @@ class Account:
             flags,
             status,
             nonce,
-            {a: v for a, v in bal},
-            {a: v for a, v in held},
-            {a: v for a, v in locked},
+            dict(bal),
+            dict(held) if held else {},
+            dict(locked) if locked else {},
             set(enabled),
         )
 
