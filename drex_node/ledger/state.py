@@ -8,10 +8,9 @@ msgpack; maps are encoded as sorted lists of pairs so equal states encode equall
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-
-import threading
 
 import msgpack
 
