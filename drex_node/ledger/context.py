@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from drex_node.ledger.codes import Reason
 from drex_node.ledger.state import Account, ChainInfo, StateView, partition_ns
@@ -10,8 +11,7 @@ from drex_node.ledger.tx import Tx
 from drex_node.policy.host import ActivePolicies, Registry
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """Result of one handler: a reason (OK when applied), a detail and alerts."""
 
     reason: Reason

@@ -35,11 +35,17 @@ class WriteBatch:
 
     def put(self, ns: str, key: bytes, value: bytes) -> None:
         """Queue ``key := value`` in namespace ``ns``."""
-        self.ops.append((ns, bytes(key), bytes(value)))
+        self.ops.append(
+            (
+                ns,
+                key if type(key) is bytes else bytes(key),
+                value if type(value) is bytes else bytes(value),
+            )
+        )
 
     def delete(self, ns: str, key: bytes) -> None:
         """Queue the removal of ``key`` from namespace ``ns``."""
-        self.ops.append((ns, bytes(key), None))
+        self.ops.append((ns, key if type(key) is bytes else bytes(key), None))
 
     def __len__(self) -> int:
         return len(self.ops)

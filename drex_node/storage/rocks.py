@@ -64,8 +64,11 @@ class RocksStore:
         return sorted(self._cfs)
 
     def get(self, ns: str, key: bytes) -> bytes | None:
-        value = self._cf(ns).get(bytes(key))
-        return None if value is None else bytes(value)
+        cf = self._cfs.get(ns)
+        if cf is None:
+            cf = self._cf(ns)  # raises the right StorageError
+        value: bytes | None = cf.get(key if type(key) is bytes else bytes(key))
+        return value
 
     def put(self, ns: str, key: bytes, value: bytes) -> None:
         self._cf(ns).put(bytes(key), bytes(value))
@@ -84,15 +87,19 @@ class RocksStore:
             it.next()
 
     def write(self, batch: WriteBatch, *, sync: bool = True) -> None:
-        for ns, _key, _value in batch.ops:
-            self._cf(ns)
+        if self._closed:
+            raise StorageError("store is closed")
+        handles = self._handles
+        for ns in {op[0] for op in batch.ops}:
+            if ns not in handles:
+                raise StorageError(f"unknown namespace {ns!r}")
         wb = rocksdict.WriteBatch(raw_mode=True)
+        put, delete = wb.put, wb.delete
         for ns, key, value in batch.ops:
-            handle = self._handles[ns]
             if value is None:
-                wb.delete(key, handle)
+                delete(key, handles[ns])
             else:
-                wb.put(key, value, handle)
+                put(key, value, handles[ns])
         try:
             self._db.write(wb, self._sync if sync else self._nosync)
         except Exception as exc:

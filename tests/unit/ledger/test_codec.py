@@ -174,3 +174,23 @@ def test_single_byte_mutations_are_rejected_or_change_the_hash(data: st.DataObje
         or not verify_signatures(tx)
         or tx.signatures != original.signatures
     )
+
+
+def test_sixteen_signers_are_canonical() -> None:
+    from drex_node.genesis.dev import key as dev_key
+
+    seeds = [dev_key(f"s{i}").seed for i in range(16)]
+    raw = build("drex-dev", TxType.TRANSFER, [BOB.address, "DREX", 5, b""], 1, 9, seeds)
+    tx = decode(raw)
+    assert len(tx.signatures) == 16 and verify_signatures(tx)
+    obj = msgpack.unpackb(raw)
+    obj[1].append([b"\x01" * 32, b"\x02" * 64])
+    assert reason(msgpack.packb(obj, use_bin_type=True)) is Reason.MALFORMED  # 17 > limit
+
+
+def test_signature_list_in_a_wider_array_header_is_non_canonical() -> None:
+    raw = transfer()
+    obj = msgpack.unpackb(raw)
+    packer = msgpack.Packer(use_bin_type=True)
+    sigs = b"\xdc\x00\x01" + packer.pack(obj[1][0])  # array16 holding one element
+    assert reason(b"\x92" + packer.pack(obj[0]) + sigs) is Reason.NON_CANONICAL
