@@ -68,8 +68,8 @@ class DictReader:
 
 def _pairs(d: dict[str, int]) -> list[tuple[str, int]]:
     """A map as sorted (key, value) pairs, zero values dropped (canonical form)."""
-    if not d:
-        return []
+    if len(d) < 2:
+        return [kv for kv in d.items() if kv[1]]
     return sorted([kv for kv in d.items() if kv[1]])
 
 
@@ -95,36 +95,29 @@ class Account:
     enabled: set[str] = field(default_factory=set)
 
     def encode(self) -> bytes:
-        return pack(
-            [
-                self.pubkey,
-                self.partition,
-                self.kyc_tier,
-                self.flags,
-                self.status,
-                self.nonce,
-                _pairs(self.balances),
-                _pairs(self.held),
-                _pairs(self.locked),
-                sorted(self.enabled),
-            ]
-        )
+        """``[pubkey, partition, tier, flags, status, nonce, balances]`` followed by
+        ``held, locked, enabled`` only when one of them is non-empty (canonical: the
+        shorter form whenever it can be used)."""
+        rec: list[Any] = [
+            self.pubkey,
+            self.partition,
+            self.kyc_tier,
+            self.flags,
+            self.status,
+            self.nonce,
+            _pairs(self.balances),
+        ]
+        if self.held or self.locked or self.enabled:
+            rec += [_pairs(self.held), _pairs(self.locked), sorted(self.enabled)]
+        return pack(rec)
 
     @classmethod
     def decode(cls, data: bytes) -> Account:
-        pk, part, tier, flags, status, nonce, bal, held, locked, enabled = unpack(data)
-        return cls(
-            pk,
-            part,
-            tier,
-            flags,
-            status,
-            nonce,
-            dict(bal),
-            dict(held) if held else {},
-            dict(locked) if locked else {},
-            set(enabled),
-        )
+        rec = unpack(data)
+        acc = cls(rec[0], rec[1], rec[2], rec[3], rec[4], rec[5], dict(rec[6]))
+        if len(rec) > 7:
+            acc.held, acc.locked, acc.enabled = dict(rec[7]), dict(rec[8]), set(rec[9])
+        return acc
 
     def has(self, flag: AccountFlag) -> bool:
         return bool(self.flags & flag)
