@@ -143,7 +143,8 @@ def _drex_plan(args: argparse.Namespace) -> tuple[dict[str, Any], list[Spec]]:
             pa, pb = keys[f"bank-{ba}"], keys[f"bank-{bb}"]
             fields = [pb.address, "BRL", rng.randrange(1, 10_000), bond, 1, 50, 0]
             nonce = add(pa.seed, TxType.PROPOSE, fields)
-            pid = body_hash(encode_body("drex-bench", TxType.PROPOSE, fields, nonce, 10**9))
+            body = encode_body("drex-bench", TxType.PROPOSE, fields, nonce, 10**9)
+            pid = body_hash(body, [pa.pubkey])
             add(pb.seed, TxType.ACCEPT, [pid])
         else:
             pa, pb = keys[f"bank-{ba}"], keys[f"bank-{bb}"]

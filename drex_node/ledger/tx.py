@@ -3,8 +3,8 @@
 Wire format (docs/protocol/transactions.md, ADR 0001)::
 
     signed_tx = [body, [[pubkey32, sig64], ...]]              msgpack array
-    body      = [version, chain_id, type, fields, nonce, expiry]
-    tx_hash   = BLAKE2b-256("drex:tx:v1" || msgpack(body))
+    body      = [version, chain_id, type, fields, nonce, expiry (, op_id)]
+    tx_hash   = BLAKE2b-256("drex:tx:v1" || msgpack(body) || pubkey_1 || ... || pubkey_n)
     signature = Ed25519(sk, "drex:sig:v1" || tx_hash)
 
 Decoding accepts only the canonical encoding: the bytes must equal the
@@ -302,7 +302,9 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
     expected = header + b"".join(b"\x92\xc4\x20" + pk + b"\xc4\x40" + sig for pk, sig in pairs)
     if data[n:] != expected:
         raise TxDecodeError(Reason.NON_CANONICAL, "signatures are not canonically encoded")
-    txh = hashlib.blake2b(TX_DOMAIN + body_bytes, digest_size=32).digest()
+    txh = hashlib.blake2b(
+        TX_DOMAIN + body_bytes + b"".join(pk for pk, _ in pairs), digest_size=32
+    ).digest()
     sender = hashlib.blake2b(ADDR_DOMAIN + pairs[0][0], digest_size=32).digest()
     return Tx(
         data, txh, version, chain, txtype, checked, nonce, expiry, tuple(pairs), sender, op_id
@@ -340,20 +342,21 @@ def encode_body(
     return body if op_id is None else [*body, op_id]
 
 
-def body_hash(body: list[Any]) -> bytes:
-    """``tx_hash`` of a body array."""
+def body_hash(body: list[Any], signers: Sequence[bytes]) -> bytes:
+    """``tx_hash`` of a body array signed by ``signers`` (public keys, sender first).
+
+    The signers are part of the hash: the same body sent by two accounts is two
+    different transactions."""
     return hashlib.blake2b(
-        TX_DOMAIN + msgpack.packb(body, use_bin_type=True), digest_size=32
+        TX_DOMAIN + msgpack.packb(body, use_bin_type=True) + b"".join(signers), digest_size=32
     ).digest()
 
 
 def sign_body(body: list[Any], signing_keys: Sequence[bytes]) -> bytes:
     """Sign ``body`` with each 32-byte Ed25519 seed, in order, and return the wire bytes."""
-    msg = SIG_DOMAIN + body_hash(body)
-    sigs = []
-    for seed in signing_keys:
-        pk, sk = nacl.bindings.crypto_sign_seed_keypair(seed)
-        sigs.append([pk, nacl.bindings.crypto_sign(msg, sk)[:64]])
+    keys = [nacl.bindings.crypto_sign_seed_keypair(seed) for seed in signing_keys]
+    msg = SIG_DOMAIN + body_hash(body, [pk for pk, _ in keys])
+    sigs = [[pk, nacl.bindings.crypto_sign(msg, sk)[:64]] for pk, sk in keys]
     return bytes(msgpack.packb([body, sigs], use_bin_type=True))
 
 

@@ -57,11 +57,16 @@ def test_roundtrip_and_signature() -> None:
     assert len(tx.hash) == 32
 
 
-def test_hash_excludes_signatures_and_is_stable() -> None:
-    a = decode(transfer())
+def test_hash_binds_the_signers_but_not_the_signatures() -> None:
     body = encode_body("drex-dev", TxType.TRANSFER, [BOB.address, "DREX", 5, b""], 1, 9)
+    a = decode(sign_body(body, [ALICE.seed]))
+    assert a.hash == decode(transfer()).hash  # deterministic
+    obj = msgpack.unpackb(a.raw)
+    obj[1][0][1] = bytes(64)  # another signature: same id (not malleable), fails to verify
+    forged = decode(msgpack.packb(obj, use_bin_type=True))
+    assert forged.hash == a.hash and not verify_signatures(forged)
     b = decode(sign_body(body, [BOB.seed]))
-    assert a.hash == b.hash
+    assert b.hash != a.hash  # same body, another sender: another transaction
 
 
 @pytest.mark.parametrize(

@@ -252,3 +252,21 @@ def test_block_at_wrong_height_is_a_caller_error(chain: Chain) -> None:
 
     with pytest.raises(ValueError, match="next height"):
         apply_block(chain.store, Block(5, 0, ()), registry=chain.registry)
+
+
+def test_same_body_from_two_senders_is_two_transactions(chain: Chain) -> None:
+    from drex_node.ledger.tx import build
+
+    to = chain.addr("user-N-2")
+    a = build(
+        chain.chain_id, TxType.TRANSFER, [to, "DREX", 5, b""], 1, 50, [chain.key("user-N-0").seed]
+    )
+    b = build(
+        chain.chain_id, TxType.TRANSFER, [to, "DREX", 5, b""], 1, 50, [chain.key("user-N-1").seed]
+    )
+    r = chain.commit([a, b])
+    assert reasons(r) == [Reason.OK, Reason.OK]
+    assert r.receipts[0].tx_hash != r.receipts[1].tx_hash
+    for rec in r.receipts:
+        stored = receipt(chain.store, rec.tx_hash)
+        assert stored is not None and stored.index == rec.index
