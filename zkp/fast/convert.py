@@ -1,0 +1,76 @@
+"""Conversions between Python integers / affine points and limb arrays.
+
+Batch conversions go through one ``bytes`` buffer and ``numpy.frombuffer`` so the
+per-element Python cost is one ``int.to_bytes`` call (ADR 0040).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from zkp.fast._jit import kernel
+from zkp.fast.curve import TMP_ROWS, affine_on_curve
+from zkp.fast.field import R_INT, fp_geq_p, fp_to_mont
+
+Point = tuple[int, int] | None
+Arr = npt.NDArray[np.uint64]
+Flags = npt.NDArray[np.uint8]
+
+_ZERO64 = bytes(64)
+
+
+def scalars_to_limbs(scalars: Sequence[int]) -> Arr:
+    """Reduce each scalar mod r and return an ``(n, 8)`` array of plain 32-bit limbs."""
+    try:
+        buf = b"".join((s % R_INT).to_bytes(32, "little") for s in scalars)
+    except (TypeError, AttributeError) as exc:
+        raise TypeError("scalars must be Python ints") from exc
+    return np.frombuffer(buf, dtype="<u4").astype(np.uint64).reshape(len(scalars), 8)
+
+
+def points_to_raw(points: Sequence[Point]) -> tuple[Arr, Flags]:
+    """Pack affine points into an ``(n, 2, 8)`` plain-limb array plus infinity flags.
+
+    Raises ``ValueError`` for a point that is not ``None`` or a pair of ints in
+    ``[0, 2**256)``; the range ``[p, 2**256)`` is rejected later by ``raw_to_mont``.
+    """
+    n = len(points)
+    inf = np.zeros(n, dtype=np.uint8)
+    parts: list[bytes] = []
+    for i, pt in enumerate(points):
+        if pt is None:
+            inf[i] = 1
+            parts.append(_ZERO64)
+            continue
+        try:
+            x, y = pt
+            parts.append(x.to_bytes(32, "little") + y.to_bytes(32, "little"))
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise ValueError(f"point {i} is not None or a pair of ints in [0, p)") from exc
+    raw = np.frombuffer(b"".join(parts), dtype="<u4").astype(np.uint64).reshape(n, 2, 8)
+    return raw, inf
+
+
+@kernel
+def raw_to_mont(raw: Arr, inf: Flags, check_curve: bool) -> tuple[Arr, np.int64]:
+    """Montgomery form of raw points; returns (points, index of first bad point or -1).
+
+    A point is bad when a coordinate is >= p or, with ``check_curve``, when it is
+    not on y**2 = x**3 + 3.  Infinite points are left as zero rows.
+    """
+    n = raw.shape[0]
+    out = np.zeros((n, 2, 8), dtype=np.uint64)
+    tmp = np.empty((TMP_ROWS, 8), dtype=np.uint64)
+    for i in range(n):
+        if inf[i] != 0:
+            continue
+        if fp_geq_p(raw[i, 0]) or fp_geq_p(raw[i, 1]):
+            return out, np.int64(i)
+        fp_to_mont(raw[i, 0], out[i, 0])
+        fp_to_mont(raw[i, 1], out[i, 1])
+        if check_curve and not affine_on_curve(out[i], tmp):
+            return out, np.int64(i)
+    return out, np.int64(-1)
