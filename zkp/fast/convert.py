@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 
 from zkp.fast._jit import kernel
-from zkp.fast.curve import TMP_ROWS, affine_on_curve
-from zkp.fast.field import R_INT, fp_geq_p, fp_to_mont
+from zkp.fast.curve import jac_is_inf, jac_to_affine, ld_jac, on_curve
+from zkp.fast.field import R_INT, from_mont, geq_p, ld, st, to_mont
 
 Point = tuple[int, int] | None
 Arr = npt.NDArray[np.uint64]
@@ -32,7 +32,7 @@ def scalars_to_limbs(scalars: Sequence[int]) -> Arr:
 
 
 def points_to_raw(points: Sequence[Point]) -> tuple[Arr, Flags]:
-    """Pack affine points into an ``(n, 2, 8)`` plain-limb array plus infinity flags.
+    """Pack affine points into a ``(2n, 8)`` plain-limb array plus ``(n,)`` infinity flags.
 
     Raises ``ValueError`` for a point that is not ``None`` or a pair of ints in
     ``[0, 2**256)``; the range ``[p, 2**256)`` is rejected later by ``raw_to_mont``.
@@ -50,7 +50,7 @@ def points_to_raw(points: Sequence[Point]) -> tuple[Arr, Flags]:
             parts.append(x.to_bytes(32, "little") + y.to_bytes(32, "little"))
         except (TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise ValueError(f"point {i} is not None or a pair of ints in [0, p)") from exc
-    raw = np.frombuffer(b"".join(parts), dtype="<u4").astype(np.uint64).reshape(n, 2, 8)
+    raw = np.frombuffer(b"".join(parts), dtype="<u4").astype(np.uint64).reshape(2 * n, 8)
     return raw, inf
 
 
@@ -61,16 +61,31 @@ def raw_to_mont(raw: Arr, inf: Flags, check_curve: bool) -> tuple[Arr, np.int64]
     A point is bad when a coordinate is >= p or, with ``check_curve``, when it is
     not on y**2 = x**3 + 3.  Infinite points are left as zero rows.
     """
-    n = raw.shape[0]
-    out = np.zeros((n, 2, 8), dtype=np.uint64)
-    tmp = np.empty((TMP_ROWS, 8), dtype=np.uint64)
+    n = inf.shape[0]
+    out = np.zeros((2 * n, 8), dtype=np.uint64)
     for i in range(n):
         if inf[i] != 0:
             continue
-        if fp_geq_p(raw[i, 0]) or fp_geq_p(raw[i, 1]):
+        x = ld(raw, 2 * i)
+        y = ld(raw, 2 * i + 1)
+        if geq_p(x) or geq_p(y):
             return out, np.int64(i)
-        fp_to_mont(raw[i, 0], out[i, 0])
-        fp_to_mont(raw[i, 1], out[i, 1])
-        if check_curve and not affine_on_curve(out[i], tmp):
+        xm = to_mont(x)
+        ym = to_mont(y)
+        if check_curve and not on_curve(xm, ym):
             return out, np.int64(i)
+        st(out, 2 * i, xm)
+        st(out, 2 * i + 1, ym)
     return out, np.int64(-1)
+
+
+@kernel
+def jac_to_plain_affine(acc: Arr, out: Arr) -> bool:
+    """out (2, 8) = plain affine (x, y) of the Jacobian point in acc (3, 8); True if infinity."""
+    p = ld_jac(acc, 0)
+    if jac_is_inf(p):
+        return True
+    x, y = jac_to_affine(p)
+    st(out, 0, from_mont(x))
+    st(out, 1, from_mont(y))
+    return False

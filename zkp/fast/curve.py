@@ -1,12 +1,11 @@
-"""BN254 G1 point arithmetic in Jacobian coordinates (numba kernels).
+"""BN254 G1 point arithmetic in Jacobian coordinates (numba kernels on limb tuples).
 
-A Jacobian point is a ``(3, 8)`` uint64 array ``(X, Y, Z)`` in Montgomery form
-representing the affine point ``(X/Z**2, Y/Z**3)``; ``Z == 0`` is the point at
-infinity.  An affine point is a ``(2, 8)`` array ``(x, y)``; affine inputs carry
-infinity as a separate flag.  Every kernel accepts an ``out`` that aliases its
-inputs and takes a scratch array ``tmp`` of at least ``TMP_ROWS`` rows.
-The curve is y**2 = x**3 + 3 (a = 0), so the a = 0 formulas apply
-(dbl-2009-l, madd-2007-bl, add-2007-bl from the Explicit-Formulas Database).
+A Jacobian point ``Jac`` is a tuple ``(X, Y, Z)`` of field elements in Montgomery
+form representing the affine point ``(X/Z**2, Y/Z**3)``; ``Z == 0`` is the point
+at infinity.  The curve is y**2 = x**3 + 3 (a = 0), so the a = 0 formulas of the
+Explicit-Formulas Database apply: dbl-2009-l, madd-2007-bl, add-2007-bl, with
+the cases the formulas miss (infinity, P + P, P + (-P)) handled explicitly.
+Storage: an array of n Jacobian points is ``(3n, 8)``, of n affine points ``(2n, 8)``.
 """
 
 from __future__ import annotations
@@ -16,206 +15,148 @@ import numpy.typing as npt
 
 from zkp.fast._jit import kernel
 from zkp.fast.field import (
-    MONT_B,
-    fp_add,
-    fp_copy,
-    fp_eq,
-    fp_is_zero,
-    fp_mul,
-    fp_neg,
-    fp_set_one,
-    fp_set_zero,
-    fp_sub,
+    FE_B,
+    FE_ONE,
+    FE_ZERO,
+    Fe,
+    add,
+    eq,
+    inv,
+    is_zero,
+    ld,
+    mul,
+    neg,
+    sqr,
+    st,
+    sub,
 )
 
+Jac = tuple[Fe, Fe, Fe]
 Arr = npt.NDArray[np.uint64]
 
-TMP_ROWS = 10
+
+@kernel
+def jac_inf() -> Jac:
+    """The point at infinity (1, 1, 0)."""
+    return (FE_ONE, FE_ONE, FE_ZERO)
 
 
 @kernel
-def jac_set_inf(out: Arr) -> None:
-    """out = point at infinity (1, 1, 0)."""
-    fp_set_one(out[0])
-    fp_set_one(out[1])
-    fp_set_zero(out[2])
-
-
-@kernel
-def jac_is_inf(p: Arr) -> bool:
+def jac_is_inf(p: Jac) -> bool:
     """True when p is the point at infinity."""
-    return fp_is_zero(p[2])
+    return is_zero(p[2])
 
 
 @kernel
-def jac_from_affine(q: Arr, out: Arr) -> None:
-    """out = (x, y, 1) for a finite affine point q."""
-    fp_copy(q[0], out[0])
-    fp_copy(q[1], out[1])
-    fp_set_one(out[2])
+def jac_double(p: Jac) -> Jac:
+    """2p (dbl-2009-l; infinity doubles to infinity because Z3 = 2*Y*Z)."""
+    x, y, z = p
+    a = sqr(x)
+    b = sqr(y)
+    c = sqr(b)
+    d = sub(sub(sqr(add(x, b)), a), c)
+    d = add(d, d)
+    e = add(add(a, a), a)
+    z3 = mul(y, z)
+    z3 = add(z3, z3)
+    x3 = sub(sub(sqr(e), d), d)
+    c = add(c, c)
+    c = add(c, c)
+    c = add(c, c)
+    y3 = sub(mul(e, sub(d, x3)), c)
+    return (x3, y3, z3)
 
 
 @kernel
-def jac_double(p: Arr, out: Arr, tmp: Arr) -> None:
-    """out = 2p (dbl-2009-l; infinity doubles to infinity since Z3 = 2*Y*Z)."""
-    a = tmp[0]
-    b = tmp[1]
-    c = tmp[2]
-    d = tmp[3]
-    e = tmp[4]
-    f = tmp[5]
-    fp_mul(p[0], p[0], a)
-    fp_mul(p[1], p[1], b)
-    fp_mul(b, b, c)
-    fp_add(p[0], b, d)
-    fp_mul(d, d, d)
-    fp_sub(d, a, d)
-    fp_sub(d, c, d)
-    fp_add(d, d, d)
-    fp_add(a, a, e)
-    fp_add(e, a, e)
-    fp_mul(e, e, f)
-    fp_mul(p[1], p[2], out[2])
-    fp_add(out[2], out[2], out[2])
-    fp_sub(f, d, out[0])
-    fp_sub(out[0], d, out[0])
-    fp_sub(d, out[0], d)
-    fp_mul(e, d, d)
-    fp_add(c, c, c)
-    fp_add(c, c, c)
-    fp_add(c, c, c)
-    fp_sub(d, c, out[1])
+def jac_add_affine(p: Jac, qx: Fe, qy: Fe) -> Jac:
+    """p + (qx, qy) for a finite affine point q (madd-2007-bl)."""
+    x1, y1, z1 = p
+    if is_zero(z1):
+        return (qx, qy, FE_ONE)
+    z1z1 = sqr(z1)
+    u2 = mul(qx, z1z1)
+    s2 = mul(mul(qy, z1), z1z1)
+    h = sub(u2, x1)
+    r = sub(s2, y1)
+    if is_zero(h):
+        if is_zero(r):
+            return jac_double(p)
+        return jac_inf()
+    hh = sqr(h)
+    i = add(hh, hh)
+    i = add(i, i)
+    j = mul(h, i)
+    r = add(r, r)
+    v = mul(x1, i)
+    x3 = sub(sub(sub(sqr(r), j), v), v)
+    yj = mul(y1, j)
+    y3 = sub(mul(r, sub(v, x3)), add(yj, yj))
+    z3 = sub(sub(sqr(add(z1, h)), z1z1), hh)
+    return (x3, y3, z3)
 
 
 @kernel
-def jac_add_affine(p: Arr, q: Arr, out: Arr, tmp: Arr) -> None:
-    """out = p + q for Jacobian p and finite affine q (madd-2007-bl with edge cases)."""
-    if fp_is_zero(p[2]):
-        jac_from_affine(q, out)
-        return
-    z1z1 = tmp[0]
-    u2 = tmp[1]
-    s2 = tmp[2]
-    hh = tmp[3]
-    i4 = tmp[4]
-    j = tmp[5]
-    z3 = tmp[6]
-    fp_mul(p[2], p[2], z1z1)
-    fp_mul(q[0], z1z1, u2)
-    fp_mul(q[1], p[2], s2)
-    fp_mul(s2, z1z1, s2)
-    h = u2
-    fp_sub(u2, p[0], h)
-    if fp_is_zero(h):
-        if fp_eq(s2, p[1]):
-            jac_double(p, out, tmp)
-        else:
-            jac_set_inf(out)
-        return
-    fp_mul(h, h, hh)
-    fp_add(hh, hh, i4)
-    fp_add(i4, i4, i4)
-    fp_mul(h, i4, j)
-    r = s2
-    fp_sub(s2, p[1], r)
-    fp_add(r, r, r)
-    v = i4
-    fp_mul(p[0], i4, v)
-    fp_add(p[2], h, z3)
-    fp_mul(z3, z3, z3)
-    fp_sub(z3, z1z1, z3)
-    fp_sub(z3, hh, z3)
-    x3 = z1z1
-    fp_mul(r, r, x3)
-    fp_sub(x3, j, x3)
-    fp_sub(x3, v, x3)
-    fp_sub(x3, v, x3)
-    fp_sub(v, x3, v)
-    fp_mul(r, v, v)
-    fp_mul(p[1], j, j)
-    fp_add(j, j, j)
-    fp_sub(v, j, out[1])
-    fp_copy(x3, out[0])
-    fp_copy(z3, out[2])
+def jac_add(p: Jac, q: Jac) -> Jac:
+    """p + q for Jacobian p and q (add-2007-bl)."""
+    x1, y1, z1 = p
+    x2, y2, z2 = q
+    if is_zero(z1):
+        return q
+    if is_zero(z2):
+        return p
+    z1z1 = sqr(z1)
+    z2z2 = sqr(z2)
+    u1 = mul(x1, z2z2)
+    u2 = mul(x2, z1z1)
+    s1 = mul(mul(y1, z2), z2z2)
+    s2 = mul(mul(y2, z1), z1z1)
+    h = sub(u2, u1)
+    r = sub(s2, s1)
+    if is_zero(h):
+        if is_zero(r):
+            return jac_double(p)
+        return jac_inf()
+    i = add(h, h)
+    i = sqr(i)
+    j = mul(h, i)
+    r = add(r, r)
+    v = mul(u1, i)
+    x3 = sub(sub(sub(sqr(r), j), v), v)
+    sj = mul(s1, j)
+    y3 = sub(mul(r, sub(v, x3)), add(sj, sj))
+    z3 = mul(sub(sub(sqr(add(z1, z2)), z1z1), z2z2), h)
+    return (x3, y3, z3)
 
 
 @kernel
-def jac_add(p: Arr, q: Arr, out: Arr, tmp: Arr) -> None:
-    """out = p + q for Jacobian p, q (add-2007-bl with infinity/equal/opposite cases)."""
-    if fp_is_zero(p[2]):
-        for k in range(3):
-            fp_copy(q[k], out[k])
-        return
-    if fp_is_zero(q[2]):
-        for k in range(3):
-            fp_copy(p[k], out[k])
-        return
-    z1z1 = tmp[0]
-    z2z2 = tmp[1]
-    u1 = tmp[2]
-    u2 = tmp[3]
-    s1 = tmp[4]
-    s2 = tmp[5]
-    i = tmp[6]
-    j = tmp[7]
-    z3 = tmp[8]
-    fp_mul(p[2], p[2], z1z1)
-    fp_mul(q[2], q[2], z2z2)
-    fp_mul(p[0], z2z2, u1)
-    fp_mul(q[0], z1z1, u2)
-    fp_mul(p[1], q[2], s1)
-    fp_mul(s1, z2z2, s1)
-    fp_mul(q[1], p[2], s2)
-    fp_mul(s2, z1z1, s2)
-    h = u2
-    fp_sub(u2, u1, h)
-    if fp_is_zero(h):
-        if fp_eq(s1, s2):
-            jac_double(p, out, tmp)
-        else:
-            jac_set_inf(out)
-        return
-    fp_add(h, h, i)
-    fp_mul(i, i, i)
-    fp_mul(h, i, j)
-    r = s2
-    fp_sub(s2, s1, r)
-    fp_add(r, r, r)
-    v = i
-    fp_mul(u1, i, v)
-    fp_add(p[2], q[2], z3)
-    fp_mul(z3, z3, z3)
-    fp_sub(z3, z1z1, z3)
-    fp_sub(z3, z2z2, z3)
-    fp_mul(z3, h, z3)
-    x3 = z1z1
-    fp_mul(r, r, x3)
-    fp_sub(x3, j, x3)
-    fp_sub(x3, v, x3)
-    fp_sub(x3, v, x3)
-    fp_sub(v, x3, v)
-    fp_mul(r, v, v)
-    fp_mul(s1, j, j)
-    fp_add(j, j, j)
-    fp_sub(v, j, out[1])
-    fp_copy(x3, out[0])
-    fp_copy(z3, out[2])
+def jac_neg(p: Jac) -> Jac:
+    """-p."""
+    return (p[0], neg(p[1]), p[2])
 
 
 @kernel
-def affine_neg(q: Arr, out: Arr) -> None:
-    """out = -q for an affine point (x, -y)."""
-    fp_copy(q[0], out[0])
-    fp_neg(q[1], out[1])
+def jac_to_affine(p: Jac) -> tuple[Fe, Fe]:
+    """(x, y) in Montgomery form of a finite Jacobian point (one inversion)."""
+    zi = inv(p[2])
+    zi2 = sqr(zi)
+    return mul(p[0], zi2), mul(p[1], mul(zi2, zi))
 
 
 @kernel
-def affine_on_curve(q: Arr, tmp: Arr) -> bool:
+def on_curve(x: Fe, y: Fe) -> bool:
     """True when the affine Montgomery point (x, y) satisfies y**2 = x**3 + 3."""
-    lhs = tmp[0]
-    rhs = tmp[1]
-    fp_mul(q[1], q[1], lhs)
-    fp_mul(q[0], q[0], rhs)
-    fp_mul(rhs, q[0], rhs)
-    fp_add(rhs, MONT_B, rhs)
-    return fp_eq(lhs, rhs)
+    return eq(sqr(y), add(mul(sqr(x), x), FE_B))
+
+
+@kernel
+def ld_jac(arr: Arr, i: int) -> Jac:
+    """Jacobian point i of a (3n, 8) array."""
+    return (ld(arr, 3 * i), ld(arr, 3 * i + 1), ld(arr, 3 * i + 2))
+
+
+@kernel
+def st_jac(arr: Arr, i: int, p: Jac) -> None:
+    """Store Jacobian point p as point i of a (3n, 8) array."""
+    st(arr, 3 * i, p[0])
+    st(arr, 3 * i + 1, p[1])
+    st(arr, 3 * i + 2, p[2])

@@ -1,9 +1,10 @@
 """Montgomery arithmetic over the BN254 base field Fp in 8 x 32-bit limbs (numba kernels).
 
-A field element is a C-contiguous ``uint64`` array of 8 limbs, least significant
-first, each limb < 2**32 (ADR 0040 explains the choice).  Kernels write their
-result into an ``out`` array that may alias any input.  Values handed to the
-kernels are in Montgomery form ``a * 2**256 mod p`` unless a name says otherwise.
+A field element ``Fe`` is a tuple of 8 ``uint64`` limbs, least significant first,
+each < 2**32 (ADR 0040 explains the choice).  Tuples are values: numba keeps them
+in registers, with no array views and no reference counting in the hot loops.
+Values are in Montgomery form ``a * 2**256 mod p`` unless a name says otherwise.
+Storage is 2-D ``(rows, 8)`` uint64 arrays, read with ``ld`` and written with ``st``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from py_ecc.optimized_bn128.optimized_curve import curve_order, field_modulus
 from zkp.fast._jit import kernel
 
 Limbs = npt.NDArray[np.uint64]
+Fe = tuple[np.uint64, np.uint64, np.uint64, np.uint64, np.uint64, np.uint64, np.uint64, np.uint64]
 
 NLIMBS = 8
 P_INT: int = int(field_modulus)
@@ -33,276 +35,350 @@ def limbs_to_int(limbs: Limbs) -> int:
     return int.from_bytes(np.ascontiguousarray(limbs, dtype="<u4").tobytes(), "little")
 
 
+def int_to_fe(x: int) -> Fe:
+    """The 8-limb tuple of a non-negative int < 2**256 (no Montgomery conversion)."""
+    limbs = int_to_limbs(x)
+    return (limbs[0], limbs[1], limbs[2], limbs[3], limbs[4], limbs[5], limbs[6], limbs[7])
+
+
+def fe_to_int(a: Fe) -> int:
+    """The int held by an 8-limb tuple (no Montgomery conversion)."""
+    return limbs_to_int(np.array(a, dtype=np.uint64))
+
+
 P_LIMBS = int_to_limbs(P_INT)
 P_MINUS_2 = int_to_limbs(P_INT - 2)
-MONT_ONE = int_to_limbs(MONT_ONE_INT)
-MONT_R2 = int_to_limbs(MONT_R2_INT)
-PLAIN_ONE = int_to_limbs(1)
-MONT_B = int_to_limbs((3 << 256) % P_INT)
-
 M32 = np.uint64(0xFFFFFFFF)
 S32 = np.uint64(32)
+BASE = np.uint64(1 << 32)
 ZERO = np.uint64(0)
 ONE = np.uint64(1)
 NINV = np.uint64((-pow(P_INT, -1, 1 << 32)) % (1 << 32))
 P0, P1, P2, P3, P4, P5, P6, P7 = (np.uint64(int(v)) for v in P_LIMBS)
+FE_ZERO: Fe = int_to_fe(0)
+FE_ONE: Fe = int_to_fe(MONT_ONE_INT)
+FE_PLAIN_ONE: Fe = int_to_fe(1)
+FE_R2: Fe = int_to_fe(MONT_R2_INT)
+FE_B: Fe = int_to_fe((3 << 256) % P_INT)
 
 
 @kernel
-def fp_mul(a: Limbs, b: Limbs, out: Limbs) -> None:
-    """out = a * b / 2**256 mod p (Montgomery product; CIOS without the top carry word).
+def _row(
+    t0: np.uint64,
+    t1: np.uint64,
+    t2: np.uint64,
+    t3: np.uint64,
+    t4: np.uint64,
+    t5: np.uint64,
+    t6: np.uint64,
+    t7: np.uint64,
+    a0: np.uint64,
+    a1: np.uint64,
+    a2: np.uint64,
+    a3: np.uint64,
+    a4: np.uint64,
+    a5: np.uint64,
+    a6: np.uint64,
+    a7: np.uint64,
+    bi: np.uint64,
+) -> Fe:
+    """One CIOS row: t = (t + a * bi + m * p) / 2**32 with m making the low word vanish.
 
-    p < 2**254, so the top limb of p is below 2**31 and the accumulator never
-    needs a ninth word; every partial sum t + x*y + c stays below 2**64.
+    p < 2**254, so p's top limb is below 2**31 and no ninth accumulator word is
+    needed; every partial sum t + x*y + c stays below 2**64.
     """
-    a0 = a[0]
-    a1 = a[1]
-    a2 = a[2]
-    a3 = a[3]
-    a4 = a[4]
-    a5 = a[5]
-    a6 = a[6]
-    a7 = a[7]
-    t0 = ZERO
-    t1 = ZERO
-    t2 = ZERO
-    t3 = ZERO
-    t4 = ZERO
-    t5 = ZERO
-    t6 = ZERO
-    t7 = ZERO
-    for i in range(8):
-        bi = b[i]
-        s = t0 + a0 * bi
-        ca = s >> S32
-        t0 = s & M32
-        m = (t0 * NINV) & M32
-        s = t0 + m * P0
-        cm = s >> S32
-        s = t1 + a1 * bi + ca
-        ca = s >> S32
-        s = (s & M32) + m * P1 + cm
-        cm = s >> S32
-        t0 = s & M32
-        s = t2 + a2 * bi + ca
-        ca = s >> S32
-        s = (s & M32) + m * P2 + cm
-        cm = s >> S32
-        t1 = s & M32
-        s = t3 + a3 * bi + ca
-        ca = s >> S32
-        s = (s & M32) + m * P3 + cm
-        cm = s >> S32
-        t2 = s & M32
-        s = t4 + a4 * bi + ca
-        ca = s >> S32
-        s = (s & M32) + m * P4 + cm
-        cm = s >> S32
-        t3 = s & M32
-        s = t5 + a5 * bi + ca
-        ca = s >> S32
-        s = (s & M32) + m * P5 + cm
-        cm = s >> S32
-        t4 = s & M32
-        s = t6 + a6 * bi + ca
-        ca = s >> S32
-        s = (s & M32) + m * P6 + cm
-        cm = s >> S32
-        t5 = s & M32
-        s = t7 + a7 * bi + ca
-        ca = s >> S32
-        s = (s & M32) + m * P7 + cm
-        cm = s >> S32
-        t6 = s & M32
-        t7 = ca + cm
-    # Conditional final subtraction: t < 2p, so at most one p comes off.
-    s = t0 + (M32 + ONE) - P0
+    s = t0 + a0 * bi
+    ca = s >> S32
+    t0 = s & M32
+    m = (t0 * NINV) & M32
+    cm = (t0 + m * P0) >> S32
+    s = t1 + a1 * bi + ca
+    ca = s >> S32
+    s = (s & M32) + m * P1 + cm
+    cm = s >> S32
+    t0 = s & M32
+    s = t2 + a2 * bi + ca
+    ca = s >> S32
+    s = (s & M32) + m * P2 + cm
+    cm = s >> S32
+    t1 = s & M32
+    s = t3 + a3 * bi + ca
+    ca = s >> S32
+    s = (s & M32) + m * P3 + cm
+    cm = s >> S32
+    t2 = s & M32
+    s = t4 + a4 * bi + ca
+    ca = s >> S32
+    s = (s & M32) + m * P4 + cm
+    cm = s >> S32
+    t3 = s & M32
+    s = t5 + a5 * bi + ca
+    ca = s >> S32
+    s = (s & M32) + m * P5 + cm
+    cm = s >> S32
+    t4 = s & M32
+    s = t6 + a6 * bi + ca
+    ca = s >> S32
+    s = (s & M32) + m * P6 + cm
+    cm = s >> S32
+    t5 = s & M32
+    s = t7 + a7 * bi + ca
+    ca = s >> S32
+    s = (s & M32) + m * P7 + cm
+    cm = s >> S32
+    t6 = s & M32
+    return t0, t1, t2, t3, t4, t5, t6, ca + cm
+
+
+@kernel
+def _reduce_once(t: Fe) -> Fe:
+    """t - p when t >= p, else t (for t < 2p)."""
+    t0, t1, t2, t3, t4, t5, t6, t7 = t
+    s = t0 + BASE - P0
     d0 = s & M32
     br = ONE - (s >> S32)
-    s = t1 + (M32 + ONE) - P1 - br
+    s = t1 + BASE - P1 - br
     d1 = s & M32
     br = ONE - (s >> S32)
-    s = t2 + (M32 + ONE) - P2 - br
+    s = t2 + BASE - P2 - br
     d2 = s & M32
     br = ONE - (s >> S32)
-    s = t3 + (M32 + ONE) - P3 - br
+    s = t3 + BASE - P3 - br
     d3 = s & M32
     br = ONE - (s >> S32)
-    s = t4 + (M32 + ONE) - P4 - br
+    s = t4 + BASE - P4 - br
     d4 = s & M32
     br = ONE - (s >> S32)
-    s = t5 + (M32 + ONE) - P5 - br
+    s = t5 + BASE - P5 - br
     d5 = s & M32
     br = ONE - (s >> S32)
-    s = t6 + (M32 + ONE) - P6 - br
+    s = t6 + BASE - P6 - br
     d6 = s & M32
     br = ONE - (s >> S32)
-    s = t7 + (M32 + ONE) - P7 - br
+    s = t7 + BASE - P7 - br
     d7 = s & M32
     br = ONE - (s >> S32)
     if br == ZERO:
-        out[0] = d0
-        out[1] = d1
-        out[2] = d2
-        out[3] = d3
-        out[4] = d4
-        out[5] = d5
-        out[6] = d6
-        out[7] = d7
-    else:
-        out[0] = t0
-        out[1] = t1
-        out[2] = t2
-        out[3] = t3
-        out[4] = t4
-        out[5] = t5
-        out[6] = t6
-        out[7] = t7
+        return (d0, d1, d2, d3, d4, d5, d6, d7)
+    return t
 
 
 @kernel
-def fp_geq_p(a: Limbs) -> bool:
-    """True when the 8-limb integer a is >= p (not a canonical field element)."""
-    for j in range(7, -1, -1):
-        if a[j] != P_LIMBS[j]:
-            return bool(a[j] > P_LIMBS[j])
-    return True
+def mul(a: Fe, b: Fe) -> Fe:
+    """a * b / 2**256 mod p (Montgomery product, coarsely integrated CIOS)."""
+    a0, a1, a2, a3, a4, a5, a6, a7 = a
+    b0, b1, b2, b3, b4, b5, b6, b7 = b
+    t = _row(ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, a0, a1, a2, a3, a4, a5, a6, a7, b0)
+    t = _row(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], a0, a1, a2, a3, a4, a5, a6, a7, b1)
+    t = _row(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], a0, a1, a2, a3, a4, a5, a6, a7, b2)
+    t = _row(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], a0, a1, a2, a3, a4, a5, a6, a7, b3)
+    t = _row(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], a0, a1, a2, a3, a4, a5, a6, a7, b4)
+    t = _row(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], a0, a1, a2, a3, a4, a5, a6, a7, b5)
+    t = _row(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], a0, a1, a2, a3, a4, a5, a6, a7, b6)
+    t = _row(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], a0, a1, a2, a3, a4, a5, a6, a7, b7)
+    return _reduce_once(t)
 
 
 @kernel
-def _sub_p_if_needed(out: Limbs) -> None:
-    if fp_geq_p(out):
-        br = ZERO
-        for j in range(8):
-            s = out[j] + (M32 + ONE) - P_LIMBS[j] - br
-            out[j] = s & M32
-            br = ONE - (s >> S32)
+def sqr(a: Fe) -> Fe:
+    """a * a / 2**256 mod p."""
+    return mul(a, a)
 
 
 @kernel
-def fp_add(a: Limbs, b: Limbs, out: Limbs) -> None:
-    """out = a + b mod p (inputs < p)."""
-    c = ZERO
-    for j in range(8):
-        s = a[j] + b[j] + c
-        out[j] = s & M32
-        c = s >> S32
-    _sub_p_if_needed(out)
+def add(a: Fe, b: Fe) -> Fe:
+    """a + b mod p (inputs < p)."""
+    a0, a1, a2, a3, a4, a5, a6, a7 = a
+    b0, b1, b2, b3, b4, b5, b6, b7 = b
+    s = a0 + b0
+    t0 = s & M32
+    c = s >> S32
+    s = a1 + b1 + c
+    t1 = s & M32
+    c = s >> S32
+    s = a2 + b2 + c
+    t2 = s & M32
+    c = s >> S32
+    s = a3 + b3 + c
+    t3 = s & M32
+    c = s >> S32
+    s = a4 + b4 + c
+    t4 = s & M32
+    c = s >> S32
+    s = a5 + b5 + c
+    t5 = s & M32
+    c = s >> S32
+    s = a6 + b6 + c
+    t6 = s & M32
+    c = s >> S32
+    t7 = a7 + b7 + c
+    return _reduce_once((t0, t1, t2, t3, t4, t5, t6, t7))
 
 
 @kernel
-def fp_sub(a: Limbs, b: Limbs, out: Limbs) -> None:
-    """out = a - b mod p (inputs < p)."""
-    br = ZERO
-    for j in range(8):
-        s = a[j] + (M32 + ONE) - b[j] - br
-        out[j] = s & M32
-        br = ONE - (s >> S32)
+def sub(a: Fe, b: Fe) -> Fe:
+    """a - b mod p (inputs < p)."""
+    a0, a1, a2, a3, a4, a5, a6, a7 = a
+    b0, b1, b2, b3, b4, b5, b6, b7 = b
+    s = a0 + BASE - b0
+    t0 = s & M32
+    br = ONE - (s >> S32)
+    s = a1 + BASE - b1 - br
+    t1 = s & M32
+    br = ONE - (s >> S32)
+    s = a2 + BASE - b2 - br
+    t2 = s & M32
+    br = ONE - (s >> S32)
+    s = a3 + BASE - b3 - br
+    t3 = s & M32
+    br = ONE - (s >> S32)
+    s = a4 + BASE - b4 - br
+    t4 = s & M32
+    br = ONE - (s >> S32)
+    s = a5 + BASE - b5 - br
+    t5 = s & M32
+    br = ONE - (s >> S32)
+    s = a6 + BASE - b6 - br
+    t6 = s & M32
+    br = ONE - (s >> S32)
+    s = a7 + BASE - b7 - br
+    t7 = s & M32
+    br = ONE - (s >> S32)
     if br != ZERO:
-        c = ZERO
-        for j in range(8):
-            s = out[j] + P_LIMBS[j] + c
-            out[j] = s & M32
-            c = s >> S32
+        s = t0 + P0
+        t0 = s & M32
+        c = s >> S32
+        s = t1 + P1 + c
+        t1 = s & M32
+        c = s >> S32
+        s = t2 + P2 + c
+        t2 = s & M32
+        c = s >> S32
+        s = t3 + P3 + c
+        t3 = s & M32
+        c = s >> S32
+        s = t4 + P4 + c
+        t4 = s & M32
+        c = s >> S32
+        s = t5 + P5 + c
+        t5 = s & M32
+        c = s >> S32
+        s = t6 + P6 + c
+        t6 = s & M32
+        c = s >> S32
+        t7 = (t7 + P7 + c) & M32
+    return (t0, t1, t2, t3, t4, t5, t6, t7)
 
 
 @kernel
-def fp_is_zero(a: Limbs) -> bool:
+def neg(a: Fe) -> Fe:
+    """-a mod p (input < p)."""
+    if is_zero(a):
+        return a
+    return sub(FE_ZERO, a)
+
+
+@kernel
+def is_zero(a: Fe) -> bool:
     """True when a == 0."""
-    acc = ZERO
-    for j in range(8):
-        acc |= a[j]
-    return bool(acc == ZERO)
+    return bool((a[0] | a[1] | a[2] | a[3] | a[4] | a[5] | a[6] | a[7]) == ZERO)
 
 
 @kernel
-def fp_neg(a: Limbs, out: Limbs) -> None:
-    """out = -a mod p (input < p)."""
-    if fp_is_zero(a):
-        for j in range(8):
-            out[j] = ZERO
-        return
-    br = ZERO
-    for j in range(8):
-        s = P_LIMBS[j] + (M32 + ONE) - a[j] - br
-        out[j] = s & M32
-        br = ONE - (s >> S32)
-
-
-@kernel
-def fp_eq(a: Limbs, b: Limbs) -> bool:
+def eq(a: Fe, b: Fe) -> bool:
     """True when a == b limb by limb."""
-    acc = ZERO
-    for j in range(8):
-        acc |= a[j] ^ b[j]
-    return bool(acc == ZERO)
+    x = (a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])
+    y = (a[4] ^ b[4]) | (a[5] ^ b[5]) | (a[6] ^ b[6]) | (a[7] ^ b[7])
+    return bool((x | y) == ZERO)
 
 
 @kernel
-def fp_copy(src: Limbs, out: Limbs) -> None:
-    """out = src."""
-    for j in range(8):
-        out[j] = src[j]
+def geq_p(a: Fe) -> bool:
+    """True when the 8-limb integer a is >= p (not a canonical field element)."""
+    a0, a1, a2, a3, a4, a5, a6, a7 = a
+    s = a0 + BASE - P0
+    br = ONE - (s >> S32)
+    s = a1 + BASE - P1 - br
+    br = ONE - (s >> S32)
+    s = a2 + BASE - P2 - br
+    br = ONE - (s >> S32)
+    s = a3 + BASE - P3 - br
+    br = ONE - (s >> S32)
+    s = a4 + BASE - P4 - br
+    br = ONE - (s >> S32)
+    s = a5 + BASE - P5 - br
+    br = ONE - (s >> S32)
+    s = a6 + BASE - P6 - br
+    br = ONE - (s >> S32)
+    s = a7 + BASE - P7 - br
+    br = ONE - (s >> S32)
+    return bool(br == ZERO)
 
 
 @kernel
-def fp_set_zero(out: Limbs) -> None:
-    """out = 0."""
-    for j in range(8):
-        out[j] = ZERO
+def to_mont(a: Fe) -> Fe:
+    """a * 2**256 mod p for a plain integer a < p."""
+    return mul(a, FE_R2)
 
 
 @kernel
-def fp_set_one(out: Limbs) -> None:
-    """out = 1 in Montgomery form."""
-    for j in range(8):
-        out[j] = MONT_ONE[j]
+def from_mont(a: Fe) -> Fe:
+    """a / 2**256 mod p: back to a plain integer < p."""
+    return mul(a, FE_PLAIN_ONE)
 
 
 @kernel
-def fp_to_mont(a: Limbs, out: Limbs) -> None:
-    """out = a * 2**256 mod p (a plain integer < p)."""
-    fp_mul(a, MONT_R2, out)
-
-
-@kernel
-def fp_from_mont(a: Limbs, out: Limbs) -> None:
-    """out = a / 2**256 mod p (back to a plain integer < p)."""
-    fp_mul(a, PLAIN_ONE, out)
-
-
-@kernel
-def fp_inv(a: Limbs, out: Limbs) -> None:
-    """out = a**(p-2) = 1/a (Montgomery form in and out; 0 maps to 0)."""
-    base = a.copy()
-    acc = MONT_ONE.copy()
+def inv(a: Fe) -> Fe:
+    """a**(p-2) = 1/a in Montgomery form (0 maps to 0)."""
+    acc = FE_ONE
     for j in range(7, -1, -1):
         word = P_MINUS_2[j]
         for k in range(31, -1, -1):
-            fp_mul(acc, acc, acc)
+            acc = mul(acc, acc)
             if (word >> np.uint64(k)) & ONE:
-                fp_mul(acc, base, acc)
-    fp_copy(acc, out)
+                acc = mul(acc, a)
+    return acc
 
 
 @kernel
-def fp_batch_inv(vals: Limbs, out: Limbs) -> None:
-    """out[i] = 1/vals[i] for rows of an (n, 8) array (Montgomery's trick; 0 maps to 0)."""
+def ld(arr: Limbs, row: int) -> Fe:
+    """Row ``row`` of a 2-D (rows, 8) array as a field element."""
+    return (
+        arr[row, 0],
+        arr[row, 1],
+        arr[row, 2],
+        arr[row, 3],
+        arr[row, 4],
+        arr[row, 5],
+        arr[row, 6],
+        arr[row, 7],
+    )
+
+
+@kernel
+def st(arr: Limbs, row: int, a: Fe) -> None:
+    """Write field element ``a`` into row ``row`` of a 2-D (rows, 8) array."""
+    for j in range(8):
+        arr[row, j] = a[j]
+
+
+@kernel
+def batch_inv(vals: Limbs, out: Limbs) -> None:
+    """out[i] = 1/vals[i] for the rows of an (n, 8) array (Montgomery's trick; 0 maps to 0)."""
     n = vals.shape[0]
     prefix = np.empty((n + 1, 8), dtype=np.uint64)
-    fp_set_one(prefix[0])
+    acc = FE_ONE
+    st(prefix, 0, acc)
     for i in range(n):
-        if fp_is_zero(vals[i]):
-            fp_copy(prefix[i], prefix[i + 1])
-        else:
-            fp_mul(prefix[i], vals[i], prefix[i + 1])
-    inv = np.empty(8, dtype=np.uint64)
-    tmp = np.empty(8, dtype=np.uint64)
-    fp_inv(prefix[n], inv)
+        v = ld(vals, i)
+        if not is_zero(v):
+            acc = mul(acc, v)
+        st(prefix, i + 1, acc)
+    acc = inv(acc)
     for i in range(n - 1, -1, -1):
-        if fp_is_zero(vals[i]):
-            fp_set_zero(out[i])
+        v = ld(vals, i)
+        if is_zero(v):
+            st(out, i, FE_ZERO)
         else:
-            fp_mul(inv, prefix[i], tmp)
-            fp_mul(inv, vals[i], inv)
-            fp_copy(tmp, out[i])
+            st(out, i, mul(acc, ld(prefix, i)))
+            acc = mul(acc, v)

@@ -15,11 +15,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from zkp.fast.convert import Arr, Flags, Point, points_to_raw, raw_to_mont, scalars_to_limbs
+from zkp.fast.convert import (
+    Arr,
+    Flags,
+    Point,
+    jac_to_plain_affine,
+    points_to_raw,
+    raw_to_mont,
+    scalars_to_limbs,
+)
 from zkp.fast.field import P_INT, limbs_to_int
 from zkp.fast.pippenger import (
     build_table,
-    jac_to_plain_affine,
     msm_fixed,
     msm_fused,
     msm_variable,
@@ -38,7 +45,7 @@ __all__ = [
     "warm_up",
 ]
 
-_EMPTY_PTS = np.zeros((0, 2, 8), dtype=np.uint64)
+_EMPTY_PTS = np.zeros((0, 8), dtype=np.uint64)
 _EMPTY_INF = np.zeros(0, dtype=np.uint8)
 
 

@@ -7,6 +7,10 @@ adds the negated affine point.  Variable bases run the classic Pippenger loop
 (one bucket pass per window, c doublings between windows).  Fixed bases use a
 precomputed table of ``2**(c*k) * B_i`` in affine form, so every (base, window)
 pair is one more point in a single bucket pass with no doublings (ADR 0041).
+
+Array layouts: affine points ``(2n, 8)`` (x then y per point, Montgomery form),
+infinity flags ``(n,)`` uint8, digits ``(n, W)`` int64, a fixed-base table
+``(2 n W, 8)`` with entry (i, k) at point index ``i * W + k``.
 """
 
 from __future__ import annotations
@@ -16,14 +20,16 @@ import numpy.typing as npt
 
 from zkp.fast._jit import kernel
 from zkp.fast.curve import (
-    TMP_ROWS,
-    affine_neg,
+    Jac,
     jac_add,
     jac_add_affine,
     jac_double,
-    jac_set_inf,
+    jac_inf,
+    jac_is_inf,
+    ld_jac,
+    st_jac,
 )
-from zkp.fast.field import fp_batch_inv, fp_from_mont, fp_inv, fp_is_zero, fp_mul, fp_set_one
+from zkp.fast.field import FE_ONE, batch_inv, ld, mul, neg, sqr, st
 
 Arr = npt.NDArray[np.uint64]
 Flags = npt.NDArray[np.uint8]
@@ -67,65 +73,66 @@ def recode_signed(scalars: Arr, c: int, nwin: int) -> Digits:
 
 
 @kernel
-def _bucket_add(bucket: Arr, q: Arr, d: np.int64, neg: Arr, tmp: Arr) -> None:
+def _bucket_add(buckets: Arr, d: np.int64, pts: Arr, j: int) -> None:
+    """buckets[|d| - 1] += sign(d) * affine point j of ``pts``."""
+    x = ld(pts, 2 * j)
+    y = ld(pts, 2 * j + 1)
     if d > 0:
-        jac_add_affine(bucket, q, bucket, tmp)
+        b = d - 1
     else:
-        affine_neg(q, neg)
-        jac_add_affine(bucket, neg, bucket, tmp)
+        b = -d - 1
+        y = neg(y)
+    st_jac(buckets, b, jac_add_affine(ld_jac(buckets, b), x, y))
 
 
 @kernel
-def _bucket_sum(buckets: Arr, out: Arr, tmp: Arr) -> None:
-    """out = sum_j (j+1) * buckets[j] via running sums."""
-    running = np.empty((3, 8), dtype=np.uint64)
-    jac_set_inf(running)
-    jac_set_inf(out)
-    for j in range(buckets.shape[0] - 1, -1, -1):
-        jac_add(running, buckets[j], running, tmp)
-        jac_add(out, running, out, tmp)
+def _bucket_sum(buckets: Arr, nb: int) -> Jac:
+    """sum_j (j+1) * buckets[j] via running sums."""
+    running = jac_inf()
+    total = jac_inf()
+    for j in range(nb - 1, -1, -1):
+        running = jac_add(running, ld_jac(buckets, j))
+        total = jac_add(total, running)
+    return total
 
 
 @kernel
-def msm_variable(pts: Arr, inf: Flags, digits: Digits, c: int, out: Arr) -> None:
-    """out = sum_i scalar_i * pts[i] (Jacobian) for affine Montgomery points."""
-    n = pts.shape[0]
+def _clear(buckets: Arr, nb: int) -> None:
+    inf = jac_inf()
+    for b in range(nb):
+        st_jac(buckets, b, inf)
+
+
+@kernel
+def _variable(pts: Arr, inf: Flags, digits: Digits, c: int) -> Jac:
+    n = inf.shape[0]
     nwin = digits.shape[1]
     nb = 1 << (c - 1)
-    buckets = np.empty((nb, 3, 8), dtype=np.uint64)
-    tmp = np.empty((TMP_ROWS, 8), dtype=np.uint64)
-    neg = np.empty((2, 8), dtype=np.uint64)
-    wsum = np.empty((3, 8), dtype=np.uint64)
-    jac_set_inf(out)
+    buckets = np.empty((3 * nb, 8), dtype=np.uint64)
+    acc = jac_inf()
     for k in range(nwin - 1, -1, -1):
-        if not fp_is_zero(out[2]):
+        if not jac_is_inf(acc):
             for _ in range(c):
-                jac_double(out, out, tmp)
+                acc = jac_double(acc)
+        _clear(buckets, nb)
         used = False
-        for b in range(nb):
-            jac_set_inf(buckets[b])
         for i in range(n):
             d = digits[i, k]
             if d != 0 and inf[i] == 0:
-                idx = d - 1 if d > 0 else -d - 1
-                _bucket_add(buckets[idx], pts[i], d, neg, tmp)
+                _bucket_add(buckets, d, pts, i)
                 used = True
         if used:
-            _bucket_sum(buckets, wsum, tmp)
-            jac_add(out, wsum, out, tmp)
+            acc = jac_add(acc, _bucket_sum(buckets, nb))
+    return acc
 
 
 @kernel
-def msm_fixed(table: Arr, inf: Flags, digits: Digits, c: int, out: Arr) -> None:
-    """out = sum_i scalar_i * B_i using table[i, k] = 2**(c*k) * B_i (affine Montgomery)."""
+def _fixed(table: Arr, inf: Flags, digits: Digits, c: int) -> Jac:
     n = digits.shape[0]
     nwin = digits.shape[1]
     nb = 1 << (c - 1)
-    buckets = np.empty((nb, 3, 8), dtype=np.uint64)
-    tmp = np.empty((TMP_ROWS, 8), dtype=np.uint64)
-    neg = np.empty((2, 8), dtype=np.uint64)
-    for b in range(nb):
-        jac_set_inf(buckets[b])
+    buckets = np.empty((3 * nb, 8), dtype=np.uint64)
+    _clear(buckets, nb)
     used = False
     for i in range(n):
         if inf[i] != 0:
@@ -133,13 +140,23 @@ def msm_fixed(table: Arr, inf: Flags, digits: Digits, c: int, out: Arr) -> None:
         for k in range(nwin):
             d = digits[i, k]
             if d != 0:
-                idx = d - 1 if d > 0 else -d - 1
-                _bucket_add(buckets[idx], table[i, k], d, neg, tmp)
+                _bucket_add(buckets, d, table, i * nwin + k)
                 used = True
-    if used:
-        _bucket_sum(buckets, out, tmp)
-    else:
-        jac_set_inf(out)
+    if not used:
+        return jac_inf()
+    return _bucket_sum(buckets, nb)
+
+
+@kernel
+def msm_variable(pts: Arr, inf: Flags, digits: Digits, c: int, out: Arr) -> None:
+    """out (3, 8) = sum_i scalar_i * pts[i] (Jacobian, Montgomery form)."""
+    st_jac(out, 0, _variable(pts, inf, digits, c))
+
+
+@kernel
+def msm_fixed(table: Arr, inf: Flags, digits: Digits, c: int, out: Arr) -> None:
+    """out (3, 8) = sum_i scalar_i * B_i from the table of 2**(c*k) * B_i."""
+    st_jac(out, 0, _fixed(table, inf, digits, c))
 
 
 @kernel
@@ -154,62 +171,35 @@ def msm_fused(
     pc: int,
     out: Arr,
 ) -> None:
-    """out = fixed-base part + variable-base part, in one call."""
-    part = np.empty((3, 8), dtype=np.uint64)
-    tmp = np.empty((TMP_ROWS, 8), dtype=np.uint64)
-    msm_fixed(table, tinf, tdigits, tc, part)
-    msm_variable(pts, pinf, pdigits, pc, out)
-    jac_add(out, part, out, tmp)
+    """out (3, 8) = fixed-base part + variable-base part, in one call."""
+    st_jac(out, 0, jac_add(_fixed(table, tinf, tdigits, tc), _variable(pts, pinf, pdigits, pc)))
 
 
 @kernel
 def build_table(pts: Arr, inf: Flags, c: int, nwin: int) -> Arr:
-    """table[i, k] = 2**(c*k) * pts[i] in affine Montgomery form (rows of infinite bases: 0)."""
-    n = pts.shape[0]
-    jac = np.empty((n * nwin, 3, 8), dtype=np.uint64)
-    cur = np.empty((3, 8), dtype=np.uint64)
-    tmp = np.empty((TMP_ROWS, 8), dtype=np.uint64)
+    """Rows (2 n W, 8): entry i * W + k = 2**(c*k) * pts[i], affine Montgomery (0 if infinite)."""
+    n = inf.shape[0]
+    m = n * nwin
+    jac = np.empty((3 * m, 8), dtype=np.uint64)
     for i in range(n):
         if inf[i] != 0:
             for k in range(nwin):
-                jac_set_inf(jac[i * nwin + k])
+                st_jac(jac, i * nwin + k, jac_inf())
             continue
-        cur[0, :] = pts[i, 0]
-        cur[1, :] = pts[i, 1]
-        fp_set_one(cur[2])
+        cur = (ld(pts, 2 * i), ld(pts, 2 * i + 1), FE_ONE)
         for k in range(nwin):
-            jac[i * nwin + k] = cur
+            st_jac(jac, i * nwin + k, cur)
             for _ in range(c):
-                jac_double(cur, cur, tmp)
-    zs = np.empty((n * nwin, 8), dtype=np.uint64)
-    for t in range(n * nwin):
-        zs[t, :] = jac[t, 2]
-    zinv = np.empty((n * nwin, 8), dtype=np.uint64)
-    fp_batch_inv(zs, zinv)
-    table = np.zeros((n, nwin, 2, 8), dtype=np.uint64)
-    z2 = np.empty(8, dtype=np.uint64)
-    for i in range(n):
-        for k in range(nwin):
-            t = i * nwin + k
-            fp_mul(zinv[t], zinv[t], z2)
-            fp_mul(jac[t, 0], z2, table[i, k, 0])
-            fp_mul(z2, zinv[t], z2)
-            fp_mul(jac[t, 1], z2, table[i, k, 1])
+                cur = jac_double(cur)
+    zs = np.empty((m, 8), dtype=np.uint64)
+    for t in range(m):
+        st(zs, t, ld(jac, 3 * t + 2))
+    zinv = np.empty((m, 8), dtype=np.uint64)
+    batch_inv(zs, zinv)
+    table = np.zeros((2 * m, 8), dtype=np.uint64)
+    for t in range(m):
+        zi = ld(zinv, t)
+        zi2 = sqr(zi)
+        st(table, 2 * t, mul(ld(jac, 3 * t), zi2))
+        st(table, 2 * t + 1, mul(ld(jac, 3 * t + 1), mul(zi2, zi)))
     return table
-
-
-@kernel
-def jac_to_plain_affine(p: Arr, out: Arr) -> bool:
-    """out = affine (x, y) of p as plain integers; returns True when p is infinity."""
-    if fp_is_zero(p[2]):
-        return True
-    zinv = np.empty(8, dtype=np.uint64)
-    z2 = np.empty(8, dtype=np.uint64)
-    fp_inv(p[2], zinv)
-    fp_mul(zinv, zinv, z2)
-    fp_mul(p[0], z2, out[0])
-    fp_mul(z2, zinv, z2)
-    fp_mul(p[1], z2, out[1])
-    fp_from_mont(out[0], out[0])
-    fp_from_mont(out[1], out[1])
-    return False
