@@ -106,14 +106,19 @@ def validate_points(points: Sequence[Point]) -> bool:
     return bool(bad < 0)
 
 
-def msm(points: Sequence[Point], scalars: Sequence[int]) -> Point:
-    """sum_i scalars[i] * points[i] by the signed-digit bucket method."""
+def msm(points: Sequence[Point], scalars: Sequence[int], window: int | None = None) -> Point:
+    """sum_i scalars[i] * points[i] by the signed-digit bucket method.
+
+    ``window`` overrides the bucket width c (2..16); by default it is chosen from n.
+    """
     if len(points) != len(scalars):
         raise ValueError("points and scalars differ in length")
     if len(points) == 0:
         return None
+    c = variable_window(len(points)) if window is None else window
+    if not 2 <= c <= 16:
+        raise ValueError("window must be in [2, 16]")
     pts, inf = _prepare(points, False)
-    c = variable_window(len(points))
     digits = recode_signed(scalars_to_limbs(scalars), c, num_windows(c))
     acc = np.empty((3, 8), dtype=np.uint64)
     msm_variable(pts, inf, digits, c, acc)

@@ -73,7 +73,7 @@ def recode_signed(scalars: Arr, c: int, nwin: int) -> Digits:
 
 
 @kernel
-def _bucket_add(buckets: Arr, d: np.int64, pts: Arr, j: int) -> None:
+def _bucket_add(buckets: Arr, d: int, pts: Arr, j: int) -> None:
     """buckets[|d| - 1] += sign(d) * affine point j of ``pts``."""
     x = ld(pts, 2 * j)
     y = ld(pts, 2 * j + 1)

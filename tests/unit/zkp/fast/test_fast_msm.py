@@ -1,0 +1,145 @@
+"""Differential tests: zkp.fast MSMs against a naive sum of py_ecc multiplications."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from py_ecc import optimized_bn128 as bn
+
+from zkp.fast import FixedBaseMSM, is_on_curve, msm, msm_mixed, validate_points, warm_up
+from zkp.fast.field import P_INT, R_INT
+from zkp.fast.msm import Point
+
+
+def _affine(k: int) -> Point:
+    pt = bn.normalize(bn.multiply(bn.G1, k))
+    return int(pt[0]), int(pt[1])
+
+
+def _neg(pt: Point) -> Point:
+    return None if pt is None else (pt[0], (-pt[1]) % P_INT)
+
+
+BASE_KS = [1, 2, 3, 7, 1000003, R_INT - 1, 2**200 + 17, 123456789123456789]
+POOL: list[Point] = [_affine(k) for k in BASE_KS]
+POOL += [_neg(p) for p in POOL[:3]] + [None]
+G = POOL[0]
+
+scalars = st.one_of(
+    st.integers(-(2**300), 2**300),
+    st.sampled_from([0, 1, -1, 2, R_INT, R_INT - 1, R_INT + 1, 2**253, 2**254 - 1]),
+)
+points = st.sampled_from(POOL)
+
+
+def naive(pts: list[Point], ks: list[int]) -> Point:
+    acc = bn.Z1
+    for pt, k in zip(pts, ks, strict=True):
+        if pt is not None and k % R_INT:
+            acc = bn.add(acc, bn.multiply((bn.FQ(pt[0]), bn.FQ(pt[1]), bn.FQ(1)), k % R_INT))
+    if bn.is_inf(acc):
+        return None
+    n = bn.normalize(acc)
+    return int(n[0]), int(n[1])
+
+
+terms = st.lists(st.tuples(points, scalars), min_size=0, max_size=70)
+
+
+@settings(max_examples=12)
+@given(terms)
+def test_msm_matches_naive(ts: list[tuple[Point, int]]) -> None:
+    pts = [p for p, _ in ts]
+    ks = [k for _, k in ts]
+    assert msm(pts, ks) == naive(pts, ks)
+
+
+@settings(max_examples=8)
+@given(st.lists(st.tuples(points, scalars), min_size=1, max_size=12), st.integers(2, 16))
+def test_msm_any_window(ts: list[tuple[Point, int]], window: int) -> None:
+    pts = [p for p, _ in ts]
+    ks = [k for _, k in ts]
+    assert msm(pts, ks, window=window) == naive(pts, ks)
+
+
+@settings(max_examples=8)
+@given(st.lists(scalars, min_size=0, max_size=len(POOL)), st.integers(2, 12))
+def test_fixed_base_matches_msm(ks: list[int], window: int) -> None:
+    fixed = FixedBaseMSM(POOL, window=window)
+    assert fixed(ks) == msm(POOL[: len(ks)], ks) == naive(POOL[: len(ks)], ks)
+
+
+@settings(max_examples=8)
+@given(st.lists(scalars, max_size=len(POOL)), st.lists(st.tuples(points, scalars), max_size=10))
+def test_msm_mixed_matches_naive(fks: list[int], vts: list[tuple[Point, int]]) -> None:
+    fixed = FixedBaseMSM(POOL)
+    vps = [p for p, _ in vts]
+    vks = [k for _, k in vts]
+    want = naive(POOL[: len(fks)] + vps, fks + vks)
+    assert msm_mixed(fixed, fks, vps, vks) == want
+
+
+def test_edge_cases() -> None:
+    p = POOL[1]
+    assert msm([], []) is None
+    assert msm([None], [5]) is None
+    assert msm([G, p], [0, 0]) is None
+    assert msm([p, _neg(p)], [9, 9]) is None
+    assert msm([p, p], [1, 1]) == naive([p], [2])
+    assert msm([p, p, p], [3, -1, -2]) is None
+    assert msm([G], [R_INT]) is None
+    assert msm([G], [-1]) == _neg(G)
+    assert msm([G], [1]) == G
+    assert FixedBaseMSM([])([]) is None
+    assert msm_mixed(FixedBaseMSM([]), [], [], []) is None
+    assert msm_mixed(FixedBaseMSM([G]), [1], [G], [-1]) is None
+
+
+def test_bad_input_is_rejected() -> None:
+    off_curve = (1, 3)
+    assert is_on_curve(G) and is_on_curve(None)
+    assert not is_on_curve(off_curve)
+    assert not is_on_curve((P_INT + 1, 2))
+    assert not is_on_curve((-1, 2))
+    assert validate_points([])
+    assert validate_points(POOL)
+    assert not validate_points([G, off_curve])
+    assert not validate_points([(G[0] + P_INT, G[1])])  # type: ignore[index]
+    assert not validate_points([(-1, 2)])
+    assert not validate_points([("1", 2)])  # type: ignore[list-item]
+    with pytest.raises(ValueError):
+        msm([(P_INT, 2)], [1])
+    with pytest.raises(ValueError):
+        msm([(-1, 2)], [1])
+    with pytest.raises(ValueError):
+        msm([G], [1, 2])
+    with pytest.raises(ValueError):
+        msm([G], [1], window=1)
+    with pytest.raises(ValueError):
+        FixedBaseMSM([G, off_curve])
+    with pytest.raises(ValueError):
+        FixedBaseMSM([G])([1, 2])
+    with pytest.raises(TypeError):
+        msm([G], [1.5])  # type: ignore[list-item]
+
+
+def test_result_does_not_depend_on_warm_up() -> None:
+    ks = [3, -5, 2**250 + 1]
+    before = msm(POOL[:3], ks)
+    warm_up()
+    warm_up()
+    assert msm(POOL[:3], ks) == before == naive(POOL[:3], ks)
+
+
+@pytest.mark.slow
+@settings(max_examples=60)
+@given(st.lists(st.tuples(points, scalars), min_size=0, max_size=150))
+def test_msm_matches_naive_many(ts: list[tuple[Point, int]]) -> None:
+    pts = [p for p, _ in ts]
+    ks = [k for _, k in ts]
+    fixed = FixedBaseMSM(pts)
+    want = naive(pts, ks)
+    assert msm(pts, ks) == want
+    assert fixed(ks) == want
+    assert msm_mixed(fixed, ks[:5], pts[5:], ks[5:]) == naive(pts[:5] + pts[5:], ks)
