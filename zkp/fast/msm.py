@@ -56,9 +56,25 @@ def _cost(n: int, c: int, doublings: bool) -> int:
     return nwin * per_window + (180 if doublings else 0)
 
 
+def _straus_cost(n: int, c: int) -> float:
+    """Relative cost of Straus: shared doublings, one add per digit, tables, one inversion.
+
+    The factors are fitted to measurements (ADR 0041): Straus wins below ~80 points.
+    """
+    return 220 + 1.1 * n * num_windows(c) + 1.6 * n * (1 << (c - 1))
+
+
+def variable_plan(n: int) -> tuple[int, bool]:
+    """(window c, use Straus) minimising the modelled cost of a variable-base MSM of n points."""
+    plans: list[tuple[float, int, bool]] = [(_cost(n, c, True), c, False) for c in range(2, 17)]
+    plans += [(_straus_cost(n, c), c, True) for c in range(2, 7)]
+    _, c, use_straus = min(plans)
+    return c, use_straus
+
+
 def variable_window(n: int) -> int:
-    """Window width c minimising the cost of a variable-base MSM of n points."""
-    return min(range(2, 17), key=lambda c: _cost(n, c, True))
+    """Window width c of the variable-base MSM of n points."""
+    return variable_plan(n)[0]
 
 
 def fixed_window(n: int) -> int:
@@ -106,22 +122,33 @@ def validate_points(points: Sequence[Point]) -> bool:
     return bool(bad < 0)
 
 
-def msm(points: Sequence[Point], scalars: Sequence[int], window: int | None = None) -> Point:
-    """sum_i scalars[i] * points[i] by the signed-digit bucket method.
+def msm(
+    points: Sequence[Point],
+    scalars: Sequence[int],
+    window: int | None = None,
+    straus: bool | None = None,
+) -> Point:
+    """sum_i scalars[i] * points[i].
 
-    ``window`` overrides the bucket width c (2..16); by default it is chosen from n.
+    By default the algorithm (Straus for few points, the bucket method for many)
+    and the window width are chosen from n; ``window`` (2..16, Straus 2..8) and
+    ``straus`` override them, for tests and tuning.
     """
     if len(points) != len(scalars):
         raise ValueError("points and scalars differ in length")
+    c, use_straus = variable_plan(len(points))
+    if straus is not None:
+        use_straus = straus
+    if window is not None:
+        c = window
+    if not 2 <= c <= (8 if use_straus else 16):
+        raise ValueError("window out of range")
     if len(points) == 0:
         return None
-    c = variable_window(len(points)) if window is None else window
-    if not 2 <= c <= 16:
-        raise ValueError("window must be in [2, 16]")
     pts, inf = _prepare(points, False)
     digits = recode_signed(scalars_to_limbs(scalars), c, num_windows(c))
     acc = np.empty((3, 8), dtype=np.uint64)
-    msm_variable(pts, inf, digits, c, acc)
+    msm_variable(pts, inf, digits, c, use_straus, acc)
     return _to_point(acc)
 
 
@@ -176,10 +203,12 @@ def msm_mixed(
         pts, inf = _prepare(var_points, False)
     else:
         pts, inf = _EMPTY_PTS, _EMPTY_INF
-    c = variable_window(len(var_points))
+    c, use_straus = variable_plan(len(var_points))
     pdigits = recode_signed(scalars_to_limbs(var_scalars), c, num_windows(c))
     acc = np.empty((3, 8), dtype=np.uint64)
-    msm_fused(fixed._table, fixed._inf, tdigits, fixed.window, pts, inf, pdigits, c, acc)
+    msm_fused(
+        fixed._table, fixed._inf, tdigits, fixed.window, pts, inf, pdigits, c, use_straus, acc
+    )
     return _to_point(acc)
 
 

@@ -30,6 +30,7 @@ from zkp.fast.curve import (
     st_jac,
 )
 from zkp.fast.field import FE_ONE, batch_inv, ld, mul, neg, sqr, st
+from zkp.fast.straus import straus
 
 Arr = npt.NDArray[np.uint64]
 Flags = npt.NDArray[np.uint8]
@@ -148,9 +149,16 @@ def _fixed(table: Arr, inf: Flags, digits: Digits, c: int) -> Jac:
 
 
 @kernel
-def msm_variable(pts: Arr, inf: Flags, digits: Digits, c: int, out: Arr) -> None:
+def _any_variable(pts: Arr, inf: Flags, digits: Digits, c: int, use_straus: bool) -> Jac:
+    if use_straus:
+        return straus(pts, inf, digits, c)
+    return _variable(pts, inf, digits, c)
+
+
+@kernel
+def msm_variable(pts: Arr, inf: Flags, digits: Digits, c: int, use_straus: bool, out: Arr) -> None:
     """out (3, 8) = sum_i scalar_i * pts[i] (Jacobian, Montgomery form)."""
-    st_jac(out, 0, _variable(pts, inf, digits, c))
+    st_jac(out, 0, _any_variable(pts, inf, digits, c, use_straus))
 
 
 @kernel
@@ -169,10 +177,12 @@ def msm_fused(
     pinf: Flags,
     pdigits: Digits,
     pc: int,
+    use_straus: bool,
     out: Arr,
 ) -> None:
     """out (3, 8) = fixed-base part + variable-base part, in one call."""
-    st_jac(out, 0, jac_add(_fixed(table, tinf, tdigits, tc), _variable(pts, pinf, pdigits, pc)))
+    var = _any_variable(pts, pinf, pdigits, pc, use_straus)
+    st_jac(out, 0, jac_add(_fixed(table, tinf, tdigits, tc), var))
 
 
 @kernel

@@ -57,10 +57,12 @@ def test_msm_matches_naive(ts: list[tuple[Point, int]]) -> None:
 
 @settings(max_examples=8)
 @given(st.lists(st.tuples(points, scalars), min_size=1, max_size=12), st.integers(2, 16))
-def test_msm_any_window(ts: list[tuple[Point, int]], window: int) -> None:
+def test_msm_any_window_and_algorithm(ts: list[tuple[Point, int]], window: int) -> None:
     pts = [p for p, _ in ts]
     ks = [k for _, k in ts]
-    assert msm(pts, ks, window=window) == naive(pts, ks)
+    want = naive(pts, ks)
+    assert msm(pts, ks, window=window, straus=False) == want
+    assert msm(pts, ks, window=min(window, 8), straus=True) == want
 
 
 @settings(max_examples=8)
@@ -117,6 +119,8 @@ def test_bad_input_is_rejected() -> None:
     with pytest.raises(ValueError):
         msm([G], [1], window=1)
     with pytest.raises(ValueError):
+        msm([G], [1], window=9, straus=True)
+    with pytest.raises(ValueError):
         FixedBaseMSM([G, off_curve])
     with pytest.raises(ValueError):
         FixedBaseMSM([G])([1, 2])
@@ -141,5 +145,7 @@ def test_msm_matches_naive_many(ts: list[tuple[Point, int]]) -> None:
     fixed = FixedBaseMSM(pts)
     want = naive(pts, ks)
     assert msm(pts, ks) == want
+    assert msm(pts, ks, straus=True) == want
+    assert msm(pts, ks, straus=False) == want
     assert fixed(ks) == want
     assert msm_mixed(fixed, ks[:5], pts[5:], ks[5:]) == naive(pts[:5] + pts[5:], ks)
