@@ -6,14 +6,16 @@ arbitrary Python int scalars (reduced mod the group order r).  Coordinates must
 be ints in ``[0, p)``; anything else raises ``ValueError``.  The MSM does not
 check that points lie on the curve: callers holding points from outside run
 ``validate_points`` first (BN254 G1 has cofactor 1, so on-curve means in-group).
-Results never depend on whether ``warm_up`` ran.
+Results never depend on whether ``warm_up`` ran, nor on ``threads``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import numpy.typing as npt
 
 from zkp.fast.convert import (
     Arr,
@@ -27,12 +29,12 @@ from zkp.fast.convert import (
 from zkp.fast.field import P_INT, limbs_to_int
 from zkp.fast.pippenger import (
     build_table,
-    msm_fixed,
     msm_fused,
-    msm_variable,
     num_windows,
     recode_signed,
+    sum_partials,
 )
+from zkp.fast.plan import fixed_window, variable_plan, variable_window
 
 __all__ = [
     "FixedBaseMSM",
@@ -41,48 +43,23 @@ __all__ = [
     "msm",
     "msm_mixed",
     "validate_points",
+    "variable_plan",
     "variable_window",
     "warm_up",
 ]
 
+Digits = npt.NDArray[np.int64]
+
 _EMPTY_PTS = np.zeros((0, 8), dtype=np.uint64)
 _EMPTY_INF = np.zeros(0, dtype=np.uint8)
-
-
-def _cost(n: int, c: int, doublings: bool) -> int:
-    """Relative cost of a bucket MSM in mixed-add units (full add ~1.5, double ~0.7)."""
-    nwin = num_windows(c)
-    per_window = n + 3 * (1 << (c - 1))
-    return nwin * per_window + (180 if doublings else 0)
-
-
-def _straus_cost(n: int, c: int) -> float:
-    """Relative cost of Straus: shared doublings, one add per digit, tables, one inversion.
-
-    The factors are fitted to measurements (ADR 0041): Straus wins below ~80 points.
-    """
-    return 220 + 1.1 * n * num_windows(c) + 1.6 * n * (1 << (c - 1))
-
-
-def variable_plan(n: int) -> tuple[int, bool]:
-    """(window c, use Straus) minimising the modelled cost of a variable-base MSM of n points."""
-    plans: list[tuple[float, int, bool]] = [(_cost(n, c, True), c, False) for c in range(2, 17)]
-    plans += [(_straus_cost(n, c), c, True) for c in range(2, 7)]
-    _, c, use_straus = min(plans)
-    return c, use_straus
-
-
-def variable_window(n: int) -> int:
-    """Window width c of the variable-base MSM of n points."""
-    return variable_plan(n)[0]
-
-
-def fixed_window(n: int) -> int:
-    """Default window width for a fixed-base table over n bases."""
-    return min(range(2, 14), key=lambda c: _cost(n * num_windows(c), c, False) // num_windows(c))
+_EMPTY_DIGITS = np.zeros((0, 1), dtype=np.int64)
+_MIN_TERMS_PER_THREAD = 64
+_pools: dict[int, ThreadPoolExecutor] = {}
 
 
 def _prepare(points: Sequence[Point], check_curve: bool) -> tuple[Arr, Flags]:
+    if len(points) == 0:
+        return _EMPTY_PTS, _EMPTY_INF
     raw, inf = points_to_raw(points)
     pts, bad = raw_to_mont(raw, inf, check_curve)
     if bad >= 0:
@@ -95,6 +72,72 @@ def _to_point(acc: Arr) -> Point:
     if jac_to_plain_affine(acc, out):
         return None
     return limbs_to_int(out[0]), limbs_to_int(out[1])
+
+
+def _bounds(n: int, parts: int) -> list[tuple[int, int]]:
+    return [(n * j // parts, n * (j + 1) // parts) for j in range(parts)]
+
+
+def _run(jobs: list[Callable[[], Arr]]) -> Arr:
+    """Run jobs (each returning a (3, 8) Jacobian partial sum) on threads; sum the parts."""
+    if len(jobs) == 1:
+        return jobs[0]()
+    pool = _pools.get(len(jobs))
+    if pool is None:
+        pool = _pools[len(jobs)] = ThreadPoolExecutor(len(jobs), thread_name_prefix="zkp-msm")
+    parts = np.concatenate([f.result() for f in [pool.submit(job) for job in jobs]])
+    out = np.empty((3, 8), dtype=np.uint64)
+    sum_partials(parts, out)
+    return out
+
+
+class _Fixed:
+    """Fixed-base operands of one fused kernel call (possibly a slice of a table)."""
+
+    def __init__(self, table: Arr, inf: Flags, digits: Digits, window: int) -> None:
+        self.table, self.inf, self.digits, self.window = table, inf, digits, window
+
+    def part(self, lo: int, hi: int) -> _Fixed:
+        w = self.digits.shape[1]
+        rows = self.table[2 * lo * w : 2 * hi * w]
+        return _Fixed(rows, self.inf[lo:hi], self.digits[lo:hi], self.window)
+
+
+_NO_FIXED = _Fixed(_EMPTY_PTS, _EMPTY_INF, _EMPTY_DIGITS, 2)
+
+
+def _fused(
+    fixed: _Fixed,
+    points: Sequence[Point],
+    scalars: Sequence[int],
+    threads: int,
+    plan: tuple[int, bool],
+) -> Point:
+    """fixed part + sum scalars[i] * points[i], split over up to ``threads`` threads."""
+    if len(points) != len(scalars):
+        raise ValueError("points and scalars differ in length")
+    pts, inf = _prepare(points, False)
+    c, use_straus = plan
+    digits = recode_signed(scalars_to_limbs(scalars), c, num_windows(c))
+    nf, nv = fixed.inf.shape[0], len(points)
+    parts = max(1, min(threads, (nf + nv) // _MIN_TERMS_PER_THREAD))
+
+    def job(j: int) -> Callable[[], Arr]:
+        flo, fhi = _bounds(nf, parts)[j]
+        vlo, vhi = _bounds(nv, parts)[j]
+        fx = fixed.part(flo, fhi)
+
+        def run() -> Arr:
+            out = np.empty((3, 8), dtype=np.uint64)
+            msm_fused(
+                fx.table, fx.inf, fx.digits, fx.window,
+                pts[2 * vlo : 2 * vhi], inf[vlo:vhi], digits[vlo:vhi], c, use_straus, out,
+            )  # fmt: skip
+            return out
+
+        return run
+
+    return _to_point(_run([job(j) for j in range(parts)]))
 
 
 def is_on_curve(point: Point) -> bool:
@@ -127,29 +170,23 @@ def msm(
     scalars: Sequence[int],
     window: int | None = None,
     straus: bool | None = None,
+    threads: int = 1,
 ) -> Point:
     """sum_i scalars[i] * points[i].
 
     By default the algorithm (Straus for few points, the bucket method for many)
     and the window width are chosen from n; ``window`` (2..16, Straus 2..8) and
-    ``straus`` override them, for tests and tuning.
+    ``straus`` override them, for tests and tuning.  ``threads`` > 1 splits a large
+    MSM over that many threads (the kernels release the GIL).
     """
-    if len(points) != len(scalars):
-        raise ValueError("points and scalars differ in length")
-    c, use_straus = variable_plan(len(points))
+    c, use_straus = variable_plan(max(1, len(points) // max(1, threads)))
     if straus is not None:
         use_straus = straus
     if window is not None:
         c = window
     if not 2 <= c <= (8 if use_straus else 16):
         raise ValueError("window out of range")
-    if len(points) == 0:
-        return None
-    pts, inf = _prepare(points, False)
-    digits = recode_signed(scalars_to_limbs(scalars), c, num_windows(c))
-    acc = np.empty((3, 8), dtype=np.uint64)
-    msm_variable(pts, inf, digits, c, use_straus, acc)
-    return _to_point(acc)
+    return _fused(_NO_FIXED, points, scalars, threads, (c, use_straus))
 
 
 class FixedBaseMSM:
@@ -167,26 +204,25 @@ class FixedBaseMSM:
         self.bases: tuple[Point, ...] = tuple(bases)
         self.window = c
         self.nwin = num_windows(c)
-        pts, inf = _prepare(self.bases, True) if bases else (_EMPTY_PTS, _EMPTY_INF)
+        pts, inf = _prepare(self.bases, True)
         self._inf = inf
         self._table = build_table(pts, inf, c, self.nwin)
 
     def __len__(self) -> int:
         return len(self.bases)
 
-    def digits(self, scalars: Sequence[int]) -> np.typing.NDArray[np.int64]:
-        """Signed digits of ``scalars`` (at most len(self) of them; missing ones are 0)."""
+    def operands(self, scalars: Sequence[int]) -> _Fixed:
+        """Kernel operands for ``scalars`` (at most len(self) of them; missing ones are 0)."""
         if len(scalars) > len(self.bases):
             raise ValueError("more scalars than fixed bases")
         limbs = np.zeros((len(self.bases), 8), dtype=np.uint64)
         limbs[: len(scalars)] = scalars_to_limbs(scalars)
-        return recode_signed(limbs, self.window, self.nwin)
+        digits = recode_signed(limbs, self.window, self.nwin)
+        return _Fixed(self._table, self._inf, digits, self.window)
 
-    def __call__(self, scalars: Sequence[int]) -> Point:
+    def __call__(self, scalars: Sequence[int], threads: int = 1) -> Point:
         """sum_i scalars[i] * bases[i]; scalars may be shorter than the bases."""
-        acc = np.empty((3, 8), dtype=np.uint64)
-        msm_fixed(self._table, self._inf, self.digits(scalars), self.window, acc)
-        return _to_point(acc)
+        return _fused(self.operands(scalars), (), (), threads, (2, True))
 
 
 def msm_mixed(
@@ -194,22 +230,11 @@ def msm_mixed(
     fixed_scalars: Sequence[int],
     var_points: Sequence[Point],
     var_scalars: Sequence[int],
+    threads: int = 1,
 ) -> Point:
-    """fixed(fixed_scalars) + msm(var_points, var_scalars) in one fused kernel call."""
-    if len(var_points) != len(var_scalars):
-        raise ValueError("var_points and var_scalars differ in length")
-    tdigits = fixed.digits(fixed_scalars)
-    if var_points:
-        pts, inf = _prepare(var_points, False)
-    else:
-        pts, inf = _EMPTY_PTS, _EMPTY_INF
-    c, use_straus = variable_plan(len(var_points))
-    pdigits = recode_signed(scalars_to_limbs(var_scalars), c, num_windows(c))
-    acc = np.empty((3, 8), dtype=np.uint64)
-    msm_fused(
-        fixed._table, fixed._inf, tdigits, fixed.window, pts, inf, pdigits, c, use_straus, acc
-    )
-    return _to_point(acc)
+    """fixed(fixed_scalars) + msm(var_points, var_scalars) in one fused kernel call per thread."""
+    plan = variable_plan(max(1, len(var_points) // max(1, threads)))
+    return _fused(fixed.operands(fixed_scalars), var_points, var_scalars, threads, plan)
 
 
 def warm_up() -> None:
@@ -221,6 +246,7 @@ def warm_up() -> None:
     )
     fb = FixedBaseMSM([g, None, g2], window=4)
     fb([1, 0, 5])
-    msm([g, None, g2, g], [3, 1, 0, -3])
+    msm([g, None, g2, g], [3, 1, 0, -3], straus=True)
+    msm([g, None, g2, g], [3, 1, 0, -3], straus=False)
     msm_mixed(fb, [2], [g2], [7])
     validate_points([g, None])

@@ -156,18 +156,6 @@ def _any_variable(pts: Arr, inf: Flags, digits: Digits, c: int, use_straus: bool
 
 
 @kernel
-def msm_variable(pts: Arr, inf: Flags, digits: Digits, c: int, use_straus: bool, out: Arr) -> None:
-    """out (3, 8) = sum_i scalar_i * pts[i] (Jacobian, Montgomery form)."""
-    st_jac(out, 0, _any_variable(pts, inf, digits, c, use_straus))
-
-
-@kernel
-def msm_fixed(table: Arr, inf: Flags, digits: Digits, c: int, out: Arr) -> None:
-    """out (3, 8) = sum_i scalar_i * B_i from the table of 2**(c*k) * B_i."""
-    st_jac(out, 0, _fixed(table, inf, digits, c))
-
-
-@kernel
 def msm_fused(
     table: Arr,
     tinf: Flags,
@@ -183,6 +171,15 @@ def msm_fused(
     """out (3, 8) = fixed-base part + variable-base part, in one call."""
     var = _any_variable(pts, pinf, pdigits, pc, use_straus)
     st_jac(out, 0, jac_add(_fixed(table, tinf, tdigits, tc), var))
+
+
+@kernel
+def sum_partials(parts: Arr, out: Arr) -> None:
+    """out (3, 8) = sum of the Jacobian points stored in parts (3k, 8)."""
+    acc = jac_inf()
+    for j in range(parts.shape[0] // 3):
+        acc = jac_add(acc, ld_jac(parts, j))
+    st_jac(out, 0, acc)
 
 
 @kernel

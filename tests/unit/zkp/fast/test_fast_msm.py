@@ -136,6 +136,19 @@ def test_result_does_not_depend_on_warm_up() -> None:
     assert msm(POOL[:3], ks) == before == naive(POOL[:3], ks)
 
 
+def test_threads_do_not_change_results() -> None:
+    pts = (POOL * 40)[:300]
+    ks = [(i * 0x9E3779B97F4A7C15) ** 3 - i for i in range(len(pts))]
+    fixed = FixedBaseMSM(pts)
+    want = msm(pts, ks)
+    assert want is not None
+    for threads in (2, 3):
+        assert msm(pts, ks, threads=threads) == want
+        assert fixed(ks, threads=threads) == want
+        assert msm_mixed(fixed, ks[:150], pts[150:], ks[150:], threads=threads) == want
+    assert msm_mixed(fixed, ks, pts, [-k for k in ks], threads=2) is None
+
+
 @pytest.mark.slow
 @settings(max_examples=60)
 @given(st.lists(st.tuples(points, scalars), min_size=0, max_size=150))
