@@ -34,7 +34,7 @@ from zkp.fast.pippenger import (
     recode_signed,
     sum_partials,
 )
-from zkp.fast.plan import fixed_window, variable_plan, variable_window
+from zkp.fast.plan import MAX_WINDOW, METHODS, fixed_plan, variable_plan, variable_window
 
 __all__ = [
     "FixedBaseMSM",
@@ -94,16 +94,17 @@ def _run(jobs: list[Callable[[], Arr]]) -> Arr:
 class _Fixed:
     """Fixed-base operands of one fused kernel call (possibly a slice of a table)."""
 
-    def __init__(self, table: Arr, inf: Flags, digits: Digits, window: int) -> None:
-        self.table, self.inf, self.digits, self.window = table, inf, digits, window
+    def __init__(self, table: Arr, inf: Flags, digits: Digits, window: int, affine: bool) -> None:
+        self.table, self.inf, self.digits = table, inf, digits
+        self.window, self.affine = window, affine
 
     def part(self, lo: int, hi: int) -> _Fixed:
         w = self.digits.shape[1]
         rows = self.table[2 * lo * w : 2 * hi * w]
-        return _Fixed(rows, self.inf[lo:hi], self.digits[lo:hi], self.window)
+        return _Fixed(rows, self.inf[lo:hi], self.digits[lo:hi], self.window, self.affine)
 
 
-_NO_FIXED = _Fixed(_EMPTY_PTS, _EMPTY_INF, _EMPTY_DIGITS, 2)
+_NO_FIXED = _Fixed(_EMPTY_PTS, _EMPTY_INF, _EMPTY_DIGITS, 2, False)
 
 
 def _fused(
@@ -111,13 +112,13 @@ def _fused(
     points: Sequence[Point],
     scalars: Sequence[int],
     threads: int,
-    plan: tuple[int, bool],
+    plan: tuple[int, int],
 ) -> Point:
     """fixed part + sum scalars[i] * points[i], split over up to ``threads`` threads."""
     if len(points) != len(scalars):
         raise ValueError("points and scalars differ in length")
     pts, inf = _prepare(points, False)
-    c, use_straus = plan
+    c, method = plan
     digits = recode_signed(scalars_to_limbs(scalars), c, num_windows(c))
     nf, nv = fixed.inf.shape[0], len(points)
     parts = max(1, min(threads, (nf + nv) // _MIN_TERMS_PER_THREAD))
@@ -130,8 +131,8 @@ def _fused(
         def run() -> Arr:
             out = np.empty((3, 8), dtype=np.uint64)
             msm_fused(
-                fx.table, fx.inf, fx.digits, fx.window,
-                pts[2 * vlo : 2 * vhi], inf[vlo:vhi], digits[vlo:vhi], c, use_straus, out,
+                fx.table, fx.inf, fx.digits, fx.window, fx.affine,
+                pts[2 * vlo : 2 * vhi], inf[vlo:vhi], digits[vlo:vhi], c, method, out,
             )  # fmt: skip
             return out
 
@@ -169,24 +170,27 @@ def msm(
     points: Sequence[Point],
     scalars: Sequence[int],
     window: int | None = None,
-    straus: bool | None = None,
+    algorithm: str | None = None,
     threads: int = 1,
 ) -> Point:
     """sum_i scalars[i] * points[i].
 
-    By default the algorithm (Straus for few points, the bucket method for many)
-    and the window width are chosen from n; ``window`` (2..16, Straus 2..8) and
-    ``straus`` override them, for tests and tuning.  ``threads`` > 1 splits a large
-    MSM over that many threads (the kernels release the GIL).
+    By default the algorithm (Straus for few points, bucket methods for many) and
+    the window width are chosen from n; ``algorithm`` ("straus", "buckets",
+    "batch-affine") and ``window`` (2..16, Straus 2..8) override them, for tests and
+    tuning.  ``threads`` > 1 splits a large MSM over that many threads (the kernels
+    release the GIL).
     """
-    c, use_straus = variable_plan(max(1, len(points) // max(1, threads)))
-    if straus is not None:
-        use_straus = straus
+    c, method = variable_plan(max(1, len(points) // max(1, threads)))
+    if algorithm is not None:
+        if algorithm not in METHODS:
+            raise ValueError(f"unknown algorithm {algorithm!r}")
+        method = METHODS[algorithm]
     if window is not None:
         c = window
-    if not 2 <= c <= (8 if use_straus else 16):
+    if not 2 <= c <= MAX_WINDOW[method]:
         raise ValueError("window out of range")
-    return _fused(_NO_FIXED, points, scalars, threads, (c, use_straus))
+    return _fused(_NO_FIXED, points, scalars, threads, (c, method))
 
 
 class FixedBaseMSM:
@@ -196,11 +200,24 @@ class FixedBaseMSM:
     the instance is read-only after construction and safe to share between threads.
     """
 
-    def __init__(self, bases: Sequence[Point], window: int | None = None) -> None:
-        """Validate ``bases`` (ValueError if one is off the curve) and build the table."""
-        c = fixed_window(len(bases)) if window is None else window
+    def __init__(
+        self,
+        bases: Sequence[Point],
+        window: int | None = None,
+        batch_affine: bool | None = None,
+    ) -> None:
+        """Validate ``bases`` (ValueError if one is off the curve) and build the table.
+
+        ``window`` and ``batch_affine`` override the cost model's choice.
+        """
+        c, affine = fixed_plan(len(bases))
+        if window is not None:
+            c = window
+        if batch_affine is not None:
+            affine = batch_affine
         if not 2 <= c <= 16:
             raise ValueError("window must be in [2, 16]")
+        self.batch_affine = affine
         self.bases: tuple[Point, ...] = tuple(bases)
         self.window = c
         self.nwin = num_windows(c)
@@ -218,11 +235,11 @@ class FixedBaseMSM:
         limbs = np.zeros((len(self.bases), 8), dtype=np.uint64)
         limbs[: len(scalars)] = scalars_to_limbs(scalars)
         digits = recode_signed(limbs, self.window, self.nwin)
-        return _Fixed(self._table, self._inf, digits, self.window)
+        return _Fixed(self._table, self._inf, digits, self.window, self.batch_affine)
 
     def __call__(self, scalars: Sequence[int], threads: int = 1) -> Point:
         """sum_i scalars[i] * bases[i]; scalars may be shorter than the bases."""
-        return _fused(self.operands(scalars), (), (), threads, (2, True))
+        return _fused(self.operands(scalars), (), (), threads, (2, METHODS["straus"]))
 
 
 def msm_mixed(
@@ -244,9 +261,10 @@ def warm_up() -> None:
         1368015179489954701390400359078579693043519447331113978918064868415326638035,
         9918110051302171585080402603319702774565515993150576347155970296011118125764,
     )
-    fb = FixedBaseMSM([g, None, g2], window=4)
-    fb([1, 0, 5])
-    msm([g, None, g2, g], [3, 1, 0, -3], straus=True)
-    msm([g, None, g2, g], [3, 1, 0, -3], straus=False)
-    msm_mixed(fb, [2], [g2], [7])
+    for affine in (False, True):
+        fb = FixedBaseMSM([g, None, g2], window=4, batch_affine=affine)
+        fb([1, 0, 5])
+        msm_mixed(fb, [2], [g2], [7])
+    for algorithm in METHODS:
+        msm([g, None, g2, g], [3, 1, 0, -3], algorithm=algorithm)
     validate_points([g, None])

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zkp.fast._jit import kernel
+from zkp.fast.batch_affine import fixed_affine, variable_affine
 from zkp.fast.curve import (
     Jac,
     jac_add,
@@ -148,11 +149,25 @@ def _fixed(table: Arr, inf: Flags, digits: Digits, c: int) -> Jac:
     return _bucket_sum(buckets, nb)
 
 
+METHOD_BUCKETS = 0
+METHOD_STRAUS = 1
+METHOD_AFFINE = 2
+
+
 @kernel
-def _any_variable(pts: Arr, inf: Flags, digits: Digits, c: int, use_straus: bool) -> Jac:
-    if use_straus:
+def _any_variable(pts: Arr, inf: Flags, digits: Digits, c: int, method: int) -> Jac:
+    if method == METHOD_STRAUS:
         return straus(pts, inf, digits, c)
+    if method == METHOD_AFFINE:
+        return variable_affine(pts, inf, digits, c)
     return _variable(pts, inf, digits, c)
+
+
+@kernel
+def _any_fixed(table: Arr, inf: Flags, digits: Digits, c: int, affine: bool) -> Jac:
+    if affine:
+        return fixed_affine(table, inf, digits, c)
+    return _fixed(table, inf, digits, c)
 
 
 @kernel
@@ -161,16 +176,21 @@ def msm_fused(
     tinf: Flags,
     tdigits: Digits,
     tc: int,
+    taffine: bool,
     pts: Arr,
     pinf: Flags,
     pdigits: Digits,
     pc: int,
-    use_straus: bool,
+    method: int,
     out: Arr,
 ) -> None:
-    """out (3, 8) = fixed-base part + variable-base part, in one call."""
-    var = _any_variable(pts, pinf, pdigits, pc, use_straus)
-    st_jac(out, 0, jac_add(_fixed(table, tinf, tdigits, tc), var))
+    """out (3, 8) = fixed-base part + variable-base part, in one call.
+
+    ``taffine`` selects batch-affine accumulation for the fixed part; ``method`` is
+    METHOD_BUCKETS, METHOD_STRAUS or METHOD_AFFINE for the variable part.
+    """
+    var = _any_variable(pts, pinf, pdigits, pc, method)
+    st_jac(out, 0, jac_add(_any_fixed(table, tinf, tdigits, tc, taffine), var))
 
 
 @kernel

@@ -1,13 +1,18 @@
-"""Choice of MSM algorithm and window width from a small cost model (ADR 0041).
+"""Choice of MSM algorithm and window width from a small cost model (ADR 0041, 0042).
 
-Costs are in units of one mixed addition; a full Jacobian addition counts ~1.5
-and the ~255 doublings of a variable-base MSM ~180.  The Straus factors are
-fitted to measurements on the development machine.
+Costs are in units of one mixed Jacobian addition (~11 multiplications); a full
+Jacobian addition counts ~1.5, the ~255 doublings of a variable-base MSM ~180, a
+batch-affine addition ~0.65 plus its share of one inversion (~35) per batch.  The
+factors are fitted to measurements on the development machine.
 """
 
 from __future__ import annotations
 
-from zkp.fast.pippenger import num_windows
+from zkp.fast.batch_affine import MAX_BATCH
+from zkp.fast.pippenger import METHOD_AFFINE, METHOD_BUCKETS, METHOD_STRAUS, num_windows
+
+METHODS = {"buckets": METHOD_BUCKETS, "straus": METHOD_STRAUS, "batch-affine": METHOD_AFFINE}
+MAX_WINDOW = {METHOD_BUCKETS: 16, METHOD_STRAUS: 8, METHOD_AFFINE: 16}
 
 
 def bucket_cost(n: int, c: int, doublings: bool) -> float:
@@ -15,20 +20,27 @@ def bucket_cost(n: int, c: int, doublings: bool) -> float:
     return num_windows(c) * (n + 3 * (1 << (c - 1))) + (180 if doublings else 0)
 
 
+def affine_cost(n: int, c: int, doublings: bool, nsets: int) -> float:
+    """Batch-affine buckets: cheap additions, inversions per batch, Jacobian bucket sums."""
+    nb = 1 << (c - 1)
+    adds = num_windows(c) * n
+    batch = min(MAX_BATCH, max(1, nsets * nb // 2))
+    sums = nsets * nb * 2.5
+    return 0.65 * adds + 35 * (adds / batch + 1) + sums + (180 if doublings else 0)
+
+
 def straus_cost(n: int, c: int) -> float:
     """Straus: shared doublings, one addition per digit, per-point tables, one inversion."""
     return 220 + 1.1 * n * num_windows(c) + 1.6 * n * (1 << (c - 1))
 
 
-def variable_plan(n: int) -> tuple[int, bool]:
-    """(window c, use Straus) minimising the modelled cost of a variable-base MSM of n points.
-
-    Straus wins below ~80 points, the bucket method above.
-    """
-    plans = [(bucket_cost(n, c, True), c, False) for c in range(2, 17)]
-    plans += [(straus_cost(n, c), c, True) for c in range(2, 7)]
-    _, c, use_straus = min(plans)
-    return c, use_straus
+def variable_plan(n: int) -> tuple[int, int]:
+    """(window c, method) minimising the modelled cost of a variable-base MSM of n points."""
+    plans = [(bucket_cost(n, c, True), c, METHOD_BUCKETS) for c in range(2, 17)]
+    plans += [(affine_cost(n, c, True, num_windows(c)), c, METHOD_AFFINE) for c in range(2, 17)]
+    plans += [(straus_cost(n, c), c, METHOD_STRAUS) for c in range(2, 7)]
+    _, c, method = min(plans)
+    return c, method
 
 
 def variable_window(n: int) -> int:
@@ -36,6 +48,9 @@ def variable_window(n: int) -> int:
     return variable_plan(n)[0]
 
 
-def fixed_window(n: int) -> int:
-    """Default window width of a fixed-base table over n bases (one bucket pass)."""
-    return min(range(2, 14), key=lambda c: bucket_cost(n * num_windows(c), c, False))
+def fixed_plan(n: int) -> tuple[int, bool]:
+    """(window c, batch-affine) for a fixed-base table over n bases (one bucket pass)."""
+    plans = [(bucket_cost(n * num_windows(c), c, False), c, False) for c in range(2, 14)]
+    plans += [(affine_cost(n, c, False, 1), c, True) for c in range(2, 14)]
+    _, c, affine = min(plans)
+    return c, affine

@@ -61,15 +61,19 @@ def test_msm_any_window_and_algorithm(ts: list[tuple[Point, int]], window: int) 
     pts = [p for p, _ in ts]
     ks = [k for _, k in ts]
     want = naive(pts, ks)
-    assert msm(pts, ks, window=window, straus=False) == want
-    assert msm(pts, ks, window=min(window, 8), straus=True) == want
+    assert msm(pts, ks, window=window, algorithm="buckets") == want
+    assert msm(pts, ks, window=window, algorithm="batch-affine") == want
+    assert msm(pts, ks, window=min(window, 8), algorithm="straus") == want
 
 
 @settings(max_examples=8)
 @given(st.lists(scalars, min_size=0, max_size=len(POOL)), st.integers(2, 12))
 def test_fixed_base_matches_msm(ks: list[int], window: int) -> None:
-    fixed = FixedBaseMSM(POOL, window=window)
-    assert fixed(ks) == msm(POOL[: len(ks)], ks) == naive(POOL[: len(ks)], ks)
+    want = naive(POOL[: len(ks)], ks)
+    for affine in (False, True):
+        fixed = FixedBaseMSM(POOL, window=window, batch_affine=affine)
+        assert fixed(ks) == want
+    assert msm(POOL[: len(ks)], ks) == want
 
 
 @settings(max_examples=8)
@@ -82,20 +86,29 @@ def test_msm_mixed_matches_naive(fks: list[int], vts: list[tuple[Point, int]]) -
     assert msm_mixed(fixed, fks, vps, vks) == want
 
 
-def test_edge_cases() -> None:
+@pytest.mark.parametrize("algorithm", [None, "straus", "buckets", "batch-affine"])
+def test_edge_cases(algorithm: str | None) -> None:
     p = POOL[1]
-    assert msm([], []) is None
-    assert msm([None], [5]) is None
-    assert msm([G, p], [0, 0]) is None
-    assert msm([p, _neg(p)], [9, 9]) is None
-    assert msm([p, p], [1, 1]) == naive([p], [2])
-    assert msm([p, p, p], [3, -1, -2]) is None
-    assert msm([G], [R_INT]) is None
-    assert msm([G], [-1]) == _neg(G)
-    assert msm([G], [1]) == G
-    assert FixedBaseMSM([])([]) is None
-    assert msm_mixed(FixedBaseMSM([]), [], [], []) is None
-    assert msm_mixed(FixedBaseMSM([G]), [1], [G], [-1]) is None
+
+    def m(pts: list[Point], ks: list[int]) -> Point:
+        return msm(pts, ks, algorithm=algorithm)
+
+    assert m([], []) is None
+    assert m([None], [5]) is None
+    assert m([G, p], [0, 0]) is None
+    assert m([p, _neg(p)], [9, 9]) is None
+    assert m([p, p], [1, 1]) == naive([p], [2])
+    assert m([p, p, p], [3, -1, -2]) is None
+    assert m([p, p, _neg(p), p], [5, 5, 5, 5]) == naive([p], [10])
+    assert m([G], [R_INT]) is None
+    assert m([G], [-1]) == _neg(G)
+    assert m([G], [1]) == G
+    for affine in (False, True):
+        assert FixedBaseMSM([], batch_affine=affine)([]) is None
+        assert msm_mixed(FixedBaseMSM([], batch_affine=affine), [], [], []) is None
+        assert msm_mixed(FixedBaseMSM([G], batch_affine=affine), [1], [G], [-1]) is None
+        twice = FixedBaseMSM([p, p, _neg(p)], batch_affine=affine)
+        assert twice([7, 7, 7]) == naive([p], [7])
 
 
 def test_bad_input_is_rejected() -> None:
@@ -119,7 +132,9 @@ def test_bad_input_is_rejected() -> None:
     with pytest.raises(ValueError):
         msm([G], [1], window=1)
     with pytest.raises(ValueError):
-        msm([G], [1], window=9, straus=True)
+        msm([G], [1], window=9, algorithm="straus")
+    with pytest.raises(ValueError):
+        msm([G], [1], algorithm="magic")
     with pytest.raises(ValueError):
         FixedBaseMSM([G, off_curve])
     with pytest.raises(ValueError):
@@ -158,7 +173,7 @@ def test_msm_matches_naive_many(ts: list[tuple[Point, int]]) -> None:
     fixed = FixedBaseMSM(pts)
     want = naive(pts, ks)
     assert msm(pts, ks) == want
-    assert msm(pts, ks, straus=True) == want
-    assert msm(pts, ks, straus=False) == want
+    for algorithm in ("straus", "buckets", "batch-affine"):
+        assert msm(pts, ks, algorithm=algorithm) == want
     assert fixed(ks) == want
     assert msm_mixed(fixed, ks[:5], pts[5:], ks[5:]) == naive(pts[:5] + pts[5:], ks)
