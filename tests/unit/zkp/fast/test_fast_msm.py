@@ -151,6 +151,41 @@ def test_result_does_not_depend_on_warm_up() -> None:
     assert msm(POOL[:3], ks) == before == naive(POOL[:3], ks)
 
 
+def _collapsed(pts: list[Point], ks: list[int]) -> Point:
+    """Reference for many repeated points: sum the scalars per distinct point first."""
+    total: dict[Point, int] = {}
+    for pt, k in zip(pts, ks, strict=True):
+        total[pt] = total.get(pt, 0) + k
+    uniq = sorted(total, key=repr)
+    return naive(uniq, [total[u] for u in uniq])
+
+
+@settings(max_examples=6)
+@given(st.lists(st.tuples(st.sampled_from(POOL[:3] + POOL[-4:]), scalars), max_size=300))
+def test_many_repeated_points_all_algorithms(ts: list[tuple[Point, int]]) -> None:
+    # Few distinct points and small windows force bucket conflicts (deferred passes),
+    # tangent additions (P + P) and cancellations (P + (-P)) inside batched buckets.
+    pts = [p for p, _ in ts]
+    ks = [k for _, k in ts]
+    want = _collapsed(pts, ks)
+    for window in (2, 3, 6):
+        assert msm(pts, ks, window=window, algorithm="batch-affine") == want
+        assert msm(pts, ks, window=window, algorithm="buckets") == want
+    assert msm(pts, ks) == want
+    fixed = FixedBaseMSM(pts, window=2, batch_affine=True)
+    assert fixed(ks) == want
+
+
+def test_batch_affine_conflicts_deterministic() -> None:
+    src = POOL[:3] + POOL[-4:]
+    pts = [src[(i * i + i // 50) % len(src)] for i in range(400)]
+    ks = [((i + 1) * 0x9E3779B97F4A7C15) ** 4 * (-1) ** i for i in range(400)]
+    want = _collapsed(pts, ks)
+    for window in (2, 5, 9):
+        assert msm(pts, ks, window=window, algorithm="batch-affine") == want
+    assert FixedBaseMSM(pts, window=6, batch_affine=True)(ks) == want
+
+
 def test_threads_do_not_change_results() -> None:
     pts = (POOL * 40)[:300]
     ks = [(i * 0x9E3779B97F4A7C15) ** 3 - i for i in range(len(pts))]
