@@ -1,20 +1,46 @@
 """The one numba decorator every kernel in ``zkp.fast`` uses (ADR 0040).
 
-All kernels are compiled with ``cache=True`` (machine code is stored next to the
-sources in ``__pycache__`` and reloaded by later processes) and ``nogil=True`` (so
-a caller may run independent MSMs on several threads, one per core).
+All kernels are compiled with ``cache=True`` and ``nogil=True`` (so a caller may
+run independent MSMs on several threads, one per core).
+
+numba keys a cached kernel on its own source file only, so a kernel that inlines
+code from another edited file would reload stale machine code.  The cache
+therefore lives in a directory named after a digest of every source file of this
+package: any edit starts a fresh cache, and a cold or warm process always runs
+the code that is on disk.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import numba
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_PACKAGE = Path(__file__).resolve().parent
+_config: Any = numba.config
+
+
+def _source_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CACHE_DIR = _PACKAGE / "__pycache__" / f"numba-{_source_digest()}"
+
 
 def kernel(fn: F) -> F:
     """Compile ``fn`` with numba in nopython mode, cached on disk, releasing the GIL."""
-    return cast(F, numba.njit(cache=True, nogil=True, boundscheck=False)(fn))
+    saved = _config.CACHE_DIR
+    _config.CACHE_DIR = str(CACHE_DIR)
+    try:
+        return cast(F, numba.njit(cache=True, nogil=True, boundscheck=False)(fn))
+    finally:
+        _config.CACHE_DIR = saved

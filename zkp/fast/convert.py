@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zkp.fast._jit import kernel
-from zkp.fast.curve import jac_is_inf, jac_to_affine, ld_jac, on_curve
+from zkp.fast.curve import jac_is_inf, ld_jac, on_curve
 from zkp.fast.field import R_INT, from_mont, geq_p, ld, st, to_mont
 
 Point = tuple[int, int] | None
@@ -80,12 +80,16 @@ def raw_to_mont(raw: Arr, inf: Flags, check_curve: bool) -> tuple[Arr, np.int64]
 
 
 @kernel
-def jac_to_plain_affine(acc: Arr, out: Arr) -> bool:
-    """out (2, 8) = plain affine (x, y) of the Jacobian point in acc (3, 8); True if infinity."""
+def jac_to_plain(acc: Arr, out: Arr) -> bool:
+    """out (3, 8) = plain (X, Y, Z) of the Jacobian point in acc (3, 8); True if infinity.
+
+    The caller inverts Z with Python's ``pow(Z, -1, p)``, several times faster than
+    a Fermat inversion in limbs.
+    """
     p = ld_jac(acc, 0)
     if jac_is_inf(p):
         return True
-    x, y = jac_to_affine(p)
-    st(out, 0, from_mont(x))
-    st(out, 1, from_mont(y))
+    st(out, 0, from_mont(p[0]))
+    st(out, 1, from_mont(p[1]))
+    st(out, 2, from_mont(p[2]))
     return False

@@ -21,7 +21,7 @@ from zkp.fast.convert import (
     Arr,
     Flags,
     Point,
-    jac_to_plain_affine,
+    jac_to_plain,
     points_to_raw,
     raw_to_mont,
     scalars_to_limbs,
@@ -35,6 +35,7 @@ from zkp.fast.pippenger import (
     sum_partials,
 )
 from zkp.fast.plan import MAX_WINDOW, METHODS, fixed_plan, variable_plan, variable_window
+from zkp.fast.straus import recode_wnaf
 
 __all__ = [
     "FixedBaseMSM",
@@ -68,10 +69,13 @@ def _prepare(points: Sequence[Point], check_curve: bool) -> tuple[Arr, Flags]:
 
 
 def _to_point(acc: Arr) -> Point:
-    out = np.zeros((2, 8), dtype=np.uint64)
-    if jac_to_plain_affine(acc, out):
+    out = np.zeros((3, 8), dtype=np.uint64)
+    if jac_to_plain(acc, out):
         return None
-    return limbs_to_int(out[0]), limbs_to_int(out[1])
+    x, y, z = (limbs_to_int(row) for row in out)
+    zi = pow(z, -1, P_INT)
+    zi2 = zi * zi % P_INT
+    return x * zi2 % P_INT, y * zi2 * zi % P_INT
 
 
 def _bounds(n: int, parts: int) -> list[tuple[int, int]]:
@@ -119,7 +123,11 @@ def _fused(
         raise ValueError("points and scalars differ in length")
     pts, inf = _prepare(points, False)
     c, method = plan
-    digits = recode_signed(scalars_to_limbs(scalars), c, num_windows(c))
+    limbs = scalars_to_limbs(scalars)
+    if method == METHODS["straus"]:
+        digits = recode_wnaf(limbs, c)
+    else:
+        digits = recode_signed(limbs, c, num_windows(c))
     nf, nv = fixed.inf.shape[0], len(points)
     parts = max(1, min(threads, (nf + nv) // _MIN_TERMS_PER_THREAD))
 
@@ -177,7 +185,7 @@ def msm(
 
     By default the algorithm (Straus for few points, bucket methods for many) and
     the window width are chosen from n; ``algorithm`` ("straus", "buckets",
-    "batch-affine") and ``window`` (2..16, Straus 2..8) override them, for tests and
+    "batch-affine") and ``window`` (2..16; for Straus the NAF width, 2..8) override them, for tests and
     tuning.  ``threads`` > 1 splits a large MSM over that many threads (the kernels
     release the GIL).
     """

@@ -29,16 +29,17 @@ def affine_cost(n: int, c: int, doublings: bool, nsets: int) -> float:
     return 0.65 * adds + 35 * (adds / batch + 1) + sums + (180 if doublings else 0)
 
 
-def straus_cost(n: int, c: int) -> float:
-    """Straus: shared doublings, one addition per digit, per-point tables, one inversion."""
-    return 220 + 1.1 * n * num_windows(c) + 1.6 * n * (1 << (c - 1))
+def straus_cost(n: int, w: int) -> float:
+    """Straus with width-w NAF: shared doublings, ~255/(w+1) additions per point,
+    2**(w-2) table entries per point (full additions), one inversion."""
+    return 220 + 1.1 * n * 255 / (w + 1) + 2.0 * n * (1 << (w - 2))
 
 
 def variable_plan(n: int) -> tuple[int, int]:
     """(window c, method) minimising the modelled cost of a variable-base MSM of n points."""
     plans = [(bucket_cost(n, c, True), c, METHOD_BUCKETS) for c in range(2, 17)]
     plans += [(affine_cost(n, c, True, num_windows(c)), c, METHOD_AFFINE) for c in range(2, 17)]
-    plans += [(straus_cost(n, c), c, METHOD_STRAUS) for c in range(2, 7)]
+    plans += [(straus_cost(n, c), c, METHOD_STRAUS) for c in range(2, 9)]
     _, c, method = min(plans)
     return c, method
 
