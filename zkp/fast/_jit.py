@@ -5,9 +5,9 @@ run independent MSMs on several threads, one per core).
 
 numba keys a cached kernel on its own source file only, so a kernel that inlines
 code from another edited file would reload stale machine code.  The cache
-therefore lives in a directory named after a digest of every source file of this
-package: any edit starts a fresh cache, and a cold or warm process always runs
-the code that is on disk.
+therefore lives in a directory named after a digest of every kernel module of
+this package: any kernel edit starts a fresh cache, and a cold or warm process
+always runs the code that is on disk.
 """
 
 from __future__ import annotations
@@ -26,10 +26,13 @@ _config: Any = numba.config
 
 
 def _source_digest() -> str:
+    """SHA-256 over the modules that define kernels (names and contents)."""
     digest = hashlib.sha256()
     for path in sorted(_PACKAGE.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+        source = path.read_bytes()
+        if b"@kernel" in source:
+            digest.update(path.name.encode())
+            digest.update(source)
     return digest.hexdigest()[:16]
 
 

@@ -7,6 +7,7 @@ per-element Python cost is one ``int.to_bytes`` call (ADR 0040).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import index
 
 import numpy as np
 import numpy.typing as npt
@@ -23,9 +24,13 @@ _ZERO64 = bytes(64)
 
 
 def scalars_to_limbs(scalars: Sequence[int]) -> Arr:
-    """Reduce each scalar mod r and return an ``(n, 8)`` array of plain 32-bit limbs."""
+    """Reduce each scalar mod r and return an ``(n, 8)`` array of plain 32-bit limbs.
+
+    Scalars are ints or integer-like (``operator.index``: numpy ints, bool); anything
+    else (floats, strings) raises ``TypeError``.
+    """
     try:
-        buf = b"".join((s % R_INT).to_bytes(32, "little") for s in scalars)
+        buf = b"".join((index(s) % R_INT).to_bytes(32, "little") for s in scalars)
     except (TypeError, AttributeError) as exc:
         raise TypeError("scalars must be Python ints") from exc
     return np.frombuffer(buf, dtype="<u4").astype(np.uint64).reshape(len(scalars), 8)
@@ -47,7 +52,7 @@ def points_to_raw(points: Sequence[Point]) -> tuple[Arr, Flags]:
             continue
         try:
             x, y = pt
-            parts.append(x.to_bytes(32, "little") + y.to_bytes(32, "little"))
+            parts.append(index(x).to_bytes(32, "little") + index(y).to_bytes(32, "little"))
         except (TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise ValueError(f"point {i} is not None or a pair of ints in [0, p)") from exc
     raw = np.frombuffer(b"".join(parts), dtype="<u4").astype(np.uint64).reshape(2 * n, 8)

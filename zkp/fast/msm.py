@@ -11,6 +11,7 @@ Results never depend on whether ``warm_up`` ran, nor on ``threads``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -56,6 +57,7 @@ _EMPTY_INF = np.zeros(0, dtype=np.uint8)
 _EMPTY_DIGITS = np.zeros((0, 1), dtype=np.int64)
 _MIN_TERMS_PER_THREAD = 64
 _pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
 
 
 def _prepare(points: Sequence[Point], check_curve: bool) -> tuple[Arr, Flags]:
@@ -86,9 +88,11 @@ def _run(jobs: list[Callable[[], Arr]]) -> Arr:
     """Run jobs (each returning a (3, 8) Jacobian partial sum) on threads; sum the parts."""
     if len(jobs) == 1:
         return jobs[0]()
-    pool = _pools.get(len(jobs))
-    if pool is None:
-        pool = _pools[len(jobs)] = ThreadPoolExecutor(len(jobs), thread_name_prefix="zkp-msm")
+    with _pools_lock:
+        pool = _pools.get(len(jobs))
+        if pool is None:
+            pool = ThreadPoolExecutor(len(jobs), thread_name_prefix="zkp-msm")
+            _pools[len(jobs)] = pool
     parts = np.concatenate([f.result() for f in [pool.submit(job) for job in jobs]])
     out = np.empty((3, 8), dtype=np.uint64)
     sum_partials(parts, out)

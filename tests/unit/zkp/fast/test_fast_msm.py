@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -141,6 +142,18 @@ def test_bad_input_is_rejected() -> None:
         FixedBaseMSM([G])([1, 2])
     with pytest.raises(TypeError):
         msm([G], [1.5])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        msm([G], ["1"])  # type: ignore[list-item]
+    with pytest.raises(ValueError):
+        msm([(1.0, 2.0)], [1])  # type: ignore[list-item]
+    with pytest.raises(ValueError):
+        msm([(1, 2, 1)], [1])  # type: ignore[list-item]
+
+
+def test_integer_like_inputs_are_accepted() -> None:
+    np_point = (np.int64(1), np.int64(2))
+    assert msm([np_point], [np.int64(3)]) == naive([G], [3])  # type: ignore[list-item]
+    assert msm([G, [1, 2]], [True, np.uint64(2)]) == naive([G], [3])  # type: ignore[list-item]
 
 
 def test_result_does_not_depend_on_warm_up() -> None:
