@@ -38,19 +38,34 @@ def _ms_per_call(fn: Callable[[], object], repeats: int) -> float:
     return best * 1000.0
 
 
-def measure(n_points: int, repeats: int) -> dict[str, float | int]:
+def _reference_ms(pts: list[Point], ks: list[int]) -> float:
+    """One naive py-ecc sum of multiplications (the reference's way), in ms."""
+    from py_ecc.fields import optimized_bn128_FQ as FQ
+    from py_ecc.optimized_bn128.optimized_curve import Z1, add, multiply
+
+    def run() -> None:
+        acc = Z1
+        for pt, k in zip(pts, ks, strict=True):
+            if pt is not None:
+                acc = add(acc, multiply((FQ(pt[0]), FQ(pt[1]), FQ(1)), k))
+
+    return _ms_per_call(run, 1)
+
+
+def measure(n_points: int, repeats: int, reference: bool = False) -> dict[str, float | int]:
     """Best-of-``repeats`` milliseconds per MSM of ``n_points`` terms.
 
     Keys: ``variable_ms`` (``msm`` on variable points), ``fixed_ms`` (a
     ``FixedBaseMSM`` call, table built beforehand), ``mixed_ms`` (``msm_mixed`` with
-    n fixed and n/8 variable terms), plus the window widths used.
+    n fixed and n/8 variable terms), plus the window widths used.  With
+    ``reference`` also ``py_ecc_ms``: the same MSM as a naive py-ecc sum (slow).
     """
     warm_up()
     pts = _points(n_points)
     ks = [_scalar(i) for i in range(n_points)]
     fixed = FixedBaseMSM(pts)
     nvar = max(1, n_points // 8)
-    return {
+    result: dict[str, float | int] = {
         "n_points": n_points,
         "repeats": repeats,
         "variable_ms": _ms_per_call(lambda: msm(pts, ks), repeats),
@@ -59,14 +74,18 @@ def measure(n_points: int, repeats: int) -> dict[str, float | int]:
         "variable_window": variable_window(n_points),
         "fixed_window": fixed.window,
     }
+    if reference:
+        result["py_ecc_ms"] = _reference_ms(pts, ks)
+    return result
 
 
-def measure_all(repeats: int = 5) -> list[dict[str, float | int]]:
+def measure_all(repeats: int = 5, reference: bool = False) -> list[dict[str, float | int]]:
     """``measure`` for every size in ``SIZES``."""
-    return [measure(n, repeats) for n in SIZES]
+    return [measure(n, repeats, reference) for n in SIZES]
 
 
 if __name__ == "__main__":
     import json
+    import sys
 
-    print(json.dumps(measure_all(), indent=1))
+    print(json.dumps(measure_all(reference="--reference" in sys.argv), indent=1))
