@@ -13,6 +13,8 @@ always runs the code that is on disk.
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -36,7 +38,25 @@ def _source_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-CACHE_DIR = _PACKAGE / "__pycache__" / f"numba-{_source_digest()}"
+def _cache_dir() -> Path:
+    """Next to the sources when writable, else under the user's cache directory."""
+    name = f"numba-{_source_digest()}"
+    candidates = (
+        _PACKAGE / "__pycache__" / name,
+        Path.home() / ".cache" / "drex-node" / "zkp-fast" / name,
+        Path(tempfile.gettempdir()) / "drex-node-zkp-fast" / name,
+    )
+    for path in candidates:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(path, os.W_OK):
+            return path
+    return candidates[-1]
+
+
+CACHE_DIR = _cache_dir()
 
 
 def kernel(fn: F) -> F:
