@@ -28,6 +28,7 @@ from zkp.fast.convert import (
     scalars_to_limbs,
 )
 from zkp.fast.field import P_INT, limbs_to_int
+from zkp.fast.glv import split_scalars
 from zkp.fast.pippenger import (
     build_table,
     msm_fused,
@@ -127,11 +128,14 @@ def _fused(
         raise ValueError("points and scalars differ in length")
     pts, inf = _prepare(points, False)
     c, method = plan
-    limbs = scalars_to_limbs(scalars)
-    if method == METHODS["straus"]:
-        digits = recode_wnaf(limbs, c)
+    signs, rows = _EMPTY_INF, 1
+    if method == METHODS["straus-glv"]:
+        limbs, signs = split_scalars(scalars)
+        digits, rows = recode_wnaf(limbs, c), 2
+    elif method == METHODS["straus"]:
+        digits = recode_wnaf(scalars_to_limbs(scalars), c)
     else:
-        digits = recode_signed(limbs, c, num_windows(c))
+        digits = recode_signed(scalars_to_limbs(scalars), c, num_windows(c))
     nf, nv = fixed.inf.shape[0], len(points)
     parts = max(1, min(threads, (nf + nv) // _MIN_TERMS_PER_THREAD))
 
@@ -144,7 +148,8 @@ def _fused(
             out = np.empty((3, 8), dtype=np.uint64)
             msm_fused(
                 fx.table, fx.inf, fx.digits, fx.window, fx.affine,
-                pts[2 * vlo : 2 * vhi], inf[vlo:vhi], digits[vlo:vhi], c, method, out,
+                pts[2 * vlo : 2 * vhi], inf[vlo:vhi], digits[rows * vlo : rows * vhi],
+                signs[rows * vlo : rows * vhi], c, method, out,
             )  # fmt: skip
             return out
 
@@ -188,8 +193,8 @@ def msm(
     """sum_i scalars[i] * points[i].
 
     By default the algorithm (Straus for few points, bucket methods for many) and
-    the window width are chosen from n; ``algorithm`` ("straus", "buckets",
-    "batch-affine") and ``window`` (2..16; for Straus the NAF width, 2..8) override them, for tests and
+    the window width are chosen from n; ``algorithm`` ("straus-glv", "straus",
+    "buckets", "batch-affine") and ``window`` (2..16; for Straus the NAF width, 2..8) override them, for tests and
     tuning.  ``threads`` > 1 splits a large MSM over that many threads (the kernels
     release the GIL).
     """

@@ -31,7 +31,7 @@ from zkp.fast.curve import (
     st_jac,
 )
 from zkp.fast.field import FE_ONE, batch_inv, ld, mul, neg, sqr, st
-from zkp.fast.straus import straus
+from zkp.fast.straus import straus, straus_glv
 
 Arr = npt.NDArray[np.uint64]
 Flags = npt.NDArray[np.uint8]
@@ -152,10 +152,13 @@ def _fixed(table: Arr, inf: Flags, digits: Digits, c: int) -> Jac:
 METHOD_BUCKETS = 0
 METHOD_STRAUS = 1
 METHOD_AFFINE = 2
+METHOD_GLV = 3
 
 
 @kernel
-def _any_variable(pts: Arr, inf: Flags, digits: Digits, c: int, method: int) -> Jac:
+def _any_variable(pts: Arr, inf: Flags, digits: Digits, signs: Flags, c: int, method: int) -> Jac:
+    if method == METHOD_GLV:
+        return straus_glv(pts, inf, digits, signs, c)
     if method == METHOD_STRAUS:
         return straus(pts, inf, digits, c)
     if method == METHOD_AFFINE:
@@ -180,6 +183,7 @@ def msm_fused(
     pts: Arr,
     pinf: Flags,
     pdigits: Digits,
+    psigns: Flags,
     pc: int,
     method: int,
     out: Arr,
@@ -187,9 +191,10 @@ def msm_fused(
     """out (3, 8) = fixed-base part + variable-base part, in one call.
 
     ``taffine`` selects batch-affine accumulation for the fixed part; ``method`` is
-    METHOD_BUCKETS, METHOD_STRAUS or METHOD_AFFINE for the variable part.
+    METHOD_BUCKETS, METHOD_STRAUS, METHOD_AFFINE or METHOD_GLV for the variable
+    part (``psigns``: GLV half-scalar signs, empty otherwise).
     """
-    var = _any_variable(pts, pinf, pdigits, pc, method)
+    var = _any_variable(pts, pinf, pdigits, psigns, pc, method)
     st_jac(out, 0, jac_add(_any_fixed(table, tinf, tdigits, tc, taffine), var))
 
 

@@ -25,7 +25,8 @@ from zkp.fast.curve import (
     ld_jac,
     st_jac,
 )
-from zkp.fast.field import FE_ONE, batch_inv, ld, mul, neg, sqr, st
+from zkp.fast.field import FE_ONE, P_INT, batch_inv, int_to_fe, ld, mul, neg, sqr, st
+from zkp.fast.glv import BETA
 
 Arr = npt.NDArray[np.uint64]
 Flags = npt.NDArray[np.uint8]
@@ -33,6 +34,7 @@ Digits = npt.NDArray[np.int64]
 
 NAF_LEN = 256
 M32 = np.uint64(0xFFFFFFFF)
+FE_BETA = int_to_fe((BETA << 256) % P_INT)
 
 
 @kernel
@@ -112,10 +114,9 @@ def _odd_multiples(pts: Arr, inf: Flags, nt: int) -> Arr:
 
 
 @kernel
-def straus(pts: Arr, inf: Flags, naf: Digits, w: int) -> Jac:
-    """sum_i scalar_i * pts[i] (Jacobian) from width-w NAF digits."""
+def _loop(table: Arr, inf: Flags, naf: Digits, nt: int) -> Jac:
+    """Shared doubling chain; virtual point i adds its table row i * nt + (|d| - 1) / 2."""
     n = inf.shape[0]
-    nt = 1 << (w - 2)
     top = -1
     for i in range(n):
         if inf[i] == 0:
@@ -123,9 +124,6 @@ def straus(pts: Arr, inf: Flags, naf: Digits, w: int) -> Jac:
                 if naf[i, pos] != 0:
                     top = pos
                     break
-    if top < 0:
-        return jac_inf()
-    table = _odd_multiples(pts, inf, nt)
     acc = jac_inf()
     for pos in range(top, -1, -1):
         if not jac_is_inf(acc):
@@ -140,3 +138,38 @@ def straus(pts: Arr, inf: Flags, naf: Digits, w: int) -> Jac:
                 y = neg(y)
             acc = jac_add_affine(acc, ld(table, 2 * t), y)
     return acc
+
+
+@kernel
+def straus(pts: Arr, inf: Flags, naf: Digits, w: int) -> Jac:
+    """sum_i scalar_i * pts[i] (Jacobian) from width-w NAF digits."""
+    nt = 1 << (w - 2)
+    return _loop(_odd_multiples(pts, inf, nt), inf, naf, nt)
+
+
+@kernel
+def straus_glv(pts: Arr, inf: Flags, naf: Digits, signs: Flags, w: int) -> Jac:
+    """sum_i (k1_i * pts[i] + k2_i * phi(pts[i])) from NAF rows 2i (|k1_i|), 2i+1 (|k2_i|).
+
+    ``signs[j]`` marks a negative half scalar; phi(x, y) = (beta * x, y), so the
+    table of phi(P) is P's table with x scaled by beta, and a sign flips y.
+    """
+    n = inf.shape[0]
+    nt = 1 << (w - 2)
+    base = _odd_multiples(pts, inf, nt)
+    table = np.empty((4 * n * nt, 8), dtype=np.uint64)
+    inf2 = np.empty(2 * n, dtype=np.uint8)
+    for i in range(n):
+        for h in range(2):
+            j = 2 * i + h
+            inf2[j] = inf[i]
+            for e in range(nt):
+                x = ld(base, 2 * (i * nt + e))
+                y = ld(base, 2 * (i * nt + e) + 1)
+                if h == 1:
+                    x = mul(x, FE_BETA)
+                if signs[j] != 0:
+                    y = neg(y)
+                st(table, 2 * (j * nt + e), x)
+                st(table, 2 * (j * nt + e) + 1, y)
+    return _loop(table, inf2, naf, nt)

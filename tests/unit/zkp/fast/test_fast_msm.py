@@ -65,6 +65,7 @@ def test_msm_any_window_and_algorithm(ts: list[tuple[Point, int]], window: int) 
     assert msm(pts, ks, window=window, algorithm="buckets") == want
     assert msm(pts, ks, window=window, algorithm="batch-affine") == want
     assert msm(pts, ks, window=min(window, 8), algorithm="straus") == want
+    assert msm(pts, ks, window=min(window, 8), algorithm="straus-glv") == want
 
 
 @settings(max_examples=8)
@@ -87,7 +88,7 @@ def test_msm_mixed_matches_naive(fks: list[int], vts: list[tuple[Point, int]]) -
     assert msm_mixed(fixed, fks, vps, vks) == want
 
 
-@pytest.mark.parametrize("algorithm", [None, "straus", "buckets", "batch-affine"])
+@pytest.mark.parametrize("algorithm", [None, "straus-glv", "straus", "buckets", "batch-affine"])
 def test_edge_cases(algorithm: str | None) -> None:
     p = POOL[1]
 
@@ -207,6 +208,7 @@ def test_threads_do_not_change_results() -> None:
     assert want is not None
     for threads in (2, 3):
         assert msm(pts, ks, threads=threads) == want
+        assert msm(pts, ks, threads=threads, algorithm="straus-glv") == want
         assert fixed(ks, threads=threads) == want
         assert msm_mixed(fixed, ks[:150], pts[150:], ks[150:], threads=threads) == want
     assert msm_mixed(fixed, ks, pts, [-k for k in ks], threads=2) is None
@@ -221,7 +223,7 @@ def test_msm_matches_naive_many(ts: list[tuple[Point, int]]) -> None:
     fixed = FixedBaseMSM(pts)
     want = naive(pts, ks)
     assert msm(pts, ks) == want
-    for algorithm in ("straus", "buckets", "batch-affine"):
+    for algorithm in ("straus-glv", "straus", "buckets", "batch-affine"):
         assert msm(pts, ks, algorithm=algorithm) == want
     assert fixed(ks) == want
     assert msm_mixed(fixed, ks[:5], pts[5:], ks[5:]) == naive(pts[:5] + pts[5:], ks)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from py_ecc import optimized_bn128 as bn
 
 from zkp.fast.convert import scalars_to_limbs
-from zkp.fast.field import R_INT
+from zkp.fast.field import P_INT, R_INT
+from zkp.fast.glv import BETA, LAMBDA, decompose, split_scalars
 from zkp.fast.pippenger import num_windows, recode_signed
 from zkp.fast.straus import recode_wnaf
 
@@ -46,3 +48,22 @@ def test_scalars_reduce_mod_r() -> None:
         5,
         2**300 % R_INT,
     ]
+
+
+@settings(max_examples=60)
+@given(st.integers(-(2**300), 2**300))
+def test_glv_decomposition(k: int) -> None:
+    k1, k2 = decompose(k)
+    assert (k1 + k2 * LAMBDA - k) % R_INT == 0
+    assert abs(k1) < 2**128 and abs(k2) < 2**128
+    limbs, signs = split_scalars([k])
+    halves = [int.from_bytes(row.astype("<u4").tobytes(), "little") for row in limbs]
+    assert [(-h if s else h) for h, s in zip(halves, signs, strict=True)] == [k1, k2]
+
+
+def test_glv_endomorphism_constants() -> None:
+    assert pow(BETA, 3, P_INT) == 1 and BETA != 1
+    assert (LAMBDA * LAMBDA + LAMBDA + 1) % R_INT == 0
+    gx, gy = 1, 2
+    lam_g = bn.normalize(bn.multiply(bn.G1, LAMBDA))
+    assert (int(lam_g[0]), int(lam_g[1])) == (BETA * gx % P_INT, gy)
