@@ -8,6 +8,8 @@ factors are fitted to measurements on the development machine.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from zkp.fast.batch_affine import MAX_BATCH
 from zkp.fast.pippenger import (
     METHOD_AFFINE,
@@ -52,6 +54,7 @@ def glv_cost(n: int, w: int) -> float:
     return 130 + 1.1 * 2 * n * 128 / (w + 1) + 2.0 * n * (1 << (w - 2)) + 2 * n
 
 
+@lru_cache(maxsize=4096)
 def variable_plan(n: int) -> tuple[int, int]:
     """(window c, method) minimising the modelled cost of a variable-base MSM of n points."""
     plans = [(bucket_cost(n, c, True), c, METHOD_BUCKETS) for c in range(2, 17)]
@@ -67,6 +70,7 @@ def variable_window(n: int) -> int:
     return variable_plan(n)[0]
 
 
+@lru_cache(maxsize=256)
 def fixed_plan(n: int) -> tuple[int, bool]:
     """(window c, batch-affine) for a fixed-base table over n bases (one bucket pass)."""
     plans = [(bucket_cost(n * num_windows(c), c, False), c, False) for c in range(2, 14)]
