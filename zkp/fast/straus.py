@@ -25,12 +25,27 @@ from zkp.fast.curve import (
     ld_jac,
     st_jac,
 )
-from zkp.fast.field import FE_ONE, P_INT, batch_inv, int_to_fe, ld, mul, neg, sqr, st
+from zkp.fast.field import (
+    FE_ONE,
+    FE_PLAIN_ONE,
+    FE_ZERO,
+    P_INT,
+    batch_inv,
+    from_mont,
+    int_to_fe,
+    is_zero,
+    ld,
+    mul,
+    neg,
+    sqr,
+    st,
+)
 from zkp.fast.glv import BETA
 
 Arr = npt.NDArray[np.uint64]
 Flags = npt.NDArray[np.uint8]
 Digits = npt.NDArray[np.int64]
+Index = npt.NDArray[np.int64]
 
 NAF_LEN = 256
 M32 = np.uint64(0xFFFFFFFF)
@@ -148,14 +163,13 @@ def straus(pts: Arr, inf: Flags, naf: Digits, w: int) -> Jac:
 
 
 @kernel
-def straus_glv(pts: Arr, inf: Flags, naf: Digits, signs: Flags, w: int) -> Jac:
-    """sum_i (k1_i * pts[i] + k2_i * phi(pts[i])) from NAF rows 2i (|k1_i|), 2i+1 (|k2_i|).
+def glv_table(pts: Arr, inf: Flags, signs: Flags, nt: int) -> tuple[Arr, Flags]:
+    """Odd-multiple tables of the 2n virtual points P_i, phi(P_i) (signs applied) and flags.
 
     ``signs[j]`` marks a negative half scalar; phi(x, y) = (beta * x, y), so the
     table of phi(P) is P's table with x scaled by beta, and a sign flips y.
     """
     n = inf.shape[0]
-    nt = 1 << (w - 2)
     base = _odd_multiples(pts, inf, nt)
     table = np.empty((4 * n * nt, 8), dtype=np.uint64)
     inf2 = np.empty(2 * n, dtype=np.uint8)
@@ -172,4 +186,50 @@ def straus_glv(pts: Arr, inf: Flags, naf: Digits, signs: Flags, w: int) -> Jac:
                     y = neg(y)
                 st(table, 2 * (j * nt + e), x)
                 st(table, 2 * (j * nt + e) + 1, y)
+    return table, inf2
+
+
+@kernel
+def straus_glv(pts: Arr, inf: Flags, naf: Digits, signs: Flags, w: int) -> Jac:
+    """sum_i (k1_i * pts[i] + k2_i * phi(pts[i])) from NAF rows 2i (|k1_i|), 2i+1 (|k2_i|)."""
+    nt = 1 << (w - 2)
+    table, inf2 = glv_table(pts, inf, signs, nt)
     return _loop(table, inf2, naf, nt)
+
+
+@kernel
+def straus_glv_many(
+    pts: Arr, inf: Flags, naf: Digits, signs: Flags, w: int, bounds: Index, out: Arr
+) -> None:
+    """Independent GLV-Straus MSMs over point ranges [bounds[q], bounds[q+1]).
+
+    All tables share one batch inversion and all results another: out (3k, 8)
+    receives plain (X, Y, Z) with Z = 1 (affine, Z = 0 for infinity).
+    """
+    nt = 1 << (w - 2)
+    table, inf2 = glv_table(pts, inf, signs, nt)
+    k = bounds.shape[0] - 1
+    jac = np.empty((3 * k, 8), dtype=np.uint64)
+    for q in range(k):
+        lo = bounds[q]
+        hi = bounds[q + 1]
+        acc = _loop(table[4 * lo * nt : 4 * hi * nt], inf2[2 * lo : 2 * hi],
+                    naf[2 * lo : 2 * hi], nt)  # fmt: skip
+        st_jac(jac, q, acc)
+    zs = np.empty((k, 8), dtype=np.uint64)
+    for q in range(k):
+        st(zs, q, ld(jac, 3 * q + 2))
+    zinv = np.empty((k, 8), dtype=np.uint64)
+    batch_inv(zs, zinv)
+    for q in range(k):
+        p = ld_jac(jac, q)
+        if is_zero(p[2]):
+            st(out, 3 * q, FE_ZERO)
+            st(out, 3 * q + 1, FE_ZERO)
+            st(out, 3 * q + 2, FE_ZERO)
+            continue
+        zi = ld(zinv, q)
+        zi2 = sqr(zi)
+        st(out, 3 * q, from_mont(mul(p[0], zi2)))
+        st(out, 3 * q + 1, from_mont(mul(p[1], mul(zi2, zi))))
+        st(out, 3 * q + 2, FE_PLAIN_ONE)

@@ -8,7 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from py_ecc import optimized_bn128 as bn
 
-from zkp.fast import FixedBaseMSM, is_on_curve, msm, msm_mixed, validate_points, warm_up
+from zkp.fast import (
+    FixedBaseMSM,
+    is_on_curve,
+    msm,
+    msm_many,
+    msm_mixed,
+    validate_points,
+    warm_up,
+)
 from zkp.fast.field import P_INT, R_INT
 from zkp.fast.msm import Point
 
@@ -198,6 +206,34 @@ def test_batch_affine_conflicts_deterministic() -> None:
     for window in (2, 5, 9):
         assert msm(pts, ks, window=window, algorithm="batch-affine") == want
     assert FixedBaseMSM(pts, window=6, batch_affine=True)(ks) == want
+
+
+@settings(max_examples=10)
+@given(st.lists(st.lists(st.tuples(points, scalars), max_size=6), max_size=8))
+def test_msm_many_matches_naive(jobs: list[list[tuple[Point, int]]]) -> None:
+    pairs = [([p for p, _ in job], [k for _, k in job]) for job in jobs]
+    assert msm_many(pairs) == [naive(pts, ks) for pts, ks in pairs]
+
+
+def test_msm_many_edge_cases() -> None:
+    p = POOL[1]
+    big = (POOL * 5)[:50]
+    big_ks = [3**i - 7 * i for i in range(50)]
+    jobs: list[tuple[list[Point], list[int]]] = [
+        ([], []),
+        ([None], [3]),
+        ([p, _neg(p)], [4, 4]),
+        ([p, p], [1, 1]),
+        ([G], [R_INT]),
+        (big, big_ks),
+        ([G], [-1]),
+    ]
+    want = [msm(pts, ks) for pts, ks in jobs]
+    assert want[:5] == [None, None, None, naive([p], [2]), None]
+    assert msm_many(jobs) == want
+    assert msm_many([]) == []
+    with pytest.raises(ValueError):
+        msm_many([([G], [1, 2])])
 
 
 def test_threads_do_not_change_results() -> None:
