@@ -263,3 +263,32 @@ def test_msm_matches_naive_many(ts: list[tuple[Point, int]]) -> None:
         assert msm(pts, ks, algorithm=algorithm) == want
     assert fixed(ks) == want
     assert msm_mixed(fixed, ks[:5], pts[5:], ks[5:]) == naive(pts[:5] + pts[5:], ks)
+
+
+@pytest.fixture(scope="module")
+def distinct_points() -> list[Point]:
+    """300 distinct points k * G (py-ecc, k small so this stays cheap)."""
+    out: list[Point] = []
+    acc = bn.G1
+    for _ in range(300):
+        n = bn.normalize(acc)
+        out.append((int(n[0]), int(n[1])))
+        acc = bn.add(acc, bn.G1)
+    return out
+
+
+@pytest.mark.slow
+@settings(max_examples=3)
+@given(st.lists(scalars, min_size=300, max_size=300), st.integers(0, 299))
+def test_large_distinct_msm_all_algorithms(
+    distinct_points: list[Point], ks: list[int], cut: int
+) -> None:
+    pts = distinct_points
+    want = naive(pts, ks)
+    for algorithm in ("straus-glv", "straus", "buckets", "batch-affine"):
+        assert msm(pts, ks, algorithm=algorithm) == want
+    assert msm(pts, ks, threads=2) == want
+    for affine in (False, True):
+        fixed = FixedBaseMSM(pts[:cut], batch_affine=affine)
+        assert msm_mixed(fixed, ks[:cut], pts[cut:], ks[cut:]) == want
+        assert msm_mixed(fixed, ks[:cut], pts[cut:], ks[cut:], threads=2) == want
