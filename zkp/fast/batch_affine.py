@@ -17,7 +17,15 @@ import numpy as np
 import numpy.typing as npt
 
 from zkp.fast._jit import kernel
-from zkp.fast.curve import Jac, jac_add, jac_add_affine, jac_double, jac_inf, jac_is_inf
+from zkp.fast.curve import (
+    Jac,
+    jac_add,
+    jac_add_affine,
+    jac_double,
+    jac_inf,
+    jac_is_inf,
+    jac_mul_small,
+)
 from zkp.fast.field import add, batch_inv, eq, ld, mul, neg, sqr, st, sub
 
 Arr = npt.NDArray[np.uint64]
@@ -116,14 +124,23 @@ def accumulate(
 
 @kernel
 def bucket_sum(buckets: Arr, empty: Flags, lo: int, nb: int) -> Jac:
-    """sum_j (j+1) * bucket[lo + j] over nb affine buckets, by running sums."""
+    """sum_j (j+1) * bucket[lo + j] over nb affine buckets, by running sums.
+
+    Runs of empty buckets cost one small multiplication (see pippenger._bucket_sum).
+    """
     running = jac_inf()
     total = jac_inf()
+    last = -1
     for j in range(nb - 1, -1, -1):
         b = lo + j
-        if empty[b] == 0:
-            running = jac_add_affine(running, ld(buckets, 2 * b), ld(buckets, 2 * b + 1))
-        total = jac_add(total, running)
+        if empty[b] != 0:
+            continue
+        if last >= 0:
+            total = jac_add(total, jac_mul_small(running, last - j))
+        running = jac_add_affine(running, ld(buckets, 2 * b), ld(buckets, 2 * b + 1))
+        last = j
+    if last >= 0:
+        total = jac_add(total, jac_mul_small(running, last + 1))
     return total
 
 

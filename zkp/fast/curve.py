@@ -129,6 +129,22 @@ def jac_add(p: Jac, q: Jac) -> Jac:
 
 
 @kernel
+def jac_mul_small(p: Jac, k: int) -> Jac:
+    """k * p for a small non-negative int k (left-to-right double-and-add)."""
+    if k <= 0:
+        return jac_inf()
+    top = 0
+    while (k >> (top + 1)) != 0:
+        top += 1
+    acc = p
+    for i in range(top - 1, -1, -1):
+        acc = jac_double(acc)
+        if (k >> i) & 1:
+            acc = jac_add(acc, p)
+    return acc
+
+
+@kernel
 def jac_neg(p: Jac) -> Jac:
     """-p."""
     return (p[0], neg(p[1]), p[2])

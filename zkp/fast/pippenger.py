@@ -27,6 +27,7 @@ from zkp.fast.curve import (
     jac_double,
     jac_inf,
     jac_is_inf,
+    jac_mul_small,
     ld_jac,
     st_jac,
 )
@@ -89,12 +90,25 @@ def _bucket_add(buckets: Arr, d: int, pts: Arr, j: int) -> None:
 
 @kernel
 def _bucket_sum(buckets: Arr, nb: int) -> Jac:
-    """sum_j (j+1) * buckets[j] via running sums."""
+    """sum_j (j+1) * buckets[j] via running sums, skipping runs of empty buckets.
+
+    With non-empty buckets j_1 > ... > j_m and running sums S_t, the total is
+    sum_t S_t * (j_t - j_{t+1}) (j_{m+1} = -1): a run of empty buckets costs one
+    small multiplication instead of one addition per bucket.
+    """
     running = jac_inf()
     total = jac_inf()
+    last = -1
     for j in range(nb - 1, -1, -1):
-        running = jac_add(running, ld_jac(buckets, j))
-        total = jac_add(total, running)
+        b = ld_jac(buckets, j)
+        if jac_is_inf(b):
+            continue
+        if last >= 0:
+            total = jac_add(total, jac_mul_small(running, last - j))
+        running = jac_add(running, b)
+        last = j
+    if last >= 0:
+        total = jac_add(total, jac_mul_small(running, last + 1))
     return total
 
 

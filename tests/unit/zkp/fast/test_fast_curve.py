@@ -106,3 +106,12 @@ def test_to_affine_and_on_curve(k: int, z: int) -> None:
     assert back == pt
     assert C.on_curve(mont(pt[0]), mont(pt[1]))
     assert not C.on_curve(mont(pt[0]), mont((pt[1] + 1) % P))
+
+
+@settings(max_examples=20)
+@given(scalars, st.integers(0, 1 << 20), st.integers(1, P - 1))
+def test_mul_small(k: int, m: int, z: int) -> None:
+    pt = affine(k)
+    want = affine(k * m) if m else None
+    assert from_jac(C.jac_mul_small(to_jac(pt, z), m)) == want
+    assert from_jac(C.jac_mul_small(to_jac(None), m)) is None
