@@ -1,0 +1,69 @@
+"""Scalar recodings used by the MSM kernels reconstruct the scalar exactly."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from py_ecc import optimized_bn128 as bn
+
+from zkp.fast.convert import scalars_to_limbs
+from zkp.fast.field import P_INT, R_INT
+from zkp.fast.glv import BETA, LAMBDA, decompose, split_scalars
+from zkp.fast.pippenger import num_windows, recode_signed
+from zkp.fast.straus import recode_wnaf
+
+scalar_lists = st.lists(
+    st.one_of(st.integers(0, R_INT - 1), st.sampled_from([0, 1, 2, R_INT - 1, 2**253])),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=40)
+@given(scalar_lists, st.integers(2, 16))
+def test_signed_windows_reconstruct(ks: list[int], c: int) -> None:
+    digits = recode_signed(scalars_to_limbs(ks), c, num_windows(c))
+    half = 1 << (c - 1)
+    for k, row in zip(ks, digits, strict=True):
+        assert sum(int(d) << (c * i) for i, d in enumerate(row)) == k
+        assert all(-half <= int(d) <= half for d in row)
+
+
+@settings(max_examples=40)
+@given(scalar_lists, st.integers(2, 8))
+def test_wnaf_reconstructs_with_sparse_odd_digits(ks: list[int], w: int) -> None:
+    digits = recode_wnaf(scalars_to_limbs(ks), w)
+    for k, row in zip(ks, digits, strict=True):
+        assert sum(int(d) << i for i, d in enumerate(row)) == k
+        nonzero = [i for i, d in enumerate(row) if d]
+        assert all(b - a >= w for a, b in zip(nonzero, nonzero[1:], strict=False))
+        assert all(int(d) % 2 == 1 and abs(int(d)) < 1 << (w - 1) for d in row if d)
+
+
+def test_scalars_reduce_mod_r() -> None:
+    limbs = scalars_to_limbs([R_INT, -1, R_INT + 5, 2**300])
+    assert [int.from_bytes(row.astype("<u4").tobytes(), "little") for row in limbs] == [
+        0,
+        R_INT - 1,
+        5,
+        2**300 % R_INT,
+    ]
+
+
+@settings(max_examples=60)
+@given(st.integers(-(2**300), 2**300))
+def test_glv_decomposition(k: int) -> None:
+    k1, k2 = decompose(k)
+    assert (k1 + k2 * LAMBDA - k) % R_INT == 0
+    assert abs(k1) < 2**128 and abs(k2) < 2**128
+    limbs, signs = split_scalars([k])
+    halves = [int.from_bytes(row.astype("<u4").tobytes(), "little") for row in limbs]
+    assert [(-h if s else h) for h, s in zip(halves, signs, strict=True)] == [k1, k2]
+
+
+def test_glv_endomorphism_constants() -> None:
+    assert pow(BETA, 3, P_INT) == 1 and BETA != 1
+    assert (LAMBDA * LAMBDA + LAMBDA + 1) % R_INT == 0
+    gx, gy = 1, 2
+    lam_g = bn.normalize(bn.multiply(bn.G1, LAMBDA))
+    assert (int(lam_g[0]), int(lam_g[1])) == (BETA * gx % P_INT, gy)

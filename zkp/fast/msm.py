@@ -1,0 +1,324 @@
+"""Public multi-scalar multiplication API of the numba fast path.
+
+Every function takes and returns affine points with plain integer coordinates
+(``Point = tuple[int, int] | None``, ``None`` being the point at infinity) and
+arbitrary Python int scalars (reduced mod the group order r).  Coordinates must
+be ints in ``[0, p)``; anything else raises ``ValueError``.  The MSM does not
+check that points lie on the curve: callers holding points from outside run
+``validate_points`` first (BN254 G1 has cofactor 1, so on-curve means in-group).
+Results never depend on whether ``warm_up`` ran, nor on ``threads``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import numpy.typing as npt
+
+from zkp.fast.convert import (
+    Arr,
+    Flags,
+    Point,
+    jac_to_plain,
+    points_to_raw,
+    raw_to_mont,
+    scalars_to_limbs,
+)
+from zkp.fast.field import P_INT, limbs_to_int
+from zkp.fast.glv import split_scalars
+from zkp.fast.pippenger import (
+    build_table,
+    msm_fused,
+    num_windows,
+    recode_signed,
+    sum_partials,
+)
+from zkp.fast.plan import MAX_WINDOW, METHODS, fixed_plan, variable_plan, variable_window
+from zkp.fast.straus import recode_wnaf, straus_glv_many
+
+__all__ = [
+    "FixedBaseMSM",
+    "Point",
+    "is_on_curve",
+    "msm",
+    "msm_many",
+    "msm_mixed",
+    "validate_points",
+    "variable_plan",
+    "variable_window",
+    "warm_up",
+]
+
+Digits = npt.NDArray[np.int64]
+
+_EMPTY_PTS = np.zeros((0, 8), dtype=np.uint64)
+_EMPTY_INF = np.zeros(0, dtype=np.uint8)
+_EMPTY_DIGITS = np.zeros((0, 1), dtype=np.int64)
+_MIN_TERMS_PER_THREAD = 64
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _prepare(points: Sequence[Point], check_curve: bool) -> tuple[Arr, Flags]:
+    if len(points) == 0:
+        return _EMPTY_PTS, _EMPTY_INF
+    raw, inf = points_to_raw(points)
+    pts, bad = raw_to_mont(raw, inf, check_curve)
+    if bad >= 0:
+        raise ValueError(f"point {int(bad)} has a coordinate >= p or is not on the curve")
+    return pts, inf
+
+
+def _to_point(acc: Arr) -> Point:
+    out = np.zeros((3, 8), dtype=np.uint64)
+    if jac_to_plain(acc, out):
+        return None
+    x, y, z = (limbs_to_int(row) for row in out)
+    zi = pow(z, -1, P_INT)
+    zi2 = zi * zi % P_INT
+    return x * zi2 % P_INT, y * zi2 * zi % P_INT
+
+
+def _bounds(n: int, parts: int) -> list[tuple[int, int]]:
+    return [(n * j // parts, n * (j + 1) // parts) for j in range(parts)]
+
+
+def _run(jobs: list[Callable[[], Arr]]) -> Arr:
+    """Run jobs (each returning a (3, 8) Jacobian partial sum) on threads; sum the parts."""
+    if len(jobs) == 1:
+        return jobs[0]()
+    with _pools_lock:
+        pool = _pools.get(len(jobs))
+        if pool is None:
+            pool = ThreadPoolExecutor(len(jobs), thread_name_prefix="zkp-msm")
+            _pools[len(jobs)] = pool
+    parts = np.concatenate([f.result() for f in [pool.submit(job) for job in jobs]])
+    out = np.empty((3, 8), dtype=np.uint64)
+    sum_partials(parts, out)
+    return out
+
+
+class _Fixed:
+    """Fixed-base operands of one fused kernel call (possibly a slice of a table)."""
+
+    def __init__(self, table: Arr, inf: Flags, digits: Digits, window: int, affine: bool) -> None:
+        self.table, self.inf, self.digits = table, inf, digits
+        self.window, self.affine = window, affine
+
+    def part(self, lo: int, hi: int) -> _Fixed:
+        w = self.digits.shape[1]
+        rows = self.table[2 * lo * w : 2 * hi * w]
+        return _Fixed(rows, self.inf[lo:hi], self.digits[lo:hi], self.window, self.affine)
+
+
+_NO_FIXED = _Fixed(_EMPTY_PTS, _EMPTY_INF, _EMPTY_DIGITS, 2, False)
+
+
+def _fused(
+    fixed: _Fixed,
+    points: Sequence[Point],
+    scalars: Sequence[int],
+    threads: int,
+    plan: tuple[int, int],
+) -> Point:
+    """fixed part + sum scalars[i] * points[i], split over up to ``threads`` threads."""
+    if len(points) != len(scalars):
+        raise ValueError("points and scalars differ in length")
+    pts, inf = _prepare(points, False)
+    c, method = plan
+    signs, rows = _EMPTY_INF, 1
+    if method == METHODS["straus-glv"]:
+        limbs, signs = split_scalars(scalars)
+        digits, rows = recode_wnaf(limbs, c), 2
+    elif method == METHODS["straus"]:
+        digits = recode_wnaf(scalars_to_limbs(scalars), c)
+    else:
+        digits = recode_signed(scalars_to_limbs(scalars), c, num_windows(c))
+    nf, nv = fixed.inf.shape[0], len(points)
+    parts = max(1, min(threads, (nf + nv) // _MIN_TERMS_PER_THREAD))
+
+    def job(j: int) -> Callable[[], Arr]:
+        flo, fhi = _bounds(nf, parts)[j]
+        vlo, vhi = _bounds(nv, parts)[j]
+        fx = fixed.part(flo, fhi)
+
+        def run() -> Arr:
+            out = np.empty((3, 8), dtype=np.uint64)
+            msm_fused(
+                fx.table, fx.inf, fx.digits, fx.window, fx.affine,
+                pts[2 * vlo : 2 * vhi], inf[vlo:vhi], digits[rows * vlo : rows * vhi],
+                signs[rows * vlo : rows * vhi], c, method, out,
+            )  # fmt: skip
+            return out
+
+        return run
+
+    return _to_point(_run([job(j) for j in range(parts)]))
+
+
+def is_on_curve(point: Point) -> bool:
+    """True for None (infinity) or ints 0 <= x, y < p with y**2 = x**3 + 3 mod p."""
+    if point is None:
+        return True
+    try:
+        x, y = point
+    except (TypeError, ValueError):
+        return False
+    if not (isinstance(x, int) and isinstance(y, int)) or not (0 <= x < P_INT and 0 <= y < P_INT):
+        return False
+    return (y * y - x * x * x - 3) % P_INT == 0
+
+
+def validate_points(points: Sequence[Point]) -> bool:
+    """True when every point is None or canonical and on the curve (checked in one kernel)."""
+    if len(points) == 0:
+        return True
+    try:
+        raw, inf = points_to_raw(points)
+    except ValueError:
+        return False
+    _, bad = raw_to_mont(raw, inf, True)
+    return bool(bad < 0)
+
+
+def msm(
+    points: Sequence[Point],
+    scalars: Sequence[int],
+    window: int | None = None,
+    algorithm: str | None = None,
+    threads: int = 1,
+) -> Point:
+    """sum_i scalars[i] * points[i].
+
+    By default the algorithm (Straus for few points, bucket methods for many) and
+    the window width are chosen from n; ``algorithm`` ("straus-glv", "straus",
+    "buckets", "batch-affine") and ``window`` (2..16; for Straus the NAF width, 2..8) override them, for tests and
+    tuning.  ``threads`` > 1 splits a large MSM over that many threads (the kernels
+    release the GIL).
+    """
+    c, method = variable_plan(max(1, len(points) // max(1, threads)))
+    if algorithm is not None:
+        if algorithm not in METHODS:
+            raise ValueError(f"unknown algorithm {algorithm!r}")
+        method = METHODS[algorithm]
+    if window is not None:
+        c = window
+    if not 2 <= c <= MAX_WINDOW[method]:
+        raise ValueError("window out of range")
+    return _fused(_NO_FIXED, points, scalars, threads, (c, method))
+
+
+class FixedBaseMSM:
+    """MSM over a fixed list of bases with a precomputed table of 2**(c*k) * B_i.
+
+    Build once per process (e.g. for g, h, gs[..], hs[..]) and call many times;
+    the instance is read-only after construction and safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        bases: Sequence[Point],
+        window: int | None = None,
+        batch_affine: bool | None = None,
+    ) -> None:
+        """Validate ``bases`` (ValueError if one is off the curve) and build the table.
+
+        ``window`` and ``batch_affine`` override the cost model's choice.
+        """
+        c, affine = fixed_plan(len(bases))
+        if window is not None:
+            c = window
+        if batch_affine is not None:
+            affine = batch_affine
+        if not 2 <= c <= 16:
+            raise ValueError("window must be in [2, 16]")
+        self.batch_affine = affine
+        self.bases: tuple[Point, ...] = tuple(bases)
+        self.window = c
+        self.nwin = num_windows(c)
+        pts, inf = _prepare(self.bases, True)
+        self._inf = inf
+        self._table = build_table(pts, inf, c, self.nwin)
+
+    def __len__(self) -> int:
+        return len(self.bases)
+
+    def operands(self, scalars: Sequence[int]) -> _Fixed:
+        """Kernel operands for ``scalars`` (at most len(self) of them; missing ones are 0)."""
+        if len(scalars) > len(self.bases):
+            raise ValueError("more scalars than fixed bases")
+        limbs = np.zeros((len(self.bases), 8), dtype=np.uint64)
+        limbs[: len(scalars)] = scalars_to_limbs(scalars)
+        digits = recode_signed(limbs, self.window, self.nwin)
+        return _Fixed(self._table, self._inf, digits, self.window, self.batch_affine)
+
+    def __call__(self, scalars: Sequence[int], threads: int = 1) -> Point:
+        """sum_i scalars[i] * bases[i]; scalars may be shorter than the bases."""
+        return _fused(self.operands(scalars), (), (), threads, (2, METHODS["straus"]))
+
+
+def msm_mixed(
+    fixed: FixedBaseMSM,
+    fixed_scalars: Sequence[int],
+    var_points: Sequence[Point],
+    var_scalars: Sequence[int],
+    threads: int = 1,
+) -> Point:
+    """fixed(fixed_scalars) + msm(var_points, var_scalars) in one fused kernel call per thread."""
+    plan = variable_plan(max(1, len(var_points) // max(1, threads)))
+    return _fused(fixed.operands(fixed_scalars), var_points, var_scalars, threads, plan)
+
+
+def msm_many(jobs: Sequence[tuple[Sequence[Point], Sequence[int]]]) -> list[Point]:
+    """[msm(points, scalars) for each job], for many small independent MSMs.
+
+    One kernel call runs every job with GLV-Straus; the point tables of all jobs
+    share one field inversion and all results another, which saves most of the
+    fixed per-call cost of ``msm`` for jobs of a few points.  Meant for jobs of up
+    to a few dozen points (e.g. the commitments a verifier recomputes before one
+    challenge); large MSMs belong in ``msm``.
+    """
+    if not jobs:
+        return []
+    points: list[Point] = []
+    scalars: list[int] = []
+    bounds = np.zeros(len(jobs) + 1, dtype=np.int64)
+    for q, (pts_q, ks_q) in enumerate(jobs):
+        if len(pts_q) != len(ks_q):
+            raise ValueError(f"job {q}: points and scalars differ in length")
+        points.extend(pts_q)
+        scalars.extend(ks_q)
+        bounds[q + 1] = len(points)
+    w = variable_plan(max(1, int(np.max(np.diff(bounds)))))[0]
+    w = min(w, MAX_WINDOW[METHODS["straus-glv"]])
+    pts, inf = _prepare(points, False)
+    limbs, signs = split_scalars(scalars)
+    out = np.empty((3 * len(jobs), 8), dtype=np.uint64)
+    straus_glv_many(pts, inf, recode_wnaf(limbs, w), signs, w, bounds, out)
+    result: list[Point] = []
+    for q in range(len(jobs)):
+        if out[3 * q + 2, 0] == 0:
+            result.append(None)
+        else:
+            result.append((limbs_to_int(out[3 * q]), limbs_to_int(out[3 * q + 1])))
+    return result
+
+
+def warm_up() -> None:
+    """Compile (or load from the on-disk cache) every kernel by running each once."""
+    g = (1, 2)
+    g2 = (
+        1368015179489954701390400359078579693043519447331113978918064868415326638035,
+        9918110051302171585080402603319702774565515993150576347155970296011118125764,
+    )
+    for affine in (False, True):
+        fb = FixedBaseMSM([g, None, g2], window=4, batch_affine=affine)
+        fb([1, 0, 5])
+        msm_mixed(fb, [2], [g2], [7])
+    for algorithm in METHODS:
+        msm([g, None, g2, g], [3, 1, 0, -3], algorithm=algorithm)
+    validate_points([g, None])
+    msm_many([([g], [2]), ([], []), ([g, g2], [1, -1])])
