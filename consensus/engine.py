@@ -595,6 +595,8 @@ class Engine:
             return
         self.last_rebroadcast_ms = self.now
         if self.header is not None and not self.certified:
+            if self.me not in self.votes:  # after a restart: the same vote again, not a new one
+                self._try_vote(self.header, self.me, step)
             for vid in self.schedule.for_round(self.header.round).ids:
                 if vid not in self.votes and vid != self.me:
                     step.messages.append(Outbound(vid, HeaderMsg(self.header)))

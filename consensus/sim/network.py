@@ -53,6 +53,7 @@ class Instance:
     engine: Engine | None = None
     paused_until: int = 0
     record: Record = field(default_factory=Record)
+    engine_config_gc_depth: int = 0
 
 
 def _seed_bytes(seed: int, label: str) -> bytes:
@@ -94,11 +95,12 @@ class Simulation:
         self.messages = 0
         self.bytes = 0
         self.proposed: dict[bytes, int] = {}
-        self.honest_certified: dict[bytes, int] = {}
+        self.honest_certified: dict[bytes, int] = {}  # batch digest -> certificate round
         self.tx_counter = 0
 
     def _engine(self, inst: Instance) -> Engine:
         cfg = EngineConfig.test(inst.identity, self.genesis, self.authority.public_key)
+        inst.engine_config_gc_depth = cfg.gc_depth
         return Engine(cfg, inst.signer, self.verifier, inst.storage)
 
     def _push(self, t: int, kind: int, target: str, payload: object = None) -> None:
@@ -153,7 +155,7 @@ class Simulation:
         cert = msg.certificate
         if cert.author == inst.identity and identity(inst.name) not in self.sc.twins:
             for _, d in cert.header.payload:
-                self.honest_certified.setdefault(d, self.now)
+                self.honest_certified.setdefault(d, cert.round)
 
     def _note_commit(self, inst: Instance, sub: CommittedSubDag) -> None:
         rec = inst.record
