@@ -30,7 +30,8 @@ class Verdict:
 
 def _honest(sim: Simulation) -> list[str]:
     honest = set(sim.sc.honest)
-    return sorted(n for n in sim.instances if identity(n) in honest)
+    joined = {n for n in sim.instances if identity(n) not in sim.sc.ids}  # reconfiguration
+    return sorted(n for n in sim.instances if identity(n) in honest or n in joined)
 
 
 def check(sim: Simulation) -> Verdict:

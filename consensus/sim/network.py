@@ -37,6 +37,7 @@ class Record:
     commit_times: list[int] = field(default_factory=list)
     committed_batches: set[bytes] = field(default_factory=set)
     ordered_certs: list[bytes] = field(default_factory=list)
+    ordered_authors: set[str] = field(default_factory=set)
     max_memory: int = 0
     faults: int = 0
 
@@ -163,6 +164,7 @@ class Simulation:
         for c in sub.certificates:
             h.update(c.digest)
             rec.ordered_certs.append(c.digest)
+            rec.ordered_authors.add(c.author)
         rec.commits.append((sub.index, sub.leader_round, sub.leader.digest, h.digest()))
         rec.commit_times.append(self.now)
         rec.committed_batches.update(b.digest for b in sub.batches)
