@@ -35,10 +35,12 @@ class Committee:
     _idx: dict[ValidatorId, tuple[bytes, int]] = field(
         init=False, repr=False, compare=False, hash=False
     )
+    _total: int = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         idx = {v.id: (v.public_key, v.weight) for v in self.validators}
         object.__setattr__(self, "_idx", idx)
+        object.__setattr__(self, "_total", sum(v.weight for v in self.validators))
 
     @staticmethod
     def create(epoch: int, validators: list[Validator] | tuple[Validator, ...]) -> Committee:
@@ -68,18 +70,18 @@ class Committee:
     @property
     def total_weight(self) -> int:
         """Sum of weights."""
-        return sum(v.weight for v in self.validators)
+        return self._total
 
     @property
     def quorum(self) -> int:
         """2f+1 by weight."""
-        w = self.total_weight
+        w = self._total
         return w - (w - 1) // 3
 
     @property
     def validity(self) -> int:
         """f+1 by weight."""
-        return (self.total_weight - 1) // 3 + 1
+        return (self._total - 1) // 3 + 1
 
     def weight(self, vid: ValidatorId) -> int:
         """Weight of a member, 0 for a non-member."""

@@ -23,8 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-faults", action="store_true", help="fault-free network")
     p.add_argument("--ed25519", action="store_true", help="real Ed25519 instead of the test scheme")
     p.add_argument("--reconfigure", action="store_true", help="add a validator mid-run")
-    p.add_argument("--fault-window-ms", type=int, default=800)
-    p.add_argument("--tail-ms", type=int, default=1600)
+    p.add_argument("--fault-window-ms", type=int, default=600)
+    p.add_argument("--tail-ms", type=int, default=1200)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     a = p.parse_args(argv)
     if a.validators < 1 or a.byzantine < 0 or a.twins < 0 or a.byzantine + a.twins > a.validators:

@@ -98,6 +98,10 @@ class Simulation:
         self.proposed: dict[bytes, int] = {}
         self.honest_certified: dict[bytes, int] = {}  # batch digest -> certificate round
         self.tx_counter = 0
+        ids = sc.ids
+        self.peers = {
+            i: [v for v in ids if v != i] for i in {x.identity for x in self.instances.values()}
+        }
 
     def _engine(self, inst: Instance) -> Engine:
         cfg = EngineConfig.test(inst.identity, self.genesis, self.authority.public_key)
@@ -136,7 +140,7 @@ class Simulation:
 
     def _perform(self, inst: Instance, step: Step) -> None:
         inst.record.faults += len(step.faults)
-        peers = [v for v in self.sc.ids if v != inst.identity]
+        peers = self.peers[inst.identity]
         for out in step.messages:
             msg = out.message
             if isinstance(msg, HeaderMsg) and out.to is None:

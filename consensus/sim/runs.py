@@ -22,8 +22,8 @@ class RunOptions:
     behaviour: str | None = None
     real_crypto: bool = False
     reconfigure: bool = False
-    fault_window_ms: int = 800
-    tail_ms: int = 1600
+    fault_window_ms: int = 600
+    tail_ms: int = 1200
 
 
 def run_one(seed: int, opts: RunOptions) -> tuple[Verdict, Simulation]:

@@ -93,8 +93,8 @@ def draw(
     byzantine: int,
     twins: int,
     faults: bool = True,
-    fault_window_ms: int = 800,
-    tail_ms: int = 1600,
+    fault_window_ms: int = 600,
+    tail_ms: int = 1200,
     behaviour: str | None = None,
     reconfigure: bool = False,
 ) -> Scenario:
