@@ -155,10 +155,11 @@ class Engine:
             lane = self.lanes.get(item.partition)
             if lane is None or len(item.tx) > self.cfg.limits.max_tx_bytes:
                 step.faults.append(Fault(self.me, FaultKind.MALFORMED, "tx rejected by lane"))
-            else:
-                batch = lane.add(item.tx, self.now)
-                if batch is not None:
-                    self._seal(batch, step)
+                return step
+            batch = lane.add(item.tx, self.now)
+            if batch is None:
+                return step  # the common, cheap path: nothing sealed, nothing to advance
+            self._seal(batch, step)
         else:
             self._change_committee(item, step)
         self._advance(step)

@@ -64,8 +64,11 @@ def _seed_bytes(seed: int, label: str) -> bytes:
 class Simulation:
     """Runs one ``Scenario`` to its end and keeps records for the checkers."""
 
-    def __init__(self, sc: Scenario, real_crypto: bool = False) -> None:
+    def __init__(
+        self, sc: Scenario, real_crypto: bool = False, overrides: dict[str, object] | None = None
+    ) -> None:
         self.sc = sc
+        self.overrides = overrides or {}
         self.rng = Rng(sc.seed ^ 0x5EED)
         make: type[Ed25519Signer] | type[InsecureTestSigner] = (
             Ed25519Signer if real_crypto else InsecureTestSigner
@@ -105,6 +108,8 @@ class Simulation:
 
     def _engine(self, inst: Instance) -> Engine:
         cfg = EngineConfig.test(inst.identity, self.genesis, self.authority.public_key)
+        if self.overrides:
+            cfg = cfg.with_(**self.overrides)
         inst.engine_config_gc_depth = cfg.gc_depth
         return Engine(cfg, inst.signer, self.verifier, inst.storage)
 
