@@ -103,3 +103,30 @@ def test_larger_committee(base_seed: int) -> None:
 def test_real_ed25519_network() -> None:
     result = run_seeds(5, 2, RunOptions(validators=4, byzantine=1, real_crypto=True))
     assert result["failing_seeds"] == [], result["failures"]
+
+
+def test_liveness_and_memory_checkers_can_fail() -> None:
+    """Negative controls: a partition that never heals must be reported as a liveness
+    failure, and a memory bound below the working set as a memory failure."""
+    import dataclasses
+
+    from consensus.sim import checkers
+    from consensus.sim.network import Simulation
+    from consensus.sim.scenario import Partition, draw
+
+    sc = draw(3, 4, 0, 0, faults=False)
+    split = Partition(100, sc.end_ms + 1, (("v00", "v01"), ("v02", "v03")))
+    sim = Simulation(dataclasses.replace(sc, partitions=(split,)))
+    sim.run()
+    verdict = checkers.check(sim)
+    assert verdict.liveness and not verdict.safety
+
+    sim = Simulation(sc)
+    sim.run()
+    original = checkers.MEMORY_PER_VALIDATOR
+    try:
+        checkers.MEMORY_PER_VALIDATOR = 1
+        assert checkers.check(sim).memory
+    finally:
+        checkers.MEMORY_PER_VALIDATOR = original
+    assert checkers.check(sim).ok
