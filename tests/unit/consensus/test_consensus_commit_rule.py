@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import itertools
 
+from consensus_dagkit import DagBuilder
+
 from consensus.commit_rule import Bullshark, Commit
 from consensus.dag import Dag
-from consensus_dagkit import DagBuilder
 
 
 def feed(certs: list, gc_depth: int = 50) -> tuple[list[Commit], Bullshark, Dag]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from consensus_dagkit import seed
 
 from consensus.committee import Committee, CommitteeSchedule, Validator
 from consensus.crypto import CachingVerifier, Ed25519Signer, Ed25519Verifier
-from consensus_dagkit import seed
 
 
 def committee(weights: list[int], epoch: int = 0) -> Committee:

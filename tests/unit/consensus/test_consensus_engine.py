@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from consensus_dagkit import Network
+
 from consensus.codec import encode
 from consensus.engine import SubmitTx
 from consensus.step import CommittedSubDag, FaultKind
@@ -15,7 +17,6 @@ from consensus.types import (
     VoteMsg,
     header_signing_bytes,
 )
-from consensus_dagkit import Network
 
 
 def commits(outputs: list[object]) -> list[CommittedSubDag]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from consensus_dagkit import Network, seed
+
 from consensus.committee import Committee, CommitteeChange, Validator
 from consensus.crypto import Ed25519Signer
 from consensus.engine import ChangeCommittee
 from consensus.sim.runs import RunOptions, run_one
 from consensus.step import EpochScheduled, FaultKind
-from consensus_dagkit import Network, seed
 
 
 def test_change_must_be_signed_by_the_authority_and_be_the_next_epoch() -> None:

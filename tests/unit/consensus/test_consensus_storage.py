@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import pytest
+from consensus_dagkit import cert
 
 from consensus.commit_rule import CommitState
 from consensus.storage import EngineStore, MemoryStorage, check_storage_conformance
-from consensus_dagkit import cert
 
 
 def test_memory_storage_conforms() -> None:
