@@ -7,18 +7,19 @@ flushed before a method returns, so what a step sends is already durable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from consensus.batches import BatchBook
 from consensus.codec import DecodeError, decode
 from consensus.commit_rule import Bullshark, Commit, CommitRule
-from consensus.committee import Committee, CommitteeChange, CommitteeSchedule
+from consensus.committee import Committee, CommitteeSchedule
 from consensus.config import EngineConfig
 from consensus.crypto import CachingVerifier, Signer, Verifier
 from consensus.dag import Dag
+from consensus.inputs import ChangeCommittee, Input, SubmitTx, boundary_round
 from consensus.lanes import Lane
+from consensus.pacing import leader_ready, quorum_round
 from consensus.step import CommittedSubDag, EpochScheduled, Fault, FaultKind, Outbound, Step
 from consensus.storage import EngineStore, Storage
-from consensus.sync import SyncState
+from consensus.sync import SyncState, answer_request
 from consensus.types import (
     Batch,
     BatchAck,
@@ -45,27 +46,6 @@ from consensus.validation import (
     check_header_signature,
     check_vote,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SubmitTx:
-    """A client transaction for the lane of ``partition``."""
-
-    partition: int
-    tx: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeCommittee:
-    """An authority-signed committee change the ledger committed in the sub-DAG whose leader
-    is of round ``committed_round``; it governs rounds from the first even round at or after
-    ``committed_round + reconfig_delay_rounds`` (identical on every node)."""
-
-    change: CommitteeChange
-    committed_round: int
-
-
-Input = SubmitTx | ChangeCommittee
 
 
 class Engine:
@@ -100,17 +80,13 @@ class Engine:
         self.last_votes: dict[ValidatorId, tuple[int, Digest]] = {}
         self.seen_headers: dict[tuple[int, ValidatorId], Header] = {}
         self.waiting_headers: dict[ValidatorId, tuple[Header, ValidatorId]] = {}
-        self.batches: dict[Digest, Batch] = {}
-        self.batch_round: dict[Digest, int] = {}
-        self.unreferenced: dict[ValidatorId, int] = {}
+        self.book = BatchBook(self.store, config.max_unreferenced_batches)
         self.lanes = {
             p: Lane(
                 self.me, p, config.batch_max_txs, config.batch_max_bytes, config.batch_timeout_ms
             )
             for p in config.partitions
         }
-        self.unacked: dict[Digest, tuple[Batch, set[ValidatorId], int]] = {}
-        self.ready: list[tuple[int, Digest]] = []
         self.own_unordered: dict[Digest, Certificate] = {}
         self.latest_own_cert: Certificate | None = None
         self.last_rebroadcast_ms = 0
@@ -168,17 +144,16 @@ class Engine:
 
     def batch(self, digest: Digest) -> Batch | None:
         """A batch by digest (memory, then storage) for the node to execute."""
-        return self.batches.get(digest) or self.store.batch(digest)
+        return self.book.get(digest)
 
     def memory_footprint(self) -> int:
         """Number of objects held in memory (bounded by configuration)."""
         return (
             len(self.dag)
             + len(self.sync.suspended)
-            + len(self.batches)
+            + len(self.book)
             + len(self.seen_headers)
             + len(self.waiting_headers)
-            + len(self.unacked)
             + len(self.sync.requested)
         )
 
@@ -206,8 +181,7 @@ class Engine:
                 for _, d in cert.header.payload:
                     b = self.store.batch(d)
                     if b is not None:
-                        self.batches[d] = b
-                        self.batch_round[d] = r
+                        self.book.restore(b, r)
                 if author == self.me:
                     self.latest_own_cert = cert
                     if cert.digest not in self.rule.state.ordered:
@@ -235,45 +209,35 @@ class Engine:
             case BatchMsg(batch):
                 self._on_batch(sender, batch, step)
             case BatchAck(digest):
-                self._on_ack(sender, digest)
+                self.book.ack(digest, sender, self.schedule.latest)
             case CertificateRequest(digests, floor):
                 self._on_cert_request(sender, digests, floor, step)
             case CertificateResponse(certs):
                 for cert in certs[: self.cfg.max_sync_response]:
                     self._on_certificate(sender, cert, step)
             case BatchRequest(digests):
-                found = [b for b in (self.batch(d) for d in digests[:256]) if b is not None]
+                found = [b for b in (self.book.get(d) for d in digests[:256]) if b is not None]
                 if found:
                     step.messages.append(Outbound(sender, BatchResponse(tuple(found))))
             case BatchResponse(batches):
                 for b in batches[:256]:
                     if b.digest in self.sync.requested:
-                        self._store_batch(b, referenced=True)
+                        self.book.add(b, self.dag.highest_round, referenced=True)
                         self.sync.requested.pop(b.digest, None)
                         self._wake_batch(b.digest, step)
 
     # ---- batches ----------------------------------------------------------------------------
     def _seal(self, batch: Batch, step: Step) -> None:
-        self._store_batch(batch, referenced=True)
+        self.book.add(batch, self.dag.highest_round, referenced=True)
         self.store.put_lane_sequence(batch.partition, batch.sequence)
-        self.unacked[batch.digest] = (batch, {self.me}, self.now)
         step.messages.append(Outbound(None, BatchMsg(batch)))
-        self._check_acks(batch.digest)
-
-    def _store_batch(self, batch: Batch, referenced: bool) -> None:
-        if batch.digest in self.batches:
-            return
-        self.batches[batch.digest] = batch
-        self.batch_round[batch.digest] = self.dag.highest_round
-        self.store.put_batch(batch)
-        if not referenced:
-            self.unreferenced[batch.author] = self.unreferenced.get(batch.author, 0) + 1
+        self.book.sealed(batch, self.me, self.now, self.schedule.latest)
 
     def _on_batch(self, sender: ValidatorId, batch: Batch, step: Step) -> None:
         if batch.author != sender:
             step.faults.append(Fault(sender, FaultKind.SPOOFED, "batch of another author"))
             return
-        if not self.schedule.latest.is_member(sender):
+        if not any(c.is_member(sender) for _, c in self.schedule.entries):
             step.faults.append(Fault(sender, FaultKind.NOT_MEMBER, "batch from non-member"))
             return
         if batch.partition not in self.lanes:
@@ -285,24 +249,12 @@ class Engine:
         ):
             step.faults.append(Fault(sender, FaultKind.TOO_LARGE, "batch exceeds lane limits"))
             return
-        if batch.digest not in self.batches:
-            if self.unreferenced.get(sender, 0) >= self.cfg.max_unreferenced_batches:
+        if self.book.get(batch.digest) is None:
+            if not self.book.has_room(sender):
                 return  # flooding: drop until earlier batches are referenced or collected
-            self._store_batch(batch, referenced=False)
+            self.book.add(batch, self.dag.highest_round, referenced=False)
         step.messages.append(Outbound(sender, BatchAck(batch.digest)))
         self._wake_batch(batch.digest, step)
-
-    def _on_ack(self, sender: ValidatorId, digest: Digest) -> None:
-        entry = self.unacked.get(digest)
-        if entry is not None and self.schedule.latest.is_member(sender):
-            entry[1].add(sender)
-            self._check_acks(digest)
-
-    def _check_acks(self, digest: Digest) -> None:
-        batch, ackers, _ = self.unacked[digest]
-        if self.schedule.latest.stake(ackers) >= self.schedule.latest.validity:
-            del self.unacked[digest]
-            self.ready.append((batch.partition, digest))
 
     # ---- headers and votes --------------------------------------------------------------------
     def _on_header(self, sender: ValidatorId, h: Header, step: Step) -> None:
@@ -450,10 +402,7 @@ class Engine:
             return
         self.store.put_certificate(cert)
         for _, d in cert.header.payload:
-            self.batch_round[d] = max(self.batch_round.get(d, 0), cert.round)
-            b = self.batches.get(d)
-            if b is not None and self.unreferenced.get(b.author, 0) > 0:
-                self.unreferenced[b.author] -= 1
+            self.book.referenced(d, cert.round)
         if cert.author == self.me:
             self.own_unordered[cert.digest] = cert
             if self.latest_own_cert is None or cert.round > self.latest_own_cert.round:
@@ -483,13 +432,8 @@ class Engine:
         for d, cert in list(self.own_unordered.items()):
             if cert.round <= gc:  # never ordered by anyone now: propose its batches again
                 del self.own_unordered[d]
-                self.ready.extend(cert.header.payload)
-        keep = {d for _, d in self.ready} | set(self.unacked)
-        for d in [d for d, r in self.batch_round.items() if r <= gc and d not in keep]:
-            del self.batch_round[d]
-            b = self.batches.pop(d, None)
-            if b is not None and self.unreferenced.get(b.author, 0) > 0:
-                self.unreferenced[b.author] -= 1
+                self.book.requeue(cert.header.payload)
+        self.book.collect(gc)
         self.seen_headers = {k: h for k, h in self.seen_headers.items() if k[0] > gc}
         self.waiting_headers = {a: e for a, e in self.waiting_headers.items() if e[0].round > gc}
         self.recheck.extend(self.sync.collect(gc))
@@ -501,34 +445,16 @@ class Engine:
     def _on_cert_request(
         self, sender: ValidatorId, digests: tuple[Digest, ...], floor: int, step: Step
     ) -> None:
-        found: dict[Digest, Certificate] = {}
-        stack = [d for d in digests[:64]]
-        while stack and len(found) < 4 * self.cfg.max_sync_response:
-            d = stack.pop()
-            if d in found:
-                continue
-            cert = self.dag.get(d) or self.store.certificate(d)
-            if cert is None:
-                continue
-            found[d] = cert
-            if cert.round - 1 > floor:
-                stack.extend(p for p in cert.header.parents if p not in found)
+        found = answer_request(self._lookup, digests, floor, self.cfg.max_sync_response)
         if found:
-            ordered = sorted(found.values(), key=lambda c: (c.round, c.author))
-            step.messages.append(
-                Outbound(sender, CertificateResponse(tuple(ordered[: self.cfg.max_sync_response])))
-            )
+            step.messages.append(Outbound(sender, CertificateResponse(tuple(found))))
+
+    def _lookup(self, digest: Digest) -> Certificate | None:
+        return self.dag.get(digest) or self.store.certificate(digest)
 
     # ---- proposing ----------------------------------------------------------------------------
     def _quorum_round(self) -> int:
-        """Highest round whose certificates we hold reach a quorum (0 before round 1)."""
-        r = self.dag.highest_round
-        while r > self.dag.gc_round:
-            c = self.schedule.for_round(r)
-            if c.stake(self.dag.round(r)) >= c.quorum:
-                return r
-            r -= 1
-        return self.dag.gc_round if self.dag.gc_round > 0 else 0
+        return quorum_round(self.dag, self.schedule)
 
     def _advance(self, step: Step) -> None:
         while self.recheck:
@@ -545,37 +471,20 @@ class Engine:
             return
         if self.now - self.header_sent_ms < self.cfg.min_header_delay_ms and self.header:
             return
-        if base == self.proposed_round and not self._leader_ready(base):
+        if base == self.proposed_round and not leader_ready(self.dag, self.schedule, base):
             if self.now - self.header_sent_ms < self.cfg.header_timeout_ms:
                 return
         self._propose(nxt, step)
 
-    def _leader_ready(self, base: int) -> bool:
-        """Bullshark pacing: wait for the anchor (even round) or its votes (odd round)."""
-        if base < 2:
-            return True
-        committee = self.schedule.for_round(base)
-        if base % 2 == 0:
-            return self.dag.at(base, committee.leader(base)) is not None
-        lr = base - 1
-        leader = self.dag.at(lr, self.schedule.for_round(lr).leader(lr))
-        if leader is None:
-            return True
-        certs = self.dag.round(base).values()
-        yes = committee.stake(c.author for c in certs if leader.digest in c.header.parents)
-        no = committee.stake(c.author for c in certs if leader.digest not in c.header.parents)
-        return yes >= committee.validity or no >= committee.quorum
-
     def _propose(self, round_: int, step: Step) -> None:
         if self.header is not None and not self.certified:
-            self.ready[:0] = list(self.header.payload)  # uncertified: its batches go again
+            self.book.requeue(self.header.payload)  # uncertified: its batches go again
         parents = (
             tuple(sorted(c.digest for c in self.dag.round(round_ - 1).values()))
             if round_ > 1
             else ()
         )
-        payload = tuple(self.ready[: self.cfg.max_header_batches])
-        del self.ready[: self.cfg.max_header_batches]
+        payload = self.book.take(self.cfg.max_header_batches)
         epoch = self.schedule.for_round(round_).epoch
         digest = Header.body_digest(self.me, round_, epoch, parents, payload)
         sig = self.signer.sign(header_signing_bytes(digest))
@@ -603,11 +512,10 @@ class Engine:
                     step.messages.append(Outbound(vid, HeaderMsg(self.header)))
         if self.latest_own_cert is not None:
             step.messages.append(Outbound(None, CertificateMsg(self.latest_own_cert)))
-        for batch, ackers, sent in self.unacked.values():
-            if self.now - sent >= self.cfg.retry_ms:
-                for vid in self.schedule.latest.ids:
-                    if vid not in ackers:
-                        step.messages.append(Outbound(vid, BatchMsg(batch)))
+        for batch, ackers in self.book.overdue(self.now, self.cfg.retry_ms):
+            for vid in self.schedule.latest.ids:
+                if vid not in ackers:
+                    step.messages.append(Outbound(vid, BatchMsg(batch)))
         peers = [v for v in self.schedule.latest.ids if v != self.me]
         self.sync.retry(self.now, self.cfg.retry_ms, peers, step, self._floor(), self._missing)
 
@@ -623,8 +531,7 @@ class Engine:
         if new.epoch != self.schedule.latest.epoch + 1:
             step.faults.append(Fault(self.me, FaultKind.WRONG_EPOCH, "committee change epoch"))
             return
-        first = item.committed_round + self.cfg.reconfig_delay_rounds
-        first += first % 2
+        first = boundary_round(item.committed_round, self.cfg.reconfig_delay_rounds)
         try:
             self.schedule.add(first, new)
         except ValueError as exc:
@@ -633,3 +540,6 @@ class Engine:
         self.changes.append((first, new))
         self.store.put_schedule(tuple(self.changes))
         step.outputs.append(EpochScheduled(first, new))
+
+
+__all__ = ["ChangeCommittee", "Engine", "Input", "SubmitTx"]

@@ -123,3 +123,27 @@ class SyncState:
             self.waiters[dep].discard(digest)
             if not self.waiters[dep]:
                 del self.waiters[dep]
+
+
+def answer_request(
+    lookup: Callable[[Digest], Certificate | None],
+    digests: tuple[Digest, ...],
+    floor_round: int,
+    limit: int,
+) -> list[Certificate]:
+    """The requested certificates and their ancestors above ``floor_round``, ascending by
+    (round, author), at most ``limit`` (the lowest rounds first, so they insert in order)."""
+    found: dict[Digest, Certificate] = {}
+    stack = list(digests[:64])
+    while stack and len(found) < 4 * limit:
+        d = stack.pop()
+        if d in found:
+            continue
+        cert = lookup(d)
+        if cert is None:
+            continue
+        found[d] = cert
+        if cert.round - 1 > floor_round:
+            stack.extend(p for p in cert.header.parents if p not in found)
+    ordered = sorted(found.values(), key=lambda c: (c.round, c.author))
+    return ordered[:limit]

@@ -17,7 +17,8 @@ from consensus.crypto import (
     Signer,
     Verifier,
 )
-from consensus.engine import ChangeCommittee, Engine, SubmitTx
+from consensus.engine import Engine
+from consensus.inputs import ChangeCommittee, SubmitTx
 from consensus.sim import byzantine
 from consensus.sim.rng import Rng
 from consensus.sim.scenario import Scenario, identity
