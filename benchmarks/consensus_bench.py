@@ -118,28 +118,42 @@ class _TimedSimulation(Simulation):
 
 
 def _simulate(
-    n: int, seed: int, sim_ms: int, tx_interval_ms: int, overrides: dict[str, object]
+    n: int,
+    seed: int,
+    sim_ms: int,
+    tx_interval_ms: int,
+    overrides: dict[str, object],
+    latency: str = "constant",
 ) -> _TimedSimulation:
-    sc = draw(seed, n, 0, 0, faults=False, fault_window_ms=0, tail_ms=sim_ms)
+    sc = draw(seed, n, 0, 0, faults=False, fault_window_ms=0, tail_ms=sim_ms, latency=latency)
     sc = dataclasses.replace(sc, tx_interval_ms=tx_interval_ms)
     sim = _TimedSimulation(sc, real_crypto=True, overrides=overrides)
     sim.run()
     return sim
 
 
-def latency_and_cost(n: int, seed: int, sim_ms: int) -> dict[str, float]:
-    """Fault-free latency in message delays and messages/bytes per committed batch."""
-    sim = _simulate(n, seed, sim_ms, 20, {})
+def _latency_delays(sim: Simulation) -> float:
     rec = sim.instances[sim.sc.ids[0]].record
     lat = [
         (t - sim.proposed[leader]) / sim.sc.mean_latency
         for (_, _, leader, _), t in zip(rec.commits, rec.commit_times, strict=True)
         if leader in sim.proposed
     ]
+    return round(sum(lat) / max(1, len(lat)), 3)
+
+
+def latency_and_cost(n: int, seed: int, sim_ms: int) -> dict[str, float]:
+    """Fault-free latency in message delays (every message takes exactly one delay of
+    10 ms, and with 1-20 ms uniform jitter normalised by the mean) and messages/bytes per
+    committed batch."""
+    sim = _simulate(n, seed, sim_ms, 20, {})
+    jitter = _simulate(n, seed, sim_ms, 20, {}, latency="uniform")
+    rec = sim.instances[sim.sc.ids[0]].record
     batches = max(1, len(rec.committed_batches))
     return {
         "commits": len(rec.commits),
-        "mean_commit_latency_message_delays": round(sum(lat) / max(1, len(lat)), 3),
+        "mean_commit_latency_message_delays": _latency_delays(sim),
+        "mean_commit_latency_message_delays_jitter_1_20ms": _latency_delays(jitter),
         "committed_batches": len(rec.committed_batches),
         "messages_per_committed_batch": round(sim.messages / batches, 2),
         "bytes_per_committed_batch": round(sim.bytes / batches, 1),
@@ -190,11 +204,12 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         _log(f"n={n}: fault-free simulation for latency and message cost")
         row.update(latency_and_cost(n, args.seed, args.sim_ms))
         if n <= 10:
-            _log(f"n={n}: engine CPU for 10k tx/s (unpaced, and min_header_delay_ms=100)")
+            _log(f"n={n}: engine CPU for 10k tx/s (unpaced, min_header_delay_ms 100 and 200)")
             row["cpu_unpaced"] = core_fraction_for_10k_tps(n, args.seed, args.sim_ms)
-            row["cpu_header_delay_100ms"] = core_fraction_for_10k_tps(
-                n, args.seed, args.sim_ms, header_delay_ms=100
-            )
+            for delay in (100, 200):
+                row[f"cpu_header_delay_{delay}ms"] = core_fraction_for_10k_tps(
+                    n, args.seed, args.sim_ms, header_delay_ms=delay
+                )
         per[str(n)] = row
     out["by_committee_size"] = per
     return out

@@ -25,6 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reconfigure", action="store_true", help="add a validator mid-run")
     p.add_argument("--fault-window-ms", type=int, default=600)
     p.add_argument("--tail-ms", type=int, default=1200)
+    p.add_argument(
+        "--latency",
+        choices=("uniform", "bimodal", "constant"),
+        default=None,
+        help="fix the latency distribution (default: drawn per run)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     a = p.parse_args(argv)
     if a.validators < 1 or a.byzantine < 0 or a.twins < 0 or a.byzantine + a.twins > a.validators:
@@ -39,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         reconfigure=a.reconfigure,
         fault_window_ms=a.fault_window_ms,
         tail_ms=a.tail_ms,
+        latency=a.latency,
     )
     if a.replay is not None:
         from consensus.sim.runs import run_one

@@ -24,6 +24,7 @@ class RunOptions:
     reconfigure: bool = False
     fault_window_ms: int = 600
     tail_ms: int = 1200
+    latency: str | None = None
 
 
 def run_one(seed: int, opts: RunOptions) -> tuple[Verdict, Simulation]:
@@ -38,6 +39,7 @@ def run_one(seed: int, opts: RunOptions) -> tuple[Verdict, Simulation]:
         tail_ms=opts.tail_ms,
         behaviour=opts.behaviour,
         reconfigure=opts.reconfigure,
+        latency=opts.latency,
     )
     sim = Simulation(sc, real_crypto=opts.real_crypto)
     sim.run()

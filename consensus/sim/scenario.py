@@ -97,6 +97,7 @@ def draw(
     tail_ms: int = 1200,
     behaviour: str | None = None,
     reconfigure: bool = False,
+    latency: str | None = None,
 ) -> Scenario:
     """A random scenario from ``seed``: who is Byzantine and how, latency, drops, partitions,
     crashes with restart, pauses. ``faults=False`` gives a fault-free network."""
@@ -108,8 +109,11 @@ def draw(
         v: behaviour or rng.choice(BEHAVIOURS) for v in sorted(chosen[twins : twins + byzantine])
     }
     honest = [v for v in ids if v not in byz and v not in twin_ids]
-    latency = rng.choice(("uniform", "bimodal")) if faults else "uniform"
-    lo, hi = (1, 20) if latency == "uniform" else (2, 10)
+    drawn = rng.choice(("uniform", "bimodal")) if faults else "uniform"
+    latency = latency or drawn
+    lo, hi = {"uniform": (1, 20), "bimodal": (2, 10), "constant": (10, 10)}[latency]
+    if latency == "constant":
+        latency = "uniform"  # every message takes exactly 10 ms: one message delay
     drop = rng.choice((0.0, 0.0, 0.01, 0.03)) if faults else 0.0
     instances = []
     for v in ids:
