@@ -111,11 +111,24 @@ class CachingVerifier:
         self.verified = 0
         self.cache_hits = 0
 
+    @staticmethod
+    def _key(public_key: bytes, message: bytes, signature: bytes) -> bytes:
+        data = public_key + len(message).to_bytes(4, "big") + message + signature
+        return hashlib.blake2b(data, digest_size=16).digest()
+
+    def known(self, public_key: bytes, message: bytes, signature: bytes) -> bool:
+        """Whether this exact signature already verified (no cryptography)."""
+        return self._key(public_key, message, signature) in self._ok
+
+    def remember(self, public_key: bytes, message: bytes, signature: bytes) -> None:
+        """Record a signature known to be valid (e.g. one this node just made)."""
+        if len(self._ok) >= self._capacity:
+            del self._ok[next(iter(self._ok))]
+        self._ok[self._key(public_key, message, signature)] = None
+
     def verify(self, public_key: bytes, message: bytes, signature: bytes) -> bool:
         """Cached verification; only successes are cached."""
-        key = hashlib.blake2b(
-            public_key + len(message).to_bytes(4, "big") + message + signature, digest_size=16
-        ).digest()
+        key = self._key(public_key, message, signature)
         if key in self._ok:
             self.cache_hits += 1
             return True

@@ -317,9 +317,9 @@ class Engine:
         self.waiting_headers.pop(h.author, None)
         self.last_votes[h.author] = (h.round, h.digest)
         self.store.put_last_vote(h.author, h.round, h.digest)
-        vote = Vote(
-            h.digest, h.round, h.author, self.me, self.signer.sign(vote_signing_bytes(h.digest))
-        )
+        sig = self.signer.sign(vote_signing_bytes(h.digest))
+        self.verifier.remember(self.signer.public_key, vote_signing_bytes(h.digest), sig)
+        vote = Vote(h.digest, h.round, h.author, self.me, sig)
         if h.author == self.me:
             self._on_vote(self.me, vote, step)
         else:

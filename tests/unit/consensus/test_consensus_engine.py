@@ -161,3 +161,23 @@ def test_crashed_validator_catches_up_from_peers() -> None:
     d = [(c.index, c.leader.digest) for c in commits(net.outputs["d"])]
     assert len(d) > 10
     assert d == a[: len(d)]
+
+
+def test_certificate_verdict_is_whether_a_quorum_of_valid_votes_exists() -> None:
+    from consensus.committee import CommitteeSchedule
+    from consensus.crypto import CachingVerifier, Ed25519Verifier
+    from consensus.types import Certificate, vote_signing_bytes
+    from consensus.validation import check_certificate
+
+    net = Network()
+    h = signed_header(net, "b", 1)
+    votes = [(v, net.signers[v].sign(vote_signing_bytes(h.digest))) for v in net.ids]
+    schedule = CommitteeSchedule(net.committee)
+    one_bad = Certificate(h, ((votes[0][0], bytes(64)), *votes[1:]))
+    assert check_certificate(one_bad, schedule, CachingVerifier(Ed25519Verifier()), 8, "x") is None
+    two_bad = Certificate(h, ((votes[0][0], bytes(64)), (votes[1][0], bytes(64)), *votes[2:]))
+    fault = check_certificate(two_bad, schedule, CachingVerifier(Ed25519Verifier()), 8, "x")
+    assert fault is not None and fault.kind is FaultKind.BAD_SIGNATURE
+    short = Certificate(h, tuple(votes[:2]))
+    fault = check_certificate(short, schedule, Ed25519Verifier(), 8, "x")
+    assert fault is not None and fault.kind is FaultKind.NO_QUORUM
