@@ -30,7 +30,6 @@ class FaultKind(StrEnum):
     TOO_LARGE = "too-large"
     BAD_ROUND = "bad-round"
     SPOOFED = "spoofed"
-    UNSOLICITED = "unsolicited"
 
 
 @dataclass(frozen=True, slots=True)
