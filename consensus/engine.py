@@ -76,6 +76,7 @@ class Engine:
         self.certified = False
         self.votes: dict[ValidatorId, bytes] = {}
         self.header_sent_ms = 0
+        self.header_retry_ms = -(10**9)
         self.proposed_round = 0
         self.last_votes: dict[ValidatorId, tuple[int, Digest]] = {}
         self.seen_headers: dict[tuple[int, ValidatorId], Header] = {}
@@ -493,31 +494,39 @@ class Engine:
         self.header, self.certified, self.votes = h, False, {}
         self.proposed_round = round_
         self.header_sent_ms = self.now
+        self.header_retry_ms = self.now
         self.seen_headers[(round_, self.me)] = h
         step.messages.append(Outbound(None, HeaderMsg(h)))
         self._try_vote(h, self.me, step)
 
     # ---- retries ----------------------------------------------------------------------------
     def _retry(self, step: Step) -> None:
-        if self.header is None and self.proposed_round == 0:
-            return
+        """Per-request timers for sync; our uncertified header to non-voters every
+        ``retry_ms`` after it was (re)sent; our latest certificate and unacknowledged
+        batches every ``retry_ms``."""
+        peers = [v for v in self.schedule.latest.ids if v != self.me]
+        self.sync.retry(self.now, self.cfg.retry_ms, peers, step, self._floor(), self._missing)
+        h = self.header
+        if (
+            h is not None
+            and not self.certified
+            and self.now - self.header_retry_ms >= self.cfg.retry_ms
+        ):
+            self.header_retry_ms = self.now
+            if self.me not in self.votes:  # after a restart: the same vote again, not a new one
+                self._try_vote(h, self.me, step)
+            for vid in self.schedule.for_round(h.round).ids:
+                if vid not in self.votes and vid != self.me:
+                    step.messages.append(Outbound(vid, HeaderMsg(h)))
         if self.now - self.last_rebroadcast_ms < self.cfg.retry_ms:
             return
         self.last_rebroadcast_ms = self.now
-        if self.header is not None and not self.certified:
-            if self.me not in self.votes:  # after a restart: the same vote again, not a new one
-                self._try_vote(self.header, self.me, step)
-            for vid in self.schedule.for_round(self.header.round).ids:
-                if vid not in self.votes and vid != self.me:
-                    step.messages.append(Outbound(vid, HeaderMsg(self.header)))
         if self.latest_own_cert is not None:
             step.messages.append(Outbound(None, CertificateMsg(self.latest_own_cert)))
         for batch, ackers in self.book.overdue(self.now, self.cfg.retry_ms):
             for vid in self.schedule.latest.ids:
                 if vid not in ackers:
                     step.messages.append(Outbound(vid, BatchMsg(batch)))
-        peers = [v for v in self.schedule.latest.ids if v != self.me]
-        self.sync.retry(self.now, self.cfg.retry_ms, peers, step, self._floor(), self._missing)
 
     def _missing(self, digest: Digest) -> bool:
         return digest not in self.dag and self.batch(digest) is None

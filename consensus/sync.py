@@ -22,8 +22,8 @@ class SyncState:
         self.suspended: dict[Digest, Certificate] = {}
         self.waiters: dict[Digest, set[Digest]] = {}
         self.missing_count: dict[Digest, int] = {}
-        # digest -> (last request ms, is certificate, attempts)
-        self.requested: dict[Digest, tuple[int, bool, int]] = {}
+        # digest -> (last request ms, is certificate, attempts, first peer asked)
+        self.requested: dict[Digest, tuple[int, bool, int, ValidatorId]] = {}
 
     def suspend(self, cert: Certificate, missing: list[Digest], missing_b: list[Digest]) -> bool:
         """Park ``cert`` until every dependency arrives; False when the buffer is full."""
@@ -59,7 +59,7 @@ class SyncState:
     ) -> list[Digest]:
         new = [d for d in digests if d not in self.requested]
         for d in new:
-            self.requested[d] = (now, is_cert, 0)
+            self.requested[d] = (now, is_cert, 0, peer)
         return new
 
     def want_certs(
@@ -85,20 +85,22 @@ class SyncState:
         floor: int,
         still_missing: Callable[[Digest], bool],
     ) -> None:
-        """Re-send overdue requests, each attempt to the next peer in a fixed rotation."""
+        """Re-send overdue requests to the peer first asked (who announced the digest, so
+        it should hold it) and to the next peer in a fixed rotation."""
         if not peers:
             return
         certs: dict[ValidatorId, list[Digest]] = {}
         batches: dict[ValidatorId, list[Digest]] = {}
-        for d, (t, is_cert, attempts) in sorted(self.requested.items()):
+        for d, (t, is_cert, attempts, source) in sorted(self.requested.items()):
             if not still_missing(d):
                 del self.requested[d]
                 continue
             if now - t < retry_ms:
                 continue
-            peer = peers[(attempts + d[0]) % len(peers)]
-            self.requested[d] = (now, is_cert, attempts + 1)
-            (certs if is_cert else batches).setdefault(peer, []).append(d)
+            self.requested[d] = (now, is_cert, attempts + 1, source)
+            rotating = peers[(attempts + d[0]) % len(peers)]
+            for peer in sorted({source, rotating} & set(peers)) or [rotating]:
+                (certs if is_cert else batches).setdefault(peer, []).append(d)
         for peer, ds in sorted(certs.items()):
             step.messages.append(Outbound(peer, CertificateRequest(tuple(ds[:256]), floor)))
         for peer, ds in sorted(batches.items()):
