@@ -1,0 +1,36 @@
+"""When a validator may propose: the quorum round and Bullshark's wait for the anchor."""
+
+from __future__ import annotations
+
+from consensus.committee import CommitteeSchedule
+from consensus.dag import Dag
+
+
+def quorum_round(dag: Dag, schedule: CommitteeSchedule) -> int:
+    """Highest round whose certificates in ``dag`` reach a quorum (the GC round, or 0)."""
+    r = dag.highest_round
+    while r > dag.gc_round:
+        c = schedule.for_round(r)
+        if c.stake(dag.round(r)) >= c.quorum:
+            return r
+        r -= 1
+    return dag.gc_round
+
+
+def leader_ready(dag: Dag, schedule: CommitteeSchedule, base: int) -> bool:
+    """Bullshark pacing before proposing round ``base + 1``: in an even round wait for the
+    anchor; in an odd round wait until the anchor of ``base - 1`` is absent, has validity
+    support, or a quorum of certificates does not support it."""
+    if base < 2:
+        return True
+    committee = schedule.for_round(base)
+    if base % 2 == 0:
+        return dag.at(base, committee.leader(base)) is not None
+    lr = base - 1
+    leader = dag.at(lr, schedule.for_round(lr).leader(lr))
+    if leader is None:
+        return True
+    certs = dag.round(base).values()
+    yes = committee.stake(c.author for c in certs if leader.digest in c.header.parents)
+    no = committee.stake(c.author for c in certs if leader.digest not in c.header.parents)
+    return yes >= committee.validity or no >= committee.quorum
