@@ -1,0 +1,118 @@
+"""Commit rules: which leaders commit and in which order their causal histories are output.
+
+``CommitRule`` is the small interface the engine calls on every certificate it inserts into
+the DAG; ``Bullshark`` implements the partially synchronous Bullshark rule. A lower-latency
+rule (Shoal++, Mysticeti-style) replaces it by implementing the same protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from consensus.committee import CommitteeSchedule
+from consensus.dag import Dag
+from consensus.types import Certificate, Digest
+
+
+@dataclass(slots=True)
+class CommitState:
+    """Everything a commit rule must persist to resume identically after a restart."""
+
+    last_committed_round: int = 0
+    commit_index: int = 0
+    ordered: dict[Digest, int] = field(default_factory=dict)
+
+    def gc_round(self, gc_depth: int) -> int:
+        """Rounds at or below this are never ordered again (same on every honest node)."""
+        return max(0, self.last_committed_round - gc_depth)
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """A leader that committed with its not-yet-ordered causal history."""
+
+    index: int
+    leader: Certificate
+    certificates: tuple[Certificate, ...]
+
+
+class CommitRule(Protocol):
+    """Decides commits from the DAG; must be deterministic given the same DAG and state."""
+
+    state: CommitState
+
+    def process(self, dag: Dag, schedule: CommitteeSchedule, cert: Certificate) -> list[Commit]:
+        """Called after ``cert`` was inserted; returns the commits it triggers, in order."""
+        ...
+
+
+class Bullshark:
+    """Bullshark: the anchor of each even round commits once certificates of the next round
+    with validity (f+1) weight reference it; earlier uncommitted anchors reachable from it
+    commit first. Causal histories are ordered by (round, author)."""
+
+    def __init__(self, gc_depth: int, state: CommitState | None = None) -> None:
+        self.gc_depth = gc_depth
+        self.state = state or CommitState()
+
+    def process(self, dag: Dag, schedule: CommitteeSchedule, cert: Certificate) -> list[Commit]:
+        """Try to commit the anchor of round ``cert.round - 1``."""
+        leader_round = cert.round - 1
+        if leader_round < 2 or leader_round % 2 or leader_round <= self.state.last_committed_round:
+            return []
+        leader = dag.at(leader_round, schedule.for_round(leader_round).leader(leader_round))
+        if leader is None:
+            return []
+        voters = schedule.for_round(cert.round)
+        support = voters.stake(
+            c.author for c in dag.round(cert.round).values() if leader.digest in c.header.parents
+        )
+        if support < voters.validity:
+            return []
+        return [self._order(dag, anchor) for anchor in self._anchors(dag, schedule, leader)]
+
+    def _anchors(
+        self, dag: Dag, schedule: CommitteeSchedule, leader: Certificate
+    ) -> list[Certificate]:
+        """``leader`` and every earlier uncommitted anchor linked to it, oldest first."""
+        chain = [leader]
+        current = leader
+        r = leader.round - 2
+        while r > self.state.last_committed_round:
+            prev = dag.at(r, schedule.for_round(r).leader(r))
+            if prev is not None and dag.has_path(current, prev):
+                chain.append(prev)
+                current = prev
+            r -= 2
+        chain.reverse()
+        return chain
+
+    def _order(self, dag: Dag, anchor: Certificate) -> Commit:
+        """Order the anchor's causal history that is above the GC round and not yet ordered."""
+        st = self.state
+        floor = st.gc_round(self.gc_depth)
+        seen: dict[Digest, Certificate] = {anchor.digest: anchor}
+        stack = [anchor]
+        while stack:
+            c = stack.pop()
+            for p in c.header.parents:
+                if p in seen or p in st.ordered:
+                    continue
+                pc = dag.get(p)
+                if pc is None or pc.round <= floor:
+                    continue
+                seen[p] = pc
+                stack.append(pc)
+        history = sorted(
+            (c for c in seen.values() if c.digest not in st.ordered),
+            key=lambda c: (c.round, c.author),
+        )
+        for c in history:
+            st.ordered[c.digest] = c.round
+        st.last_committed_round = anchor.round
+        st.commit_index += 1
+        new_floor = st.gc_round(self.gc_depth)
+        if new_floor > floor:
+            st.ordered = {d: r for d, r in st.ordered.items() if r > new_floor}
+        return Commit(st.commit_index, anchor, tuple(history))

@@ -1,0 +1,1 @@
+"""Seeded, fully reproducible simulation of N engines with network and Byzantine faults."""
