@@ -130,8 +130,8 @@ class Node:
     def _servicers(self) -> Servicers:
         role = self.config.node.role
         s = Servicers()
-        if role != "audit":
-            s.ledger = LedgerServicer(LedgerService(self))
+        # Every role serves Ledger (audit nodes too: status and verified reads; ADR 0061).
+        s.ledger = LedgerServicer(LedgerService(self))
         if self.driver is not None or role in ("tier2", "tier3", "edge", "audit"):
             s.consensus = ConsensusServicer(ConsensusService(self))
         if role == "central-bank":
