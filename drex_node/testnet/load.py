@@ -104,7 +104,10 @@ class LoadGen:
         return build(
             self.net.chain_id,
             TxType.TRANSFER,
-            [dst.address, "DREX", 1, b""],
+            # The memo names the sender: the ledger's tx hash does not cover the signer, so two
+            # users sending the same amount to the same account with the same nonce would
+            # otherwise produce the same hash (reported to the ledger owners).
+            [dst.address, "DREX", 1, self.users[i].address[:8]],
             self.nonce[i],
             10**9,
             [self.users[i].seed],
