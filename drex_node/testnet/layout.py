@@ -4,6 +4,7 @@ committee, one config per node, and ``network.json`` describing it for the tools
 Layout under ``<dir>``::
 
     network.json  genesis.json  pki/ca.pem pki/ca.key  operator/{ca.pem,node.pem,node.key}
+    keys/<name>.key   dev keys (authority, regulator, two banks, two users) for the tour
     nodes/<name>/config.toml consensus.key tls/ data/ node.log node.pid
 """
 
@@ -129,6 +130,9 @@ def create_network(
     committee = signed_committee(members, keys["authority"].seed)
     doc["committee"] = committee_to_doc(committee, CENTRAL_BANK)
     (root / "genesis.json").write_text(json.dumps(doc, indent=1) + "\n")
+    (root / "keys").mkdir(exist_ok=True)
+    for name in ("authority", "regulator", "bank-N", "bank-S", "user-N-0", "user-S-0"):
+        _write_secret(root / "keys" / f"{name}.key", keys[name].seed.hex() + "\n")
     validators = tuple(e.address for e in entries if e.votes)
     for e in entries:
         cfg = NodeConfig(
