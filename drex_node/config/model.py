@@ -75,14 +75,17 @@ class NetworkConfig:
 class ConsensusSection:
     """Engine pacing; times in milliseconds."""
 
-    tick_ms: int = 50
-    header_delay_ms: int = 50
+    tick_ms: int = 100
+    busy_tick_ms: int = 10
+    header_delay_ms: int = 25
     idle_header_delay_ms: int = 500
     header_timeout_ms: int = 1000
     retry_ms: int = 500
     batch_max_txs: int = 500
-    batch_timeout_ms: int = 50
-    gc_depth: int = 50
+    batch_timeout_ms: int = 25
+    # Certificates never referenced by a committed anchor re-propose their batches once
+    # they fall below the GC round, so a shallow depth bounds how long such a batch waits.
+    gc_depth: int = 12
 
     def validate(self) -> None:
         for name in self.__dataclass_fields__:

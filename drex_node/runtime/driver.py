@@ -50,6 +50,7 @@ class ConsensusDriver:
         self._tasks: list[asyncio.Task[None]] = []
         self._t0 = time.monotonic()
         self._delay = -1
+        self._busy = False
 
     def now_ms(self) -> int:
         """The engine's clock: milliseconds since the driver started (monotonic)."""
@@ -93,12 +94,14 @@ class ConsensusDriver:
     def _pace(self) -> None:
         e = self.engine
         busy = bool(e.ready or e.unacked or any(len(lane) for lane in e.lanes.values()))
+        busy = busy or any(c.header.payload for c in e.own_unordered.values())
         if not busy:
             top = e.dag.highest_round
             for r in (top, top - 1):
                 if any(c.header.payload for c in e.dag.round(r).values()):
                     busy = True
                     break
+        self._busy = busy
         delay = self.config.header_delay_ms if busy else self.config.idle_header_delay_ms
         if delay != self._delay:
             self._delay = delay
@@ -115,19 +118,21 @@ class ConsensusDriver:
                 except asyncio.QueueEmpty:
                     break
                 self._perform(self.engine.handle_message(sender, payload))
+            if self._busy:  # propose as soon as a quorum is there, not at the next tick
+                self._perform(self.engine.handle_tick(self.now_ms()))
             while self.blocks.qsize() > 64:
                 await asyncio.sleep(0.005)
             await asyncio.sleep(0)
 
     async def _tick(self) -> None:
-        interval = self.config.tick_ms / 1000
+        idle, busy = self.config.tick_ms / 1000, self.config.busy_tick_ms / 1000
         while True:
             self._pace()
             self._perform(self.engine.handle_tick(self.now_ms()))
             self.metrics.rounds.set(self.engine.dag.highest_round)
             self.metrics.inbound_queue.set(self.inbound.qsize())
             self.transport.report()
-            await asyncio.sleep(interval)
+            await asyncio.sleep(busy if self._busy else idle)
 
     async def _commit(self) -> None:
         while True:
