@@ -172,23 +172,24 @@ class LoadGen:
         watcher = asyncio.create_task(self._watch(watch_stub, st.height + 1))
         sends: set[asyncio.Task[None]] = set()
         t0 = self.stats.first_submit = time.monotonic()
-        due_total = 0
-        while (now := time.monotonic()) - t0 < duration:
-            due = int((now - t0) * rate) - due_total
-            due_total += due
+        total = int(rate * duration)
+        sent = 0
+        while sent < total and time.monotonic() - t0 < duration + drain_s:
+            due = min(total, int((time.monotonic() - t0) * rate)) - sent
             per_entry: list[list[tuple[int, bytes]]] = [[] for _ in stubs]
             for _ in range(due):
                 if not self.idle:
-                    self.stats.backlog += 1
-                    continue
+                    break  # open loop with a bounded user pool: the rest waits (backlog)
                 user = self.idle.pop()
                 per_entry[user % len(stubs)].append((user, self._tx(user)))
+                sent += 1
             for stub, batch in zip(stubs, per_entry, strict=True):
                 for k in range(0, len(batch), 500):
                     task = asyncio.create_task(self._send(stub, batch[k : k + 500]))
                     sends.add(task)
                     task.add_done_callback(sends.discard)
             await asyncio.sleep(TICK_S)
+        self.stats.backlog = total - sent
         if sends:
             await asyncio.gather(*sends)
         end = time.monotonic() + drain_s
