@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import json
 import os
 import signal
@@ -77,12 +78,11 @@ async def _serve(config_path: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a node until SIGTERM/SIGINT."""
-    try:
+    faulthandler.enable()
+    if os.environ.get("DREX_UVLOOP") == "1":  # opt-in: see ADR 0062 (segfaults with grpc.aio)
         import uvloop
 
         uvloop.install()
-    except ImportError:
-        pass
     try:
         asyncio.run(_serve(args.config))
     except (ConfigError, GenesisError, ValueError, OSError) as exc:

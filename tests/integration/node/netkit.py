@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import grpc.aio
@@ -18,6 +19,7 @@ from drex_node.node.node import Node
 from drex_node.security.store import load_credentials
 from drex_node.testnet.layout import CHAIN_ID, Network, create_network
 
+logging.getLogger("drex_node.rpc").setLevel(logging.CRITICAL)  # see ADR 0062
 FAST = ConsensusSection(
     tick_ms=20, header_delay_ms=20, idle_header_delay_ms=100, batch_timeout_ms=20, retry_ms=200
 )
