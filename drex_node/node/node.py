@@ -10,6 +10,9 @@ import logging
 import os
 import time
 
+import grpc
+import grpc.aio
+
 from consensus.committee import Committee, CommitteeSchedule
 from consensus.config import EngineConfig
 from consensus.crypto import Ed25519Signer, Ed25519Verifier
@@ -22,6 +25,7 @@ from drex_node.api.ledger_servicer import LedgerServicer
 from drex_node.config.model import NodeConfig
 from drex_node.genesis import load_genesis
 from drex_node.ledger.commit import block_receipts
+from drex_node.ledger.tx import TxDecodeError, decode
 from drex_node.metrics import NodeMetrics
 from drex_node.net.server import NodeServer, ServerConfig, Servicers, build_server
 from drex_node.node.committee import central_bank_of, committee_from_genesis
@@ -50,6 +54,7 @@ from drex_node.storage.rocks import RocksStore
 
 log = logging.getLogger("drex_node.node")
 LAG_CHECK_S = 2.0
+RESUBMIT_S = 10.0
 
 
 def read_seed(path: os.PathLike[str] | str) -> bytes:
@@ -173,10 +178,31 @@ class Node:
         )
 
     async def _housekeeping(self) -> None:
+        n = 0
         while True:
-            await asyncio.sleep(5)
-            self.pending.expire()
-            self.metrics.pending.set(len(self.pending))
+            await asyncio.sleep(1)
+            n += 1
+            if self.forwarder is not None:
+                await self._resubmit()
+            if n % 5 == 0:
+                self.pending.expire()
+                self.metrics.pending.set(len(self.pending))
+
+    async def _resubmit(self) -> None:
+        """An entry point forwards again what its validator admitted but never committed
+        (the validator crashed with it in a lane): the ledger applies a transaction once."""
+        raws = self.pending.stale(RESUBMIT_S, 1024)
+        txs = []
+        for raw in raws:
+            try:
+                txs.append(decode(raw))
+            except TxDecodeError:
+                continue
+        if txs and self.forwarder is not None:
+            try:
+                await self.forwarder.forward(txs)
+            except (ConnectionError, grpc.aio.AioRpcError) as exc:
+                log.info("resubmission of %d transactions failed: %s", len(txs), exc)
 
     async def _lag_check(self) -> None:
         """A validator whose ledger stopped advancing asks its peers for newer blocks."""
@@ -223,7 +249,7 @@ class Node:
     async def _dispatch(self, outcomes: list[SubmitResult | Admitted]) -> list[SubmitResult]:
         admitted = [o for o in outcomes if isinstance(o, Admitted)]
         for a in admitted:
-            self.pending.add(a.tx.hash)
+            self.pending.add(a.tx.hash, a.tx.raw if self.forwarder is not None else b"")
         self.metrics.pending.set(len(self.pending))
         if self.driver is not None:
             for a in admitted:

@@ -13,6 +13,8 @@ from drex_node.ledger.receipts import Receipt
 @dataclass(slots=True)
 class PendingTx:
     submitted: float
+    raw: bytes = b""
+    attempted: float = 0.0
     waiters: list[asyncio.Future[Receipt | None]] = field(default_factory=list)
 
 
@@ -34,10 +36,24 @@ class PendingTable:
         """How many more transactions fit."""
         return self.capacity - len(self._items)
 
-    def add(self, tx_hash: bytes) -> None:
-        """Track a newly admitted transaction."""
+    def add(self, tx_hash: bytes, raw: bytes = b"") -> None:
+        """Track a newly admitted transaction (``raw`` kept for resubmission)."""
         if tx_hash not in self._items:
-            self._items[tx_hash] = PendingTx(time.monotonic())
+            now = time.monotonic()
+            self._items[tx_hash] = PendingTx(now, raw, now)
+
+    def stale(self, age_s: float, limit: int) -> list[bytes]:
+        """Raw transactions not committed ``age_s`` after their last attempt, oldest first;
+        their attempt time is reset (an entry point forwards them again)."""
+        now = time.monotonic()
+        out = []
+        for entry in self._items.values():
+            if entry.raw and now - entry.attempted >= age_s:
+                entry.attempted = now
+                out.append(entry.raw)
+                if len(out) >= limit:
+                    break
+        return out
 
     def discard(self, tx_hash: bytes) -> None:
         """Stop tracking a transaction (refused downstream)."""
