@@ -30,7 +30,7 @@ def _seed(path: str) -> bytes:
 
 def _stub(args: argparse.Namespace) -> ledger_pb2_grpc.LedgerStub:
     ch = secure_channel_sync(args.node, load_credentials(Path(args.credentials)))
-    return ledger_pb2_grpc.LedgerStub(ch)
+    return ledger_pb2_grpc.LedgerStub(ch)  # type: ignore[no-untyped-call]
 
 
 def _addr(value: str) -> bytes:

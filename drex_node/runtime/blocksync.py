@@ -47,13 +47,13 @@ class BlockSync:
         self.verifier = CachingVerifier(Ed25519Verifier())
         self._next = 0
         self._task: asyncio.Task[None] | None = None
-        self._catchup: asyncio.Task[None] | None = None
+        self._catchup: asyncio.Task[int] | None = None
 
     async def _stream(self, address: str, idle_s: float | None) -> int:
         """Apply blocks streamed by ``address``; returns how many were applied."""
         applied = 0
         async with secure_channel(address, self.credentials) as channel:
-            stub = consensus_pb2_grpc.ConsensusStub(channel)
+            stub = consensus_pb2_grpc.ConsensusStub(channel)  # type: ignore[no-untyped-call]
             call = stub.StreamCommitted(
                 consensus_pb2.StreamCommittedRequest(from_height=self.core.height + 1)
             )
@@ -127,7 +127,8 @@ class BlockSync:
 
     async def stop(self) -> None:
         """Cancel running tasks."""
-        for t in (self._task, self._catchup):
+        tasks: list[asyncio.Task[None] | asyncio.Task[int] | None] = [self._task, self._catchup]
+        for t in tasks:
             if t is not None:
                 t.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -43,7 +43,7 @@ class Forwarder:
         ch = self._channels.get(address)
         if ch is None:
             ch = self._channels[address] = secure_channel(address, self.credentials)
-        return ledger_pb2_grpc.LedgerStub(ch)
+        return ledger_pb2_grpc.LedgerStub(ch)  # type: ignore[no-untyped-call]
 
     def route(self, tx: Tx) -> int:
         """Index of the validator that receives ``tx`` (sticky per sender)."""

@@ -65,7 +65,7 @@ class PeerLink:
         backoff = 0.1
         while True:
             self.channel = secure_channel(self.address, self.credentials)
-            stub = consensus_pb2_grpc.ConsensusStub(self.channel)
+            stub = consensus_pb2_grpc.ConsensusStub(self.channel)  # type: ignore[no-untyped-call]
             try:
                 self.metrics.peer_up.labels(self.peer).set(1)
                 await stub.SendStream(self._envelopes())

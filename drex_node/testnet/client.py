@@ -17,9 +17,8 @@ def node_status(address: str, credentials_dir: Path, timeout: float = 3.0) -> di
     creds = load_credentials(credentials_dir)
     with secure_channel_sync(address, creds) as ch:
         try:
-            st = ledger_pb2_grpc.LedgerStub(ch).GetStatus(
-                ledger_pb2.GetStatusRequest(), timeout=timeout
-            )
+            stub = ledger_pb2_grpc.LedgerStub(ch)  # type: ignore[no-untyped-call]
+            st = stub.GetStatus(ledger_pb2.GetStatusRequest(), timeout=timeout)
         except grpc.RpcError as exc:
             return {"address": address, "healthy": False, "error": str(exc.code())}
     return {

@@ -164,7 +164,7 @@ class LoadGen:
     async def run(self, rate: float, duration: float, drain_s: float = 30.0) -> dict[str, Any]:
         entries = self.net.entry_points() or [n for n in self.net.nodes if n.votes]
         channels = [secure_channel(e.address, self.creds) for e in entries]
-        stubs = [ledger_pb2_grpc.LedgerStub(c) for c in channels]
+        stubs = [ledger_pb2_grpc.LedgerStub(c) for c in channels]  # type: ignore[no-untyped-call]
         watch_stub = stubs[-1]
         st = await watch_stub.GetStatus(ledger_pb2.GetStatusRequest(), timeout=10)
         await self._nonces(watch_stub)
