@@ -111,13 +111,14 @@ class Node:
                 min_header_delay_ms=cs.header_delay_ms,
             )
             seed = read_seed(config.path(c.consensus_key))
-            engine = Engine(
-                ecfg, Ed25519Signer(seed), Ed25519Verifier(), KVEngineStorage(self.store)
-            )
+            storage = KVEngineStorage(self.store)
+            engine = Engine(ecfg, Ed25519Signer(seed), Ed25519Verifier(), storage)
             transport = Transport(
                 c.institution, addresses, self.credentials, config.network.peer_queue, self.metrics
             )
-            self.driver = ConsensusDriver(engine, transport, self.core.commit, cs, self.metrics)
+            self.driver = ConsensusDriver(
+                engine, storage, transport, self.core.commit, cs, self.metrics
+            )
             peers = [a for vid, a in sorted(addresses.items()) if vid != c.institution]
             self.sync = BlockSync(
                 self.core, peers, self.credentials, lambda: engine.schedule, self.metrics
@@ -252,8 +253,7 @@ class Node:
             self.pending.add(a.tx.hash, a.tx.raw if self.forwarder is not None else b"")
         self.metrics.pending.set(len(self.pending))
         if self.driver is not None:
-            for a in admitted:
-                self.driver.submit(a.partition, a.tx.raw)
+            self.driver.submit([(a.partition, a.tx.raw) for a in admitted])
             done = {a.tx.hash: SubmitResult(a.tx.hash, SubmitStatus.ACCEPTED) for a in admitted}
         else:
             assert self.forwarder is not None

@@ -10,6 +10,7 @@ payload in flight and slowly when the network is idle, so idle nodes use little 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import time
@@ -22,6 +23,7 @@ from consensus.types import Message
 from drex_node.config.model import ConsensusSection
 from drex_node.metrics import NodeMetrics
 from drex_node.runtime.blocks import Candidate, from_subdag
+from drex_node.runtime.engine_store import KVEngineStorage
 from drex_node.runtime.transport import Transport
 
 log = logging.getLogger("drex_node.driver")
@@ -35,13 +37,19 @@ class ConsensusDriver:
     def __init__(
         self,
         engine: Engine,
+        storage: KVEngineStorage,
         transport: Transport,
         on_block: Callable[[Candidate], Awaitable[bool]],
         config: ConsensusSection,
         metrics: NodeMetrics,
     ) -> None:
         self.engine = engine
+        self.storage = storage
         self.transport = transport
+        self._outbox: list[tuple[str | None, bytes]] = []
+        self._groups: list[tuple[bool, list[tuple[str | None, bytes]]]] = []
+        self._ready = asyncio.Event()
+        self._io = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="engine-sync")
         self.on_block = on_block
         self.config = config
         self.metrics = metrics
@@ -61,9 +69,11 @@ class ConsensusDriver:
         """A message from an authenticated peer (waits while the queue is full)."""
         await self.inbound.put((sender, payload))
 
-    def submit(self, partition: int, tx: bytes) -> None:
-        """Hand an admitted transaction to the lane of its partition."""
-        self._perform(self.engine.handle_input(SubmitTx(partition, tx)))
+    def submit(self, items: list[tuple[int, bytes]]) -> None:
+        """Hand admitted transactions (partition index, bytes) to their lanes."""
+        for partition, tx in items:
+            self._perform(self.engine.handle_input(SubmitTx(partition, tx)))
+        self._flush()
 
     # ---- effects ---------------------------------------------------------------------------
     def _perform(self, step: Step) -> None:
@@ -74,10 +84,7 @@ class ConsensusDriver:
             payload = encoded.get(key)
             if payload is None:
                 payload = encoded[key] = encode(msg)
-            if out.to is None:
-                self.transport.broadcast(payload)
-            else:
-                self.transport.send(out.to, payload)
+            self._outbox.append((out.to, payload))
         for item in step.outputs:
             if isinstance(item, CommittedSubDag):
                 self.blocks.put_nowait(from_subdag(item))
@@ -90,6 +97,32 @@ class ConsensusDriver:
         for fault in step.faults:
             self.metrics.faults.labels(str(fault.kind)).inc()
             log.warning("peer fault: %s %s %s", fault.peer, fault.kind, fault.detail)
+
+    def _flush(self) -> None:
+        """Hand what the engine wants sent to the sender task (after the next fsync)."""
+        if not self._outbox:
+            return
+        self._groups.append((self.storage.dirty, self._outbox))
+        self.storage.dirty = False
+        self._outbox = []
+        self._ready.set()
+
+    async def _send(self) -> None:
+        """Group commit off the event loop: one fsync covers every group written before it,
+        then the groups' messages go out in order. Nothing leaves before it is durable."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._ready.wait()
+            self._ready.clear()
+            groups, self._groups = self._groups, []
+            if any(dirty for dirty, _ in groups):
+                await loop.run_in_executor(self._io, self.storage.sync_now)
+            for _, out in groups:
+                for to, payload in out:
+                    if to is None:
+                        self.transport.broadcast(payload)
+                    else:
+                        self.transport.send(to, payload)
 
     def _pace(self) -> None:
         e = self.engine
@@ -120,6 +153,7 @@ class ConsensusDriver:
                 self._perform(self.engine.handle_message(sender, payload))
             if self._busy:  # propose as soon as a quorum is there, not at the next tick
                 self._perform(self.engine.handle_tick(self.now_ms()))
+            self._flush()
             while self.blocks.qsize() > 64:
                 await asyncio.sleep(0.005)
             await asyncio.sleep(0)
@@ -129,6 +163,7 @@ class ConsensusDriver:
         while True:
             self._pace()
             self._perform(self.engine.handle_tick(self.now_ms()))
+            self._flush()
             self.metrics.rounds.set(self.engine.dag.highest_round)
             self.metrics.inbound_queue.set(self.inbound.qsize())
             self.transport.report()
@@ -145,6 +180,7 @@ class ConsensusDriver:
             asyncio.create_task(self._consume(), name="engine-consume"),
             asyncio.create_task(self._tick(), name="engine-tick"),
             asyncio.create_task(self._commit(), name="engine-commit"),
+            asyncio.create_task(self._send(), name="engine-send"),
         ]
 
     async def stop(self) -> None:
@@ -154,3 +190,4 @@ class ConsensusDriver:
         for t in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
+        self._io.shutdown(wait=True)
