@@ -40,7 +40,9 @@ def test_replay(path: Path, backend: str, tmp_path: Path) -> None:
         for t, r in zip(step["txs"], result.receipts, strict=True):
             assert r.tx_hash.hex() == t["hash"]
             assert (r.reason.name, int(r.reason), r.detail, list(r.flags)) == (
-                t["receipt"]["reason"], t["receipt"]["code"], t["receipt"]["detail"],
+                t["receipt"]["reason"],
+                t["receipt"]["code"],
+                t["receipt"]["detail"],
                 t["receipt"]["flags"],
             )
             if "signatures" in t:
