@@ -17,7 +17,7 @@ from drex_node.testnet.load import LoadGen
 from drex_node.testnet.procs import start_node, statuses, stop_node, wait_healthy
 from tests.e2e.conftest import converge, node
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 
 def _height(net: Network, name: str) -> int:

@@ -10,7 +10,7 @@ from drex_node.testnet.layout import Network
 from drex_node.testnet.load import LoadGen
 from tests.e2e.conftest import converge
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 
 def test_two_thousand_transfers_commit_everywhere(network: Network) -> None:

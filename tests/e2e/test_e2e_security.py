@@ -22,7 +22,7 @@ from drex_node.security.store import NodeCredentials, load_ca, load_credentials
 from drex_node.testnet.layout import Network
 from tests.e2e.conftest import converge, node
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 REJECTED = types_pb2.SUBMIT_STATUS_REJECTED
 DUPLICATE = types_pb2.SUBMIT_STATUS_DUPLICATE
 

@@ -60,3 +60,12 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, '[node]\ndata_dir = "d"\n'))
     assert cfg.path(cfg.node.data_dir) == tmp_path.resolve() / "d"
     assert cfg.path("/abs") == Path("/abs")
+
+
+def test_example_configs_validate() -> None:
+    root = Path(__file__).resolve().parents[3] / "configs"
+    files = sorted(root.glob("node.*.toml"))
+    assert {f.name for f in files} >= {f"node.{r}.toml" for r in ("central-bank", "tier1", "edge")}
+    for f in files:
+        cfg = load_config(f)
+        assert f.name == f"node.{cfg.node.role}.toml"
