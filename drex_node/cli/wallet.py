@@ -14,7 +14,7 @@ from pathlib import Path
 
 import grpc
 
-from drex_node.api._generated.drex.ledger.v1 import ledger_pb2, ledger_pb2_grpc, types_pb2
+from drex_node.api.stubs import ledger_pb2, ledger_pb2_grpc, types_pb2
 from drex_node.ledger.codes import TxType
 from drex_node.ledger.tx import address_of, build, public_key
 from drex_node.net.channel import secure_channel_sync

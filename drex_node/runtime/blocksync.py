@@ -18,7 +18,7 @@ import grpc.aio
 
 from consensus.committee import CommitteeSchedule
 from consensus.crypto import CachingVerifier, Ed25519Verifier
-from drex_node.api._generated.drex.consensus.v1 import consensus_pb2, consensus_pb2_grpc
+from drex_node.api.stubs import consensus_pb2, consensus_pb2_grpc
 from drex_node.metrics import NodeMetrics
 from drex_node.net.channel import secure_channel
 from drex_node.runtime.blocks import BlockCheckError, verify_record

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import grpc
 import grpc.aio
 
-from drex_node.api._generated.drex.ledger.v1 import ledger_pb2, ledger_pb2_grpc, types_pb2
 from drex_node.api.backends import SubmitResult, SubmitStatus
+from drex_node.api.stubs import ledger_pb2, ledger_pb2_grpc, types_pb2
 from drex_node.ledger.tx import Tx
 from drex_node.net.channel import secure_channel
 from drex_node.security.store import NodeCredentials

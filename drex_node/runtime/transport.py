@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 import grpc
 import grpc.aio
 
-from drex_node.api._generated.drex.consensus.v1 import consensus_pb2, consensus_pb2_grpc
+from drex_node.api.stubs import consensus_pb2, consensus_pb2_grpc
 from drex_node.metrics import NodeMetrics
 from drex_node.net.channel import secure_channel
 from drex_node.security.store import NodeCredentials

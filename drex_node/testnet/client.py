@@ -7,7 +7,7 @@ from typing import Any
 
 import grpc
 
-from drex_node.api._generated.drex.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from drex_node.api.stubs import ledger_pb2, ledger_pb2_grpc
 from drex_node.net.channel import secure_channel_sync
 from drex_node.security.store import load_credentials
 

@@ -17,7 +17,7 @@ from typing import Any
 import grpc
 import grpc.aio
 
-from drex_node.api._generated.drex.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from drex_node.api.stubs import ledger_pb2, ledger_pb2_grpc
 from drex_node.genesis.dev import DevKey, key
 from drex_node.ledger.codes import TxType
 from drex_node.ledger.receipts import Receipt

@@ -8,9 +8,14 @@ from pathlib import Path
 import grpc
 import pytest
 
-from drex_node.api._generated.drex.consensus.v1 import consensus_pb2, consensus_pb2_grpc
-from drex_node.api._generated.drex.ledger.v1 import ledger_pb2, ledger_pb2_grpc, types_pb2
 from drex_node.api.errors import status_of
+from drex_node.api.stubs import (
+    consensus_pb2,
+    consensus_pb2_grpc,
+    ledger_pb2,
+    ledger_pb2_grpc,
+    types_pb2,
+)
 from drex_node.genesis.dev import key
 from drex_node.ledger.codes import TxType
 from drex_node.ledger.tx import build

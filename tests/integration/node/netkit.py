@@ -8,7 +8,7 @@ from pathlib import Path
 
 import grpc.aio
 
-from drex_node.api._generated.drex.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from drex_node.api.stubs import ledger_pb2, ledger_pb2_grpc
 from drex_node.config import load_config
 from drex_node.config.model import ConsensusSection
 from drex_node.genesis.dev import key

@@ -9,9 +9,15 @@ from pathlib import Path
 import grpc
 import pytest
 
-from drex_node.api._generated.drex.admin.v1 import admin_pb2, admin_pb2_grpc
-from drex_node.api._generated.drex.audit.v1 import audit_pb2, audit_pb2_grpc
-from drex_node.api._generated.drex.ledger.v1 import ledger_pb2, ledger_pb2_grpc, types_pb2
+from drex_node.api.stubs import (
+    admin_pb2,
+    admin_pb2_grpc,
+    audit_pb2,
+    audit_pb2_grpc,
+    ledger_pb2,
+    ledger_pb2_grpc,
+    types_pb2,
+)
 from drex_node.ledger.codes import TxType
 from drex_node.ledger.tx import build
 from drex_node.net.channel import secure_channel
