@@ -16,12 +16,14 @@ from typing import Any
 
 import grpc
 import grpc.aio
+import msgpack
+import nacl.bindings
 
 from drex_node.api.stubs import ledger_pb2, ledger_pb2_grpc
 from drex_node.genesis.dev import DevKey, key
 from drex_node.ledger.codes import TxType
 from drex_node.ledger.receipts import Receipt
-from drex_node.ledger.tx import build
+from drex_node.ledger.tx import SIG_DOMAIN, body_hash, encode_body
 from drex_node.net.channel import secure_channel
 from drex_node.security.store import load_credentials
 from drex_node.testnet.layout import Network
@@ -78,6 +80,7 @@ class LoadGen:
             for p in PARTITIONS
             for i in range(net.users_per_partition)
         ]
+        self._keys = [nacl.bindings.crypto_sign_seed_keypair(u.seed) for u in self.users]
         self.rng = random.Random(seed)
         self.nonce: dict[int, int] = {}
         self.inflight: dict[bytes, tuple[int, float]] = {}
@@ -104,7 +107,7 @@ class LoadGen:
         dst = self.users[self.rng.randrange(len(self.users))]
         if dst is self.users[i]:
             dst = self.users[(i + 1) % len(self.users)]
-        return build(
+        body = encode_body(
             self.net.chain_id,
             TxType.TRANSFER,
             # The memo names the sender: the ledger's tx hash does not cover the signer, so two
@@ -113,8 +116,10 @@ class LoadGen:
             [dst.address, "DREX", 1, self.users[i].address[:8]],
             self.nonce[i],
             10**9,
-            [self.users[i].seed],
         )
+        pk, sk = self._keys[i]
+        sig = nacl.bindings.crypto_sign(SIG_DOMAIN + body_hash(body), sk)[:64]
+        return bytes(msgpack.packb([body, [[pk, sig]]], use_bin_type=True))
 
     async def _watch(self, stub: ledger_pb2_grpc.LedgerStub, start: int) -> None:
         async for blk in stub.StreamBlocks(ledger_pb2.StreamBlocksRequest(from_height=start)):
