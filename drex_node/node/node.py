@@ -13,10 +13,10 @@ import time
 import grpc
 import grpc.aio
 
-from consensus.committee import Committee, CommitteeSchedule
+from consensus.committee import Committee, CommitteeChange, CommitteeSchedule
 from consensus.config import EngineConfig
 from consensus.crypto import Ed25519Signer, Ed25519Verifier
-from consensus.engine import Engine
+from consensus.engine import ChangeCommittee, Engine
 from drex_node.api.admin_servicer import AdminServicer
 from drex_node.api.audit_servicer import AuditServicer
 from drex_node.api.backends import BlockView, NodeStatusView, SubmitResult, SubmitStatus, TxInfo
@@ -29,6 +29,7 @@ from drex_node.ledger.tx import TxDecodeError, decode
 from drex_node.metrics import NodeMetrics
 from drex_node.net.server import NodeServer, ServerConfig, Servicers, build_server
 from drex_node.node.committee import central_bank_of, committee_from_genesis
+from drex_node.node.reconfig import check_change, decode_change, first_round
 from drex_node.node.services import (
     VERSION,
     AdminService,
@@ -40,6 +41,7 @@ from drex_node.node.services import (
 )
 from drex_node.policy.host import load_registry
 from drex_node.runtime.admission import Admission, Admitted
+from drex_node.runtime.blocks import Candidate
 from drex_node.runtime.blocksync import BlockSync
 from drex_node.runtime.driver import ConsensusDriver
 from drex_node.runtime.engine_store import KVEngineStorage
@@ -93,6 +95,8 @@ class Node:
         self._turn: asyncio.Future[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.healthy = False
+        self.schedule: CommitteeSchedule | None = None
+        self.delay_rounds = 0
         addresses = {v.id: v.address for v in self.committee.validators}
         if c.votes:
             if not self.committee.is_member(c.institution):
@@ -124,13 +128,49 @@ class Node:
                 self.core, peers, self.credentials, lambda: engine.schedule, self.metrics
             )
             self.core.on_gap = lambda _h: self.sync.trigger()
+            self.delay_rounds = ecfg.reconfig_delay_rounds
         else:
             schedule = CommitteeSchedule(self.committee)
+            self.schedule = schedule
+            self.delay_rounds = EngineConfig(
+                me="", genesis=self.committee, authority_public_key=self.genesis.authority
+            ).reconfig_delay_rounds
             upstream = list(config.network.upstream)
             self.forwarder = Forwarder(upstream, self.credentials)
             self.sync = BlockSync(
                 self.core, upstream, self.credentials, lambda: schedule, self.metrics
             )
+
+        self.core.on_applied = self._committee_changes
+
+    def _committee_changes(self, cand: Candidate) -> None:
+        """Schedule committee changes carried by a committed block (ADR 0064)."""
+        for raw in cand.block.txs:
+            change = decode_change(raw)
+            if change is None:
+                continue
+            schedule = self.committee_schedule()
+            why = check_change(change, schedule, self.genesis.authority, Ed25519Verifier())
+            if why is not None:
+                log.warning("committee change at height %d ignored: %s", cand.block.height, why)
+                continue
+            if self.driver is not None:
+                self.driver.input(
+                    ChangeCommittee(CommitteeChange(change), cand.record.leader_round)
+                )
+            else:
+                first = first_round(cand.record.leader_round, self.delay_rounds)
+                schedule.add(first, change)
+            log.info(
+                "committee of epoch %d committed at height %d", change.epoch, cand.block.height
+            )
+
+    def committee_schedule(self) -> CommitteeSchedule:
+        """The committee schedule (the engine's on validators)."""
+        if self.driver is not None:
+            return self.driver.engine.schedule
+        assert self.schedule is not None
+        return self.schedule
 
     # ---- lifecycle -----------------------------------------------------------------------
     def _servicers(self) -> Servicers:
@@ -292,9 +332,7 @@ class Node:
 
     def committees(self) -> list[Committee]:
         """Known committees, oldest first."""
-        if self.driver is not None:
-            return [c for _, c in self.driver.engine.schedule.entries]
-        return [self.committee]
+        return [c for _, c in self.committee_schedule().entries]
 
     def status(self) -> NodeStatusView:
         """Role, height, state root, committee and epoch."""

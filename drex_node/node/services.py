@@ -10,6 +10,7 @@ import grpc
 
 from consensus.codec import encode
 from consensus.committee import Committee
+from consensus.crypto import Ed25519Verifier
 from consensus.types import BatchMsg, CertificateMsg
 from drex_node.api.backends import (
     AccountStatus,
@@ -31,7 +32,8 @@ from drex_node.api.errors import ApiError
 from drex_node.ledger.codes import AccountFlag
 from drex_node.ledger.commit import block_receipts, receipt
 from drex_node.ledger.state import StateView
-from drex_node.ledger.tx import TxDecodeError, decode
+from drex_node.ledger.tx import TxDecodeError, decode, raw_hash
+from drex_node.node.reconfig import check_change, decode_change
 from drex_node.security.identity import VOTING_ROLES, Identity
 
 if TYPE_CHECKING:
@@ -41,6 +43,7 @@ VERSION = "0.1.0"
 NOT_VALIDATOR = "not_validator"
 SENDER_MISMATCH = "sender_mismatch"
 NOT_AUTHORITY = "not_authority"
+BAD_COMMITTEE_CHANGE = "bad_committee_change"
 
 
 def committee_view(c: Committee) -> CommitteeView:
@@ -191,6 +194,9 @@ class AdminService:
         self.node = node
 
     async def submit_authority(self, caller: Identity, tx: bytes) -> SubmitResult:
+        change = decode_change(tx)
+        if change is not None:
+            return self._committee_change(tx, change)
         try:
             decoded = decode(tx, chain_id=self.node.genesis.chain_id)
         except TxDecodeError as exc:
@@ -202,6 +208,19 @@ class AdminService:
                 decoded.hash, SubmitStatus.REJECTED, NOT_AUTHORITY, "signer is not an authority"
             )
         return (await self.node.submit([tx]))[0]
+
+    def _committee_change(self, raw: bytes, change: Committee) -> SubmitResult:
+        """Admit an authority-signed committee of the next epoch into a lane (ADR 0064)."""
+        node = self.node
+        why = check_change(
+            change, node.committee_schedule(), node.genesis.authority, Ed25519Verifier()
+        )
+        if why is not None:
+            return SubmitResult(raw_hash(raw), SubmitStatus.REJECTED, BAD_COMMITTEE_CHANGE, why)
+        if node.driver is None:
+            raise ApiError(grpc.StatusCode.FAILED_PRECONDITION, NOT_VALIDATOR, "not a validator")
+        node.driver.submit([(0, raw)])
+        return SubmitResult(raw_hash(raw), SubmitStatus.ACCEPTED)
 
     async def committee(self, caller: Identity, epoch: int | None) -> CommitteeView | None:
         committees = self.node.committees()

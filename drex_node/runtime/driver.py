@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from consensus.codec import encode
-from consensus.engine import Engine, SubmitTx
+from consensus.engine import Engine, Input, SubmitTx
 from consensus.step import CommittedSubDag, Step
 from consensus.types import Message
 from drex_node.config.model import ConsensusSection
@@ -68,6 +68,11 @@ class ConsensusDriver:
     async def deliver(self, sender: str, payload: bytes) -> None:
         """A message from an authenticated peer (waits while the queue is full)."""
         await self.inbound.put((sender, payload))
+
+    def input(self, item: Input) -> None:
+        """Any other engine input (a committed committee change)."""
+        self._perform(self.engine.handle_input(item))
+        self._flush()
 
     def submit(self, items: list[tuple[int, bytes]]) -> None:
         """Hand admitted transactions (partition index, bytes) to their lanes."""

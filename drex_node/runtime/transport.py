@@ -108,9 +108,24 @@ class Transport:
         }
         self.metrics = metrics
 
+        self.me = me
+        self.credentials = credentials
+        self.queue_size = queue_size
+        self._started = False
+
     def start(self) -> None:
         """Start every link."""
+        self._started = True
         for link in self.links.values():
+            link.start()
+
+    def add(self, peer: str, address: str) -> None:
+        """A link to a validator that joined (committee change); no-op if known."""
+        if peer == self.me or peer in self.links or not address:
+            return
+        link = PeerLink(self.me, peer, address, self.credentials, self.queue_size, self.metrics)
+        self.links[peer] = link
+        if self._started:
             link.start()
 
     def send(self, peer: str, payload: bytes) -> None:
