@@ -10,9 +10,6 @@ import logging
 import os
 import time
 
-import grpc
-import grpc.aio
-
 from consensus.committee import Committee, CommitteeChange, CommitteeSchedule
 from consensus.config import EngineConfig
 from consensus.crypto import Ed25519Signer, Ed25519Verifier
@@ -240,10 +237,7 @@ class Node:
             except TxDecodeError:
                 continue
         if txs and self.forwarder is not None:
-            try:
-                await self.forwarder.forward(txs)
-            except (ConnectionError, grpc.aio.AioRpcError) as exc:
-                log.info("resubmission of %d transactions failed: %s", len(txs), exc)
+            self.forwarder.enqueue(txs)  # answers are not awaited: the commit is what counts
 
     async def _lag_check(self) -> None:
         """A validator whose ledger stopped advancing asks its peers for newer blocks."""
@@ -273,7 +267,8 @@ class Node:
 
     # ---- operations used by the services -----------------------------------------------------
     async def submit(self, raws: list[bytes]) -> list[SubmitResult]:
-        """Admit transactions, then feed them to the local lanes or forward them, in order."""
+        """Admit transactions, then feed them to the local lanes or queue them for
+        forwarding, in the order the calls arrived (one sender's nonces stay in order)."""
         prev = self._turn
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._turn = mine
@@ -281,30 +276,25 @@ class Node:
             outcomes = await self.admission.check(raws)
             if prev is not None:
                 await prev
-            return await self._dispatch(outcomes)
+            admitted = [o for o in outcomes if isinstance(o, Admitted)]
+            for a in admitted:
+                self.pending.add(a.tx.hash, a.tx.raw if self.forwarder is not None else b"")
+            self.metrics.pending.set(len(self.pending))
+            if self.driver is not None:
+                self.driver.submit([(a.partition, a.tx.raw) for a in admitted])
+                waits = None
+            else:
+                assert self.forwarder is not None
+                waits = self.forwarder.enqueue([a.tx for a in admitted])
         finally:
             mine.set_result(None)
             if self._turn is mine:
                 self._turn = None
-
-    async def _dispatch(self, outcomes: list[SubmitResult | Admitted]) -> list[SubmitResult]:
-        admitted = [o for o in outcomes if isinstance(o, Admitted)]
-        for a in admitted:
-            self.pending.add(a.tx.hash, a.tx.raw if self.forwarder is not None else b"")
-        self.metrics.pending.set(len(self.pending))
-        if self.driver is not None:
-            self.driver.submit([(a.partition, a.tx.raw) for a in admitted])
+        done: dict[bytes, SubmitResult] = {}
+        if waits is None:
             done = {a.tx.hash: SubmitResult(a.tx.hash, SubmitStatus.ACCEPTED) for a in admitted}
         else:
-            assert self.forwarder is not None
-            try:
-                results = await self.forwarder.forward([a.tx for a in admitted])
-            except BaseException:
-                for a in admitted:
-                    self.pending.discard(a.tx.hash)
-                raise
-            done = {}
-            for a, r in zip(admitted, results, strict=True):
+            for a, r in zip(admitted, await asyncio.gather(*waits), strict=True):
                 done[a.tx.hash] = r
                 if r.status is SubmitStatus.REJECTED:
                     self.pending.discard(a.tx.hash)
