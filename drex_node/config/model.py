@@ -38,6 +38,9 @@ class NodeSection:
     genesis: str = "genesis.json"
     credentials: str = "tls"
     consensus_key: str = "consensus.key"
+    # Partitions whose accounts this node serves reads for (empty: all). Every node still
+    # executes every partition in this version (ADR 0061).
+    partitions: tuple[str, ...] = ()
 
     def validate(self) -> None:
         if self.role not in ROLES:

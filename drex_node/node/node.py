@@ -72,6 +72,9 @@ class Node:
         self.config = config
         c = config.node
         self.genesis = load_genesis(config.path(c.genesis))
+        unknown = [p for p in c.partitions if p not in self.genesis.partitions]
+        if unknown:
+            raise ValueError(f"node.partitions: unknown partitions {unknown} (not in genesis)")
         self.committee = committee_from_genesis(self.genesis, str(config.path(c.genesis)))
         self.credentials = load_credentials(config.path(c.credentials))
         self.metrics = NodeMetrics()

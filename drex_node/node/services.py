@@ -44,6 +44,7 @@ NOT_VALIDATOR = "not_validator"
 SENDER_MISMATCH = "sender_mismatch"
 NOT_AUTHORITY = "not_authority"
 BAD_COMMITTEE_CHANGE = "bad_committee_change"
+PARTITION_NOT_SERVED = "partition_not_served"
 
 
 def committee_view(c: Committee) -> CommitteeView:
@@ -71,6 +72,13 @@ class LedgerService:
         acc = StateView(self.node.core.state).account(address)
         if acc is None:
             return None
+        served = self.node.config.node.partitions
+        if served and acc.partition not in served:
+            raise ApiError(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                PARTITION_NOT_SERVED,
+                f"partition {acc.partition!r} is not served by this node",
+            )
         status = AccountStatus.FROZEN if acc.frozen else AccountStatus.ACTIVE
         return AccountView(
             address, acc.partition, acc.kyc_tier, status, acc.nonce + 1, dict(acc.balances)

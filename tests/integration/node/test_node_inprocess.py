@@ -4,6 +4,7 @@ status, admin and audit services, and restart from the last committed block."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import grpc
@@ -21,12 +22,14 @@ from drex_node.api.stubs import (
 from drex_node.ledger.codes import TxType
 from drex_node.ledger.tx import build
 from drex_node.net.channel import secure_channel
+from drex_node.node.node import Node
 from drex_node.security.identity import Identity, Role
 from tests.e2e.conftest import _free_base
 from tests.e2e.test_e2e_security import creds_for
 from tests.integration.node.netkit import (
     CHAIN_ID,
     make_network,
+    node_config,
     operator_channel,
     start_nodes,
     submit,
@@ -134,3 +137,29 @@ async def scenario(tmp: Path) -> None:
 
 def test_validator_and_edge_in_process(tmp_path: Path) -> None:
     asyncio.run(scenario(tmp_path))
+
+
+async def partitions_scenario(tmp: Path) -> None:
+    net = make_network(tmp, NODES, _free_base(4))
+    cfg = node_config(net, "pay-e")
+    edge_cfg = replace(cfg, node=replace(cfg.node, partitions=("N", "NE")))
+    bcb = Node(node_config(net, "bcb"))
+    edge = Node(edge_cfg)
+    await bcb.start()
+    await edge.start()
+    ch = operator_channel(net, net.nodes[1].address)
+    try:
+        stub = ledger_pb2_grpc.LedgerStub(ch)
+        ok = await stub.GetAccount(ledger_pb2.GetAccountRequest(address=user("user-N-0").address))
+        assert ok.account.partition == "N"
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await stub.GetAccount(ledger_pb2.GetAccountRequest(address=user("user-S-0").address))
+        assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    finally:
+        await ch.close()
+        await edge.stop()
+        await bcb.stop()
+
+
+def test_edge_serves_reads_of_its_partitions_only(tmp_path: Path) -> None:
+    asyncio.run(partitions_scenario(tmp_path))
