@@ -60,6 +60,7 @@ class PeerLink:
         for _ in range(STREAM_ROTATE):
             payload = await self.queue.get()
             yield consensus_pb2.ConsensusEnvelope(sender=self.me, epoch=0, payload=payload)
+            self.metrics.peer_up.labels(self.peer).set(1)  # the stream took a message
 
     async def _run(self) -> None:
         backoff = 0.1
@@ -67,7 +68,6 @@ class PeerLink:
             self.channel = secure_channel(self.address, self.credentials)
             stub = consensus_pb2_grpc.ConsensusStub(self.channel)  # type: ignore[no-untyped-call]
             try:
-                self.metrics.peer_up.labels(self.peer).set(1)
                 await stub.SendStream(self._envelopes())
                 backoff = 0.1
             except grpc.aio.AioRpcError as exc:
