@@ -30,9 +30,9 @@ import nacl.bindings
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``drex-bench system``."""
-    parser.add_argument("--rates", default="100,200,400,700,1000", help="tx/s, ascending")
+    parser.add_argument("--rates", default="100,200,400,700,1000,1400,2000", help="tx/s, ascending")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per rate")
-    parser.add_argument("--users", type=int, default=1000, help="users per partition")
+    parser.add_argument("--users", type=int, default=1500, help="users per partition")
     parser.add_argument("--out", default="bench-results", help="directory for JSON and PNG")
     parser.add_argument("--dir", default="", help="network directory (default: a temp dir)")
 

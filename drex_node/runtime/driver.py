@@ -133,6 +133,8 @@ class ConsensusDriver:
         e = self.engine
         busy = bool(e.ready or e.unacked or any(len(lane) for lane in e.lanes.values()))
         busy = busy or any(c.header.payload for c in e.own_unordered.values())
+        # A peer's batch waiting for its header: that peer is busy, so round pace must be.
+        busy = busy or any(n > 0 for n in e.unreferenced.values())
         if not busy:
             top = e.dag.highest_round
             for r in (top, top - 1):
@@ -156,6 +158,7 @@ class ConsensusDriver:
                 except asyncio.QueueEmpty:
                     break
                 self._perform(self.engine.handle_message(sender, payload))
+            self._pace()
             if self._busy:  # propose as soon as a quorum is there, not at the next tick
                 self._perform(self.engine.handle_tick(self.now_ms()))
             self._flush()
