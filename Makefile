@@ -42,5 +42,14 @@ bench: setup ## run every benchmark and print JSON
 proto: setup ## regenerate gRPC code from proto/ (pinned grpcio-tools)
 	$(BIN)/python proto/generate.py
 
+up: setup ## start a local 7-node network under .testnet/ and wait until all are healthy
+	$(BIN)/drex-testnet up --dir .testnet
+
+down: ## stop the local network
+	@if [ -x $(BIN)/drex-testnet ]; then $(BIN)/drex-testnet down --dir .testnet; fi
+
+status: setup ## height, state root and health of every local node
+	$(BIN)/drex-testnet status --dir .testnet
+
 clean: ## remove caches and build outputs (keeps .venv)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info

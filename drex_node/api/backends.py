@@ -125,6 +125,8 @@ class CommittedBlockView:
     certificates: Sequence[bytes]
     transactions: Sequence[bytes]
     state_root: bytes
+    batches: Sequence[bytes] = ()
+    leader_round: int = 0
 
 
 @dataclass(frozen=True, slots=True)

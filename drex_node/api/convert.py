@@ -142,6 +142,8 @@ def committed_block(view: CommittedBlockView) -> consensus_pb2.CommittedBlock:
         certificates=list(view.certificates),
         transactions=list(view.transactions),
         state_root=view.state_root,
+        batches=list(view.batches),
+        leader_round=view.leader_round,
     )
 
 

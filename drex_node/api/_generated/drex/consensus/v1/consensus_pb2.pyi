@@ -91,7 +91,7 @@ class StreamCommittedRequest(_message.Message):
     def __init__(self, from_height: _Optional[int] = ...) -> None: ...
 
 class CommittedBlock(_message.Message):
-    __slots__ = ("height", "epoch", "block_hash", "parent_hash", "certificates", "transactions", "state_root")
+    __slots__ = ("height", "epoch", "block_hash", "parent_hash", "certificates", "transactions", "state_root", "batches", "leader_round")
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     BLOCK_HASH_FIELD_NUMBER: _ClassVar[int]
@@ -99,6 +99,8 @@ class CommittedBlock(_message.Message):
     CERTIFICATES_FIELD_NUMBER: _ClassVar[int]
     TRANSACTIONS_FIELD_NUMBER: _ClassVar[int]
     STATE_ROOT_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    LEADER_ROUND_FIELD_NUMBER: _ClassVar[int]
     height: int
     epoch: int
     block_hash: bytes
@@ -106,4 +108,6 @@ class CommittedBlock(_message.Message):
     certificates: _containers.RepeatedScalarFieldContainer[bytes]
     transactions: _containers.RepeatedScalarFieldContainer[bytes]
     state_root: bytes
-    def __init__(self, height: _Optional[int] = ..., epoch: _Optional[int] = ..., block_hash: _Optional[bytes] = ..., parent_hash: _Optional[bytes] = ..., certificates: _Optional[_Iterable[bytes]] = ..., transactions: _Optional[_Iterable[bytes]] = ..., state_root: _Optional[bytes] = ...) -> None: ...
+    batches: _containers.RepeatedScalarFieldContainer[bytes]
+    leader_round: int
+    def __init__(self, height: _Optional[int] = ..., epoch: _Optional[int] = ..., block_hash: _Optional[bytes] = ..., parent_hash: _Optional[bytes] = ..., certificates: _Optional[_Iterable[bytes]] = ..., transactions: _Optional[_Iterable[bytes]] = ..., state_root: _Optional[bytes] = ..., batches: _Optional[_Iterable[bytes]] = ..., leader_round: _Optional[int] = ...) -> None: ...

@@ -1,0 +1,151 @@
+"""System benchmark: open-loop load at rising rates against a fresh local network.
+
+Starts the 7-node loopback network (1 central-bank + 3 tier1 + tier2 + edge + audit) in a
+temporary directory, measures Ed25519 verifications per second on one core in the same run,
+drives signed transfers through the entry points at each rate, finds the saturation rate
+(highest committed tx/s), then measures submit -> commit latency at 50% and 80% of it.
+
+    ratio_to_sig_bound = committed tx/s at saturation
+                         / (Ed25519 verifications/s/core x cores / nodes verifying each tx)
+
+Every node executes (and so verifies) every transaction once, so ``nodes verifying`` is the
+number of nodes. A latency-vs-throughput PNG is written next to the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import nacl.bindings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``drex-bench system``."""
+    parser.add_argument("--rates", default="100,200,400,700,1000,1400,2000", help="tx/s, ascending")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per rate")
+    parser.add_argument("--users", type=int, default=1500, help="users per partition")
+    parser.add_argument("--out", default="bench-results", help="directory for JSON and PNG")
+    parser.add_argument("--dir", default="", help="network directory (default: a temp dir)")
+
+
+def sig_verifications_per_core(seconds: float = 1.0) -> float:
+    """Ed25519 verifications per second on one core (libsodium via PyNaCl)."""
+    msgs = []
+    for i in range(256):
+        pk, sk = nacl.bindings.crypto_sign_seed_keypair(i.to_bytes(32, "big"))
+        msgs.append((nacl.bindings.crypto_sign(b"drex:sig:v1" + bytes(32), sk), pk))
+    n = 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        for signed, pk in msgs:
+            nacl.bindings.crypto_sign_open(signed, pk)
+        n += len(msgs)
+    return n / (time.perf_counter() - t0)
+
+
+def _free_base(count: int) -> int:
+    for base in range(24000, 30000, count):
+        socks = []
+        try:
+            for p in range(base, base + count):
+                s = socket.socket()
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+        return base
+    raise RuntimeError("no free port range")
+
+
+def _load(net: Any, rate: float, duration: float) -> dict[str, Any]:
+    from drex_node.testnet.load import LoadGen
+
+    out = asyncio.run(LoadGen(net, seed=int(rate)).run(rate, duration, drain_s=30))
+    print(f"system: {rate:.0f} tx/s -> {json.dumps(out)}", file=sys.stderr)
+    return out
+
+
+def _plot(points: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pts = sorted(points, key=lambda p: p["target_tps"])  # in order of offered load
+    x = [p["committed_tps"] for p in pts]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.plot(x, [p["p50_ms"] for p in pts], "o-", label="p50")
+    ax.plot(x, [p["p99_ms"] for p in pts], "s--", label="p99")
+    ax.set_xlabel("committed tx/s (points in order of offered load)")
+    ax.set_ylabel("submit -> commit latency (ms)")
+    ax.set_title("drex-node: 7-node loopback network")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the benchmark; returns the JSON-ready result."""
+    from drex_node.testnet.layout import create_network
+    from drex_node.testnet.procs import start_node, stop_node, wait_healthy
+
+    cores = os.cpu_count() or 1
+    print("system: measuring Ed25519 verifications per core", file=sys.stderr)
+    per_core = sig_verifications_per_core()
+    root = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="drex-system-"))
+    base = _free_base(14)
+    net = create_network(
+        root, base_port=base, metrics_base=base + 7, users_per_partition=args.users
+    )
+    for e in net.nodes:
+        start_node(e)
+    points: list[dict[str, Any]] = []
+    try:
+        if not wait_healthy(net, timeout=180):
+            raise RuntimeError("network did not become healthy")
+        for rate in [float(r) for r in args.rates.split(",")]:
+            out = _load(net, rate, args.duration)
+            points.append(out)
+            if out["committed_tps"] < 0.8 * rate:
+                break  # saturated: more offered load only adds queueing
+        saturation = max(p["committed_tps"] for p in points)
+        at50 = _load(net, 0.5 * saturation, args.duration)
+        at80 = _load(net, 0.8 * saturation, args.duration)
+        points += [at50, at80]
+    finally:
+        for e in net.nodes:
+            stop_node(e)
+    nodes = len(net.nodes)
+    bound = per_core * cores / nodes
+    result: dict[str, Any] = {
+        "network": {"nodes": nodes, "validators": sum(1 for e in net.nodes if e.votes)},
+        "cores": cores,
+        "ed25519_verify_per_core_per_s": round(per_core),
+        "nodes_verifying_each_tx": nodes,
+        "sig_bound_tps": round(bound, 1),
+        "saturation_committed_tps": saturation,
+        "ratio_to_sig_bound": round(saturation / bound, 4),
+        "at_50pct": {k: at50[k] for k in ("target_tps", "committed_tps", "p50_ms", "p99_ms")},
+        "at_80pct": {k: at80[k] for k in ("target_tps", "committed_tps", "p50_ms", "p99_ms")},
+        "points": points,
+    }
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _plot(points, out_dir / "system_latency.png")
+    (out_dir / "system.json").write_text(json.dumps(result, indent=2) + "\n")
+    result["plot"] = str(out_dir / "system_latency.png")
+    return result

@@ -1,0 +1,1 @@
+"""Console entry points: drex-node, drex-testnet, drex-wallet."""

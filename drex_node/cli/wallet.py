@@ -1,0 +1,177 @@
+"""``drex-wallet``: keys, account creation through a bank, transfers, balances.
+
+Keys are 32-byte Ed25519 seeds in hex files (0600). Calls go over mTLS with operator or
+client credentials (``--credentials``, default ``.testnet/operator``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import grpc
+
+from drex_node.api.stubs import ledger_pb2, ledger_pb2_grpc, types_pb2
+from drex_node.ledger.codes import TxType
+from drex_node.ledger.tx import address_of, build, public_key
+from drex_node.net.channel import secure_channel_sync
+from drex_node.security.store import load_credentials
+
+
+def _seed(path: str) -> bytes:
+    seed = bytes.fromhex(Path(path).read_text().strip())
+    if len(seed) != 32:
+        raise ValueError(f"{path}: expected a 32-byte hex seed")
+    return seed
+
+
+def _stub(args: argparse.Namespace) -> ledger_pb2_grpc.LedgerStub:
+    ch = secure_channel_sync(args.node, load_credentials(Path(args.credentials)))
+    return ledger_pb2_grpc.LedgerStub(ch)  # type: ignore[no-untyped-call]
+
+
+def _addr(value: str) -> bytes:
+    """An address given as hex, or a key file whose address is meant."""
+    if Path(value).exists():
+        return address_of(public_key(_seed(value)))
+    raw = bytes.fromhex(value)
+    if len(raw) != 32:
+        raise ValueError("address must be 32 bytes of hex")
+    return raw
+
+
+def _next_nonce(stub: ledger_pb2_grpc.LedgerStub, addr: bytes) -> int:
+    return int(stub.GetAccount(ledger_pb2.GetAccountRequest(address=addr), timeout=5).account.nonce)
+
+
+def _submit(args: argparse.Namespace, stub: ledger_pb2_grpc.LedgerStub, tx: bytes) -> int:
+    r = stub.SubmitTransaction(ledger_pb2.SubmitTransactionRequest(tx=tx), timeout=10).result
+    out: dict[str, object] = {
+        "tx_hash": r.tx_hash.hex(),
+        "submit": types_pb2.SubmitStatus.Name(r.status),
+        "reason": r.reason,
+    }
+    if r.reason == "" and args.wait:
+        w = stub.WaitForCommit(
+            ledger_pb2.WaitForCommitRequest(tx_hash=r.tx_hash, timeout_ms=20_000), timeout=25
+        ).transaction
+        out["status"] = types_pb2.TxStatus.Name(w.status)
+        out["height"] = w.block_height
+        out["reason"] = w.reason
+    print(json.dumps(out))
+    return 0 if not out["reason"] else 1
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    path = Path(args.out)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(os.urandom(32).hex() + "\n")
+    pk = public_key(_seed(args.out))
+    print(
+        json.dumps({"key_file": str(path), "public_key": pk.hex(), "address": address_of(pk).hex()})
+    )
+    return 0
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    stub = _stub(args)
+    bank = _seed(args.bank_key)
+    owner = public_key(_seed(args.key))
+    nonce = _next_nonce(stub, address_of(public_key(bank)))
+    tx = build(
+        args.chain_id,
+        TxType.CREATE_ACCOUNT,
+        [owner, args.partition, args.kyc_tier, 0],
+        nonce,
+        args.expiry,
+        [bank],
+    )
+    return _submit(args, stub, tx)
+
+
+def cmd_transfer(args: argparse.Namespace) -> int:
+    stub = _stub(args)
+    seed = _seed(args.key)
+    nonce = _next_nonce(stub, address_of(public_key(seed)))
+    tx = build(
+        args.chain_id,
+        TxType.TRANSFER,
+        [_addr(args.to), args.asset, args.amount, args.memo.encode()],
+        nonce,
+        args.expiry,
+        [seed],
+    )
+    return _submit(args, stub, tx)
+
+
+def cmd_balance(args: argparse.Namespace) -> int:
+    stub = _stub(args)
+    try:
+        acc = stub.GetAccount(
+            ledger_pb2.GetAccountRequest(address=_addr(args.account)), timeout=5
+        ).account
+    except grpc.RpcError as exc:
+        print(json.dumps({"error": str(exc.code())}))
+        return 1
+    print(
+        json.dumps(
+            {
+                "address": acc.address.hex(),
+                "partition": acc.partition,
+                "nonce": acc.nonce,
+                "balances": dict(acc.balances),
+            }
+        )
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``drex-wallet``."""
+    p = argparse.ArgumentParser(prog="drex-wallet", description="drex wallet basics")
+    p.add_argument("--node", default="127.0.0.1:7105", help="host:port of an entry node")
+    p.add_argument("--credentials", default=".testnet/operator")
+    p.add_argument("--chain-id", default="drex-testnet")
+    p.add_argument("--expiry", type=int, default=10**9, help="expiry height")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    k = sub.add_parser("keys", help="create (or show) a key file")
+    k.add_argument("--out", default="wallet.key")
+    c = sub.add_parser("create-account", help="a bank creates an account for a key")
+    c.add_argument("--bank-key", required=True)
+    c.add_argument("--key", required=True)
+    c.add_argument("--partition", default="N")
+    c.add_argument("--kyc-tier", type=int, default=1)
+    c.add_argument("--wait", action="store_true")
+    t = sub.add_parser("transfer")
+    t.add_argument("--key", required=True)
+    t.add_argument("--to", required=True, help="address hex or key file")
+    t.add_argument("--amount", type=int, required=True)
+    t.add_argument("--asset", default="DREX")
+    t.add_argument("--memo", default="")
+    t.add_argument("--wait", action="store_true")
+    b = sub.add_parser("balance")
+    b.add_argument("account", help="address hex or key file")
+    args = p.parse_args(argv)
+    handlers = {
+        "keys": cmd_keys,
+        "create-account": cmd_create,
+        "transfer": cmd_transfer,
+        "balance": cmd_balance,
+    }
+    try:
+        return handlers[args.cmd](args)
+    except (ValueError, OSError) as exc:
+        print(f"drex-wallet {args.cmd}: {exc}", file=sys.stderr)
+        return 2
+    except grpc.RpcError as exc:
+        print(f"drex-wallet {args.cmd}: {exc.code()}: {exc.details()}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

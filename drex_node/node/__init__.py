@@ -1,0 +1,1 @@
+"""The node composition root: wires config, storage, ledger, consensus, services."""

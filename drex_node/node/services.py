@@ -1,0 +1,278 @@
+"""Backends of the gRPC services (drex_node.api.backends protocols) over a running Node."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import grpc
+
+from consensus.codec import encode
+from consensus.committee import Committee
+from consensus.crypto import Ed25519Verifier
+from consensus.types import BatchMsg, CertificateMsg
+from drex_node.api.backends import (
+    AccountStatus,
+    AccountView,
+    AuditBlockView,
+    BlockView,
+    CertificateView,
+    CommittedBlockView,
+    CommitteeView,
+    MemberView,
+    NodeStatusView,
+    RuleFlagView,
+    SubmitResult,
+    SubmitStatus,
+    TxInfo,
+    TxStatus,
+)
+from drex_node.api.errors import ApiError
+from drex_node.ledger.codes import AccountFlag
+from drex_node.ledger.commit import block_receipts, receipt
+from drex_node.ledger.state import StateView
+from drex_node.ledger.tx import TxDecodeError, decode, raw_hash
+from drex_node.node.reconfig import check_change, decode_change
+from drex_node.security.identity import VOTING_ROLES, Identity
+
+if TYPE_CHECKING:
+    from drex_node.node.node import Node
+
+VERSION = "0.1.0"
+NOT_VALIDATOR = "not_validator"
+SENDER_MISMATCH = "sender_mismatch"
+NOT_AUTHORITY = "not_authority"
+BAD_COMMITTEE_CHANGE = "bad_committee_change"
+PARTITION_NOT_SERVED = "partition_not_served"
+
+
+def committee_view(c: Committee) -> CommitteeView:
+    """Backend view of a committee."""
+    return CommitteeView(
+        c.epoch,
+        [MemberView(v.id, v.id, v.public_key, v.weight, v.address) for v in c.validators],
+        c.authority_signature,
+    )
+
+
+class LedgerService:
+    """drex.ledger.v1.Ledger backend."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    async def submit(self, caller: Identity, tx: bytes) -> SubmitResult:
+        return (await self.node.submit([tx]))[0]
+
+    async def submit_batch(self, caller: Identity, txs: Sequence[bytes]) -> Sequence[SubmitResult]:
+        return await self.node.submit(list(txs))
+
+    async def get_account(self, caller: Identity, address: bytes) -> AccountView | None:
+        acc = StateView(self.node.core.state).account(address)
+        if acc is None:
+            return None
+        served = self.node.config.node.partitions
+        if served and acc.partition not in served:
+            raise ApiError(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                PARTITION_NOT_SERVED,
+                f"partition {acc.partition!r} is not served by this node",
+            )
+        status = AccountStatus.FROZEN if acc.frozen else AccountStatus.ACTIVE
+        return AccountView(
+            address, acc.partition, acc.kyc_tier, status, acc.nonce + 1, dict(acc.balances)
+        )
+
+    async def get_transaction(self, caller: Identity, tx_hash: bytes) -> TxInfo:
+        return self.node.tx_info(tx_hash)
+
+    async def wait_for_commit(self, caller: Identity, tx_hash: bytes, timeout_ms: int) -> TxInfo:
+        info = self.node.tx_info(tx_hash)
+        if info.status is not TxStatus.PENDING:
+            return info
+        fut = self.node.pending.wait(tx_hash)
+        if fut is not None:
+            try:
+                await asyncio.wait_for(fut, timeout_ms / 1000)
+            except TimeoutError:
+                pass
+        return self.node.tx_info(tx_hash)
+
+    async def stream_blocks(self, caller: Identity, from_height: int) -> AsyncIterator[BlockView]:
+        h = max(1, from_height)
+        while True:
+            while h <= self.node.core.height:
+                view = self.node.block_view(h)
+                if view is not None:
+                    yield view
+                h += 1
+            await self.node.core.wait_height(h, 5.0)
+
+    async def status(self, caller: Identity) -> NodeStatusView:
+        return self.node.status()
+
+
+class ConsensusService:
+    """drex.consensus.v1.Consensus backend."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    async def deliver(self, caller: Identity, sender: str, epoch: int, payload: bytes) -> None:
+        driver = self.node.driver
+        if driver is None:
+            raise ApiError(grpc.StatusCode.FAILED_PRECONDITION, NOT_VALIDATOR, "not a validator")
+        if caller.role not in VOTING_ROLES or caller.institution != sender:
+            raise ApiError(
+                grpc.StatusCode.PERMISSION_DENIED,
+                SENDER_MISMATCH,
+                f"{caller} may not send as validator {sender!r}",
+            )
+        if not driver.engine.schedule.latest.is_member(sender):
+            raise ApiError(grpc.StatusCode.PERMISSION_DENIED, NOT_VALIDATOR, sender)
+        await driver.deliver(sender, payload)
+
+    async def fetch_batches(
+        self, caller: Identity, digests: Sequence[bytes]
+    ) -> Mapping[bytes, bytes]:
+        driver = self.node.driver
+        out: dict[bytes, bytes] = {}
+        if driver is not None:
+            for d in digests:
+                b = driver.engine.batch(d)
+                if b is not None:
+                    out[d] = encode(BatchMsg(b))
+        return out
+
+    async def fetch_certificates(
+        self, caller: Identity, digests: Sequence[bytes]
+    ) -> Sequence[CertificateView]:
+        driver = self.node.driver
+        out = []
+        if driver is not None:
+            for d in digests:
+                c = driver.engine.dag.get(d) or driver.engine.store.certificate(d)
+                if c is not None:
+                    out.append(CertificateView(c.digest, c.round, encode(CertificateMsg(c))))
+        return out
+
+    async def certificates_in_rounds(
+        self, caller: Identity, from_round: int, to_round: int
+    ) -> Sequence[CertificateView]:
+        driver = self.node.driver
+        out = []
+        if driver is not None:
+            eng = driver.engine
+            for r in range(from_round, to_round + 1):
+                for vid in eng.schedule.for_round(r).ids:
+                    c = eng.store.certificate_at(r, vid)
+                    if c is not None:
+                        out.append(CertificateView(c.digest, c.round, encode(CertificateMsg(c))))
+        return out
+
+    async def stream_committed(
+        self, caller: Identity, from_height: int
+    ) -> AsyncIterator[CommittedBlockView]:
+        core = self.node.core
+        h = max(1, from_height)
+        while True:
+            while h <= core.height:
+                rec = core.record(h)
+                if rec is not None:
+                    yield CommittedBlockView(
+                        rec.height,
+                        rec.epoch,
+                        rec.block_hash,
+                        rec.parent_hash,
+                        rec.certificates,
+                        (),
+                        rec.state_root,
+                        rec.batches,
+                        rec.leader_round,
+                    )
+                h += 1
+            await core.wait_height(h, 5.0)
+
+
+class AdminService:
+    """drex.admin.v1.Admin backend: authority-signed ledger transactions, committee reads."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    async def submit_authority(self, caller: Identity, tx: bytes) -> SubmitResult:
+        change = decode_change(tx)
+        if change is not None:
+            return self._committee_change(tx, change)
+        try:
+            decoded = decode(tx, chain_id=self.node.genesis.chain_id)
+        except TxDecodeError as exc:
+            return SubmitResult(b"", SubmitStatus.REJECTED, exc.reason.name.lower(), exc.detail)
+        acc = StateView(self.node.core.state).account(decoded.sender)
+        allowed = AccountFlag.AUTHORITY | AccountFlag.REGULATOR
+        if acc is None or not acc.flags & allowed:
+            return SubmitResult(
+                decoded.hash, SubmitStatus.REJECTED, NOT_AUTHORITY, "signer is not an authority"
+            )
+        return (await self.node.submit([tx]))[0]
+
+    def _committee_change(self, raw: bytes, change: Committee) -> SubmitResult:
+        """Admit an authority-signed committee of the next epoch into a lane (ADR 0064)."""
+        node = self.node
+        why = check_change(
+            change, node.committee_schedule(), node.genesis.authority, Ed25519Verifier()
+        )
+        if why is not None:
+            return SubmitResult(raw_hash(raw), SubmitStatus.REJECTED, BAD_COMMITTEE_CHANGE, why)
+        if node.driver is None:
+            raise ApiError(grpc.StatusCode.FAILED_PRECONDITION, NOT_VALIDATOR, "not a validator")
+        node.driver.submit([(0, raw)])
+        return SubmitResult(raw_hash(raw), SubmitStatus.ACCEPTED)
+
+    async def committee(self, caller: Identity, epoch: int | None) -> CommitteeView | None:
+        committees = self.node.committees()
+        if epoch is None:
+            return committee_view(committees[-1])
+        for c in committees:
+            if c.epoch == epoch:
+                return committee_view(c)
+        return None
+
+
+class AuditService:
+    """drex.audit.v1.Audit backend: blocks with receipts and rule flags."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    async def stream_audit_blocks(
+        self, caller: Identity, from_height: int, flagged_only: bool
+    ) -> AsyncIterator[AuditBlockView]:
+        core = self.node.core
+        h = max(1, from_height)
+        while True:
+            while h <= core.height:
+                view = self.node.block_view(h)
+                if view is not None:
+                    flags = [
+                        RuleFlagView(r.tx_hash, r.index, f.split(":", 1)[0], f)
+                        for r in block_receipts(core.store, h)
+                        for f in r.flags
+                    ]
+                    if flags or not flagged_only:
+                        yield AuditBlockView(view, flags)
+                h += 1
+            await core.wait_height(h, 5.0)
+
+
+def tx_info_from_store(node: Node, tx_hash: bytes) -> TxInfo:
+    """Status of a transaction from receipts and the pending table."""
+    r = receipt(node.core.store, tx_hash)
+    if r is not None:
+        status = TxStatus.COMMITTED if r.applied else TxStatus.REJECTED
+        reason = "" if r.applied else r.reason.name.lower()
+        return TxInfo(tx_hash, status, reason, r.height, r.index, r.encode())
+    if tx_hash in node.pending:
+        return TxInfo(tx_hash, TxStatus.PENDING)
+    return TxInfo(tx_hash, TxStatus.UNKNOWN)

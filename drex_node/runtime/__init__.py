@@ -1,0 +1,1 @@
+"""The asyncio runtime: consensus driver, admission, block commit, sync, transport."""

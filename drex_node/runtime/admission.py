@@ -1,0 +1,106 @@
+"""Admission: the checks a transaction passes before it enters a lane (or is forwarded).
+
+In order: strict decoding with size limits and the chain id, duplicates (pending or
+committed), the sender's account (exists, not frozen), the nonce window against committed
+state, expiry, the regulatory rules' admission checks, room in the pending table (else
+RESOURCE_EXHAUSTED for the whole call: no unbounded queues) and, last because it is the
+expensive one, the signatures (in the verification process pool).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import grpc
+
+from drex_node.api.backends import SubmitResult, SubmitStatus
+from drex_node.api.errors import ApiError
+from drex_node.config.model import AdmissionConfig
+from drex_node.ledger.commit import receipt
+from drex_node.ledger.state import StateView
+from drex_node.ledger.tx import Tx, TxDecodeError, decode
+from drex_node.policy.host import ActivePolicies, active
+from drex_node.runtime.ledger_core import LedgerCore
+
+MEMPOOL_FULL = "mempool_full"
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A transaction that passed admission, with the lane (partition index) it goes to."""
+
+    tx: Tx
+    partition: int
+
+
+def _rejected(tx_hash: bytes, reason: str, detail: str = "") -> SubmitResult:
+    return SubmitResult(tx_hash, SubmitStatus.REJECTED, reason, detail)
+
+
+class Admission:
+    """Stateless checks against committed state plus the node's pending table."""
+
+    def __init__(self, core: LedgerCore, config: AdmissionConfig) -> None:
+        self.core = core
+        self.config = config
+        self.chain_id = core.genesis.chain_id
+        self.partitions = {p: i for i, p in enumerate(core.genesis.partitions)}
+        self._policies: tuple[int, ActivePolicies] | None = None
+
+    def _active(self) -> ActivePolicies:
+        h = self.core.height + 1
+        if self._policies is None or self._policies[0] != h:
+            self._policies = (h, active(self.core.state, self.core.registry, h))
+        return self._policies[1]
+
+    def _check_one(self, raw: bytes, view: StateView, seen: set[bytes]) -> SubmitResult | Admitted:
+        try:
+            tx = decode(raw, chain_id=self.chain_id)
+        except TxDecodeError as exc:
+            return _rejected(b"", exc.reason.name.lower(), exc.detail)
+        if tx.hash in seen or tx.hash in self.core.pending:
+            return SubmitResult(tx.hash, SubmitStatus.DUPLICATE, "pending")
+        if receipt(self.core.store, tx.hash) is not None:
+            return SubmitResult(tx.hash, SubmitStatus.DUPLICATE, "committed")
+        acc = view.account(tx.sender)
+        if acc is None:
+            return _rejected(tx.hash, "unknown_account", "sender has no account")
+        if acc.frozen:
+            return _rejected(tx.hash, "account_frozen")
+        if tx.nonce <= acc.nonce:
+            return _rejected(tx.hash, "nonce_replay", f"next nonce is {acc.nonce + 1}")
+        if tx.nonce > acc.nonce + self.config.nonce_window:
+            return _rejected(tx.hash, "nonce_too_far", f"window is {self.config.nonce_window}")
+        if tx.expiry <= self.core.height:
+            return _rejected(tx.hash, "expired", f"expiry {tx.expiry}")
+        for rule, params in self._active().rules:
+            verdict = rule.admit(tx, self.core.state, params)
+            if verdict.kind == "reject":
+                return _rejected(tx.hash, "policy_rejected", verdict.message)
+        seen.add(tx.hash)
+        return Admitted(tx, self.partitions.get(acc.partition, 0))
+
+    async def check(self, raws: Sequence[bytes]) -> list[SubmitResult | Admitted]:
+        """One outcome per input: a final result, or Admitted (signatures verified)."""
+        view = StateView(self.core.state)
+        seen: set[bytes] = set()
+        out = [self._check_one(raw, view, seen) for raw in raws]
+        fresh = [o for o in out if isinstance(o, Admitted)]
+        if len(fresh) > self.core.pending.room():
+            raise ApiError(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                MEMPOOL_FULL,
+                f"{len(self.core.pending)} transactions pending; retry later",
+            )
+        if fresh:
+            verdicts = await self.core.verifier.verify([a.tx for a in fresh])
+            bad = {a.tx.hash for a, ok in zip(fresh, verdicts, strict=True) if not ok}
+            self.core.mark_verified([a.tx.hash for a in fresh if a.tx.hash not in bad])
+            out = [
+                _rejected(o.tx.hash, "bad_signature")
+                if isinstance(o, Admitted) and o.tx.hash in bad
+                else o
+                for o in out
+            ]
+        return out

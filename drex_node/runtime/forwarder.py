@@ -1,0 +1,137 @@
+"""Entry points (tier2, edge, tier3) forward pre-validated transactions to validators.
+
+A sender's transactions always go to the same validator (chosen by its address), through
+one ordered queue per validator drained by one task that coalesces whatever is queued into
+a single ``SubmitBatch``; so one sender's nonces reach one lane in order, and many small
+client calls cost few forwarding round trips. When that validator is unreachable the batch
+goes to the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+import grpc
+import grpc.aio
+
+from drex_node.api.backends import SubmitResult, SubmitStatus
+from drex_node.api.stubs import ledger_pb2, ledger_pb2_grpc, types_pb2
+from drex_node.ledger.tx import Tx
+from drex_node.net.channel import secure_channel
+from drex_node.security.store import NodeCredentials
+
+log = logging.getLogger("drex_node.forward")
+MAX_BATCH = 1024
+QUEUE = 50_000
+_STATUS = {
+    types_pb2.SUBMIT_STATUS_ACCEPTED: SubmitStatus.FORWARDED,
+    types_pb2.SUBMIT_STATUS_FORWARDED: SubmitStatus.FORWARDED,
+    types_pb2.SUBMIT_STATUS_DUPLICATE: SubmitStatus.DUPLICATE,
+    types_pb2.SUBMIT_STATUS_REJECTED: SubmitStatus.REJECTED,
+}
+Item = tuple[Tx, "asyncio.Future[SubmitResult]"]
+
+
+class Forwarder:
+    """Ordered, coalescing forwarding to upstream validators over mTLS."""
+
+    def __init__(self, upstream: Sequence[str], credentials: NodeCredentials) -> None:
+        self.upstream = list(upstream)
+        self.credentials = credentials
+        self._channels: dict[str, grpc.aio.Channel] = {}
+        self._queues: list[asyncio.Queue[Item]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _stub(self, address: str) -> ledger_pb2_grpc.LedgerStub:
+        ch = self._channels.get(address)
+        if ch is None:
+            ch = self._channels[address] = secure_channel(address, self.credentials)
+        return ledger_pb2_grpc.LedgerStub(ch)  # type: ignore[no-untyped-call]
+
+    def route(self, tx: Tx) -> int:
+        """Index of the validator that receives ``tx`` (sticky per sender)."""
+        return int.from_bytes(tx.sender[:4], "big") % len(self.upstream)
+
+    def _start(self) -> None:
+        if not self._queues:
+            self._queues = [asyncio.Queue(QUEUE) for _ in self.upstream]
+            self._tasks = [
+                asyncio.create_task(self._drain(i), name=f"forward-{i}")
+                for i in range(len(self.upstream))
+            ]
+
+    def enqueue(self, txs: Sequence[Tx]) -> list[asyncio.Future[SubmitResult]]:
+        """Queue ``txs`` in order (synchronously); one future per transaction."""
+        self._start()
+        loop = asyncio.get_running_loop()
+        futures = []
+        for tx in txs:
+            fut: asyncio.Future[SubmitResult] = loop.create_future()
+            q = self._queues[self.route(tx)]
+            try:
+                q.put_nowait((tx, fut))
+            except asyncio.QueueFull:
+                fut.set_result(SubmitResult(tx.hash, SubmitStatus.REJECTED, "forward_queue_full"))
+            futures.append(fut)
+        return futures
+
+    async def forward(self, txs: Sequence[Tx]) -> list[SubmitResult]:
+        """Forward ``txs`` and wait for the validators' answers, in order."""
+        return list(await asyncio.gather(*self.enqueue(txs)))
+
+    async def _drain(self, index: int) -> None:
+        q = self._queues[index]
+        while True:
+            items = [await q.get()]
+            while len(items) < MAX_BATCH:
+                try:
+                    items.append(q.get_nowait())
+                except asyncio.QueueEmpty:
+                    break
+            try:
+                results = await self._send(index, [tx for tx, _ in items])
+            except Exception as exc:  # unreachable validators or an overloaded one
+                reason = (
+                    "upstream_busy"
+                    if isinstance(exc, grpc.aio.AioRpcError)
+                    and exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                    else "upstream_unavailable"
+                )
+                results = [SubmitResult(tx.hash, SubmitStatus.REJECTED, reason) for tx, _ in items]
+            for (_, fut), r in zip(items, results, strict=True):
+                if not fut.done():
+                    fut.set_result(r)
+
+    async def _send(self, first: int, txs: list[Tx]) -> list[SubmitResult]:
+        last: Exception | None = None
+        for k in range(len(self.upstream)):
+            address = self.upstream[(first + k) % len(self.upstream)]
+            try:
+                resp = await self._stub(address).SubmitBatch(
+                    ledger_pb2.SubmitBatchRequest(txs=[t.raw for t in txs]), timeout=10
+                )
+                return [
+                    SubmitResult(
+                        r.tx_hash, _STATUS.get(r.status, SubmitStatus.REJECTED), r.reason, r.detail
+                    )
+                    for r in resp.results
+                ]
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                    raise
+                last = exc
+                log.info("forward to %s failed: %s", address, exc.code())
+        raise ConnectionError(f"no upstream validator reachable: {last}")
+
+    async def close(self) -> None:
+        """Stop the queues' tasks and close every channel."""
+        for t in self._tasks:
+            t.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        for ch in self._channels.values():
+            with contextlib.suppress(Exception):
+                await ch.close()

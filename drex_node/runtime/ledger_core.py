@@ -1,0 +1,187 @@
+"""The node's ledger: executes blocks in order and persists each one before it is
+acknowledged (state writes, receipts, block and head in one synced batch).
+
+Blocks come from the local consensus engine or, verified against certificates, from
+peers; whichever arrives first at the next height is applied, later copies are dropped.
+Execution runs on one worker thread so the event loop keeps serving meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from drex_node.genesis import Genesis, init_store
+from drex_node.ledger.commit import commit_block
+from drex_node.ledger.execute import BlockResult, apply_block, head
+from drex_node.ledger.state import CommittedDirectory
+from drex_node.ledger.tx import Tx, TxDecodeError, decode
+from drex_node.metrics import NodeMetrics
+from drex_node.policy.host import Registry
+from drex_node.runtime.blocks import RECORDS_NS, BlockRecord, Candidate, block_hash, get_record
+from drex_node.runtime.blocks import put_record as _put_record
+from drex_node.runtime.pending import PendingTable
+from drex_node.runtime.sigpool import SignatureVerifier
+from drex_node.storage.kv import KVStore
+
+log = logging.getLogger("drex_node.ledger")
+VERIFIED_CACHE = 200_000
+
+
+class LedgerCore:
+    """Committed state, block execution and commit notifications of one node."""
+
+    def __init__(
+        self,
+        store: KVStore,
+        genesis: Genesis,
+        registry: Registry,
+        verifier: SignatureVerifier,
+        pending: PendingTable,
+        metrics: NodeMetrics,
+    ) -> None:
+        self.store = store
+        self.genesis = genesis
+        self.registry = registry
+        self.verifier = verifier
+        self.pending = pending
+        self.metrics = metrics
+        self.genesis_root = init_store(store, genesis, registry)
+        store.create_namespace(RECORDS_NS)
+        self.state = CommittedDirectory(store)
+        self.verified: OrderedDict[bytes, None] = OrderedDict()
+        self._lock = asyncio.Lock()
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ledger")
+        self._changed = asyncio.Condition()
+        self.height, self.root = head(store)
+        self.last_applied_at = time.monotonic()
+        self.on_gap: Callable[[int], None] = lambda _h: None
+        self.on_applied: Callable[[Candidate], None] = lambda _c: None
+        metrics.height.set(self.height)
+
+    # ---- admission helpers -------------------------------------------------------------
+    def mark_verified(self, hashes: list[bytes]) -> None:
+        """Remember transactions whose signatures this node already checked."""
+        for h in hashes:
+            self.verified[h] = None
+        while len(self.verified) > VERIFIED_CACHE:
+            self.verified.popitem(last=False)
+
+    # ---- commit --------------------------------------------------------------------------
+    async def commit(self, cand: Candidate) -> bool:
+        """Apply ``cand`` if it is the next block; True when applied now."""
+        async with self._lock:
+            h = cand.block.height
+            if h <= self.height:
+                self._check_same(cand)
+                return False
+            if h > self.height + 1:
+                self.on_gap(h)
+                return False
+            decoded, sig_ok = await self._prepare(cand)
+            loop = asyncio.get_running_loop()
+            result, record = await loop.run_in_executor(
+                self._pool, self._apply_and_write, cand, decoded, sig_ok
+            )
+            self.height, self.root = h, result.state_root
+            self.last_applied_at = time.monotonic()
+        self._after_commit(result)
+        self.on_applied(cand)
+        async with self._changed:
+            self._changed.notify_all()
+        return True
+
+    async def _prepare(self, cand: Candidate) -> tuple[list[Tx | TxDecodeError], set[bytes]]:
+        decoded: list[Tx | TxDecodeError] = []
+        unknown: list[Tx] = []
+        for raw in cand.block.txs:
+            try:
+                tx = decode(raw)
+            except TxDecodeError as exc:
+                decoded.append(exc)
+                continue
+            decoded.append(tx)
+            if tx.hash not in self.verified:
+                unknown.append(tx)
+        good = {t.hash for t in decoded if isinstance(t, Tx) and t.hash in self.verified}
+        if unknown:
+            verdicts = await self.verifier.verify(unknown)
+            good |= {t.hash for t, ok in zip(unknown, verdicts, strict=True) if ok}
+        return decoded, good
+
+    def _apply_and_write(
+        self, cand: Candidate, decoded: list[Tx | TxDecodeError], good: set[bytes]
+    ) -> tuple[BlockResult, BlockRecord]:
+        result = apply_block(
+            self.state,
+            cand.block,
+            registry=self.registry,
+            sig_ok=lambda tx: tx.hash in good,
+            decoded=decoded,
+        )
+        prev = get_record(self.store, cand.block.height - 1)
+        parent = prev.block_hash if prev is not None else bytes(32)
+        r = cand.record
+        record = BlockRecord(
+            r.height,
+            r.leader_round,
+            r.epoch,
+            r.leader_digest,
+            r.certificates,
+            r.batches,
+            result.state_root,
+            block_hash(r.height, r.leader_digest, parent, result.state_root),
+            parent,
+        )
+        t0 = time.perf_counter()
+        _put_record(self.store, record)
+        commit_block(self.store, cand.block, result, sync=True)
+        self.metrics.write_time.observe(time.perf_counter() - t0)
+        return result, record
+
+    def _after_commit(self, result: BlockResult) -> None:
+        m = self.metrics
+        m.height.set(self.height)
+        m.commits.inc()
+        for r in result.receipts:
+            if r.applied:
+                m.committed_tx.inc()
+            else:
+                m.rejected_tx.labels(r.reason.name.lower()).inc()
+        for lat in self.pending.resolve(result.receipts):
+            m.latency.observe(lat)
+        m.pending.set(len(self.pending))
+
+    def _check_same(self, cand: Candidate) -> None:
+        rec = get_record(self.store, cand.block.height)
+        if rec is not None and rec.leader_digest != cand.record.leader_digest:
+            log.error(
+                "divergence at height %d: stored anchor %s, offered %s",
+                cand.block.height,
+                rec.leader_digest.hex()[:16],
+                cand.record.leader_digest.hex()[:16],
+            )
+
+    # ---- reads ---------------------------------------------------------------------------
+    async def wait_height(self, height: int, timeout_s: float | None = None) -> bool:
+        """Wait until the ledger reaches ``height``; False on timeout."""
+        async with self._changed:
+            try:
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: self.height >= height), timeout_s
+                )
+            except TimeoutError:
+                return False
+        return True
+
+    def record(self, height: int) -> BlockRecord | None:
+        """The certificate record of a committed block."""
+        return get_record(self.store, height)
+
+    def close(self) -> None:
+        """Stop the execution thread (the store is closed by the owner)."""
+        self._pool.shutdown(wait=True)

@@ -1,0 +1,1 @@
+"""A local multi-process network on loopback: layout, process control, load, status."""

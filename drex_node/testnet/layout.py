@@ -1,0 +1,153 @@
+"""Creating a network on disk: CA and certificates, consensus keys, genesis with the signed
+committee, one config per node, and ``network.json`` describing it for the tools.
+
+Layout under ``<dir>``::
+
+    network.json  genesis.json  pki/ca.pem pki/ca.key  operator/{ca.pem,node.pem,node.key}
+    keys/<name>.key   dev keys (authority, regulator, two banks, two users) for the tour
+    nodes/<name>/config.toml consensus.key tls/ data/ node.log node.pid
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from consensus.crypto import Ed25519Signer
+from drex_node.config.load import dump_config
+from drex_node.config.model import (
+    AdmissionConfig,
+    ConsensusSection,
+    MetricsConfig,
+    NetworkConfig,
+    NodeConfig,
+    NodeSection,
+)
+from drex_node.genesis.dev import dev_genesis
+from drex_node.node.committee import committee_to_doc, signed_committee
+from drex_node.security.identity import Identity, Role
+from drex_node.security.store import init_ca, issue_to_directory
+
+CHAIN_ID = "drex-testnet"
+CENTRAL_BANK = "bcb"
+DEFAULT_NODES: tuple[tuple[str, str], ...] = (
+    ("bcb", "central-bank"),
+    ("bank-a", "tier1"),
+    ("bank-b", "tier1"),
+    ("bank-c", "tier1"),
+    ("coop-d", "tier2"),
+    ("pay-e", "edge"),
+    ("regulator", "audit"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeEntry:
+    """One node of a local network."""
+
+    name: str
+    role: str
+    address: str
+    metrics: str
+    dir: str
+
+    @property
+    def votes(self) -> bool:
+        return self.role in ("central-bank", "tier1")
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """What ``network.json`` holds."""
+
+    dir: str
+    chain_id: str
+    users_per_partition: int
+    nodes: tuple[NodeEntry, ...]
+
+    def save(self) -> None:
+        doc = {**asdict(self), "nodes": [asdict(n) for n in self.nodes]}
+        Path(self.dir, "network.json").write_text(json.dumps(doc, indent=2) + "\n")
+
+    @staticmethod
+    def load(directory: str | Path) -> Network:
+        doc: dict[str, Any] = json.loads(Path(directory, "network.json").read_text())
+        nodes = tuple(NodeEntry(**n) for n in doc["nodes"])
+        return Network(doc["dir"], doc["chain_id"], doc["users_per_partition"], nodes)
+
+    def entry_points(self) -> list[NodeEntry]:
+        """Nodes that accept client submissions and forward them (tier2, edge)."""
+        return [n for n in self.nodes if n.role in ("tier2", "edge")]
+
+    @property
+    def operator_dir(self) -> Path:
+        return Path(self.dir, "operator")
+
+
+def _write_secret(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
+def create_network(
+    directory: str | Path,
+    *,
+    nodes: tuple[tuple[str, str], ...] = DEFAULT_NODES,
+    base_port: int = 7100,
+    metrics_base: int = 9100,
+    users_per_partition: int = 200,
+    verify_workers: int = 1,
+    consensus: ConsensusSection | None = None,
+) -> Network:
+    """Write every file of a fresh local network (keys are random; user keys are dev keys)."""
+    root = Path(directory).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    doc, keys = dev_genesis(chain_id=CHAIN_ID, users_per_partition=users_per_partition)
+    ca = init_ca(root / "pki")
+    issue_to_directory(root, ca, "operator", Identity(CENTRAL_BANK, Role.OPERATOR))
+    entries = []
+    seeds: dict[str, bytes] = {}
+    for i, (name, role) in enumerate(nodes):
+        d = root / "nodes" / name
+        d.mkdir(parents=True, exist_ok=True)
+        entries.append(
+            NodeEntry(
+                name, role, f"127.0.0.1:{base_port + i}", f"127.0.0.1:{metrics_base + i}", str(d)
+            )
+        )
+        issue_to_directory(d, ca, "tls", Identity(name, Role(role)))
+        if role in ("central-bank", "tier1"):
+            seed = os.urandom(32)
+            seeds[name] = seed
+            _write_secret(d / "consensus.key", seed.hex() + "\n")
+    members = [
+        (e.name, Ed25519Signer(seeds[e.name]).public_key, e.address) for e in entries if e.votes
+    ]
+    committee = signed_committee(members, keys["authority"].seed)
+    doc["committee"] = committee_to_doc(committee, CENTRAL_BANK)
+    (root / "genesis.json").write_text(json.dumps(doc, indent=1) + "\n")
+    (root / "keys").mkdir(exist_ok=True)
+    for name in ("authority", "regulator", "bank-N", "bank-S", "user-N-0", "user-S-0"):
+        _write_secret(root / "keys" / f"{name}.key", keys[name].seed.hex() + "\n")
+    validators = tuple(e.address for e in entries if e.votes)
+    for e in entries:
+        cfg = NodeConfig(
+            node=NodeSection(
+                name=e.name,
+                role=e.role,
+                institution=e.name,
+                genesis=str(root / "genesis.json"),
+            ),
+            network=NetworkConfig(listen=e.address, upstream=() if e.votes else validators),
+            consensus=consensus or ConsensusSection(),
+            admission=AdmissionConfig(verify_workers=verify_workers),
+            metrics=MetricsConfig(listen=e.metrics),
+        )
+        Path(e.dir, "config.toml").write_text(dump_config(cfg))
+    net = Network(str(root), CHAIN_ID, users_per_partition, tuple(entries))
+    net.save()
+    return net

@@ -1,0 +1,219 @@
+"""Open-loop load: signed transfers at a fixed rate through the entry points (tier2, edge).
+
+Every user keeps at most one transaction in flight (so its nonces commit in order); a
+transaction is due every 1/rate seconds and goes to the next idle user. Commits are
+observed on one node's block stream; latency is submit -> block seen committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import grpc.aio
+import msgpack
+import nacl.bindings
+
+from drex_node.api.stubs import ledger_pb2, ledger_pb2_grpc
+from drex_node.genesis.dev import DevKey, key
+from drex_node.ledger.codes import TxType
+from drex_node.ledger.receipts import Receipt
+from drex_node.ledger.tx import SIG_DOMAIN, body_hash, encode_body
+from drex_node.net.channel import secure_channel
+from drex_node.security.store import load_credentials
+from drex_node.testnet.layout import Network
+
+PARTITIONS = ("N", "NE", "CO", "SE", "S")
+TICK_S = 0.02
+
+
+@dataclass
+class LoadStats:
+    """Counters of one run."""
+
+    submitted: int = 0
+    committed: int = 0
+    rejected: int = 0
+    refused: int = 0
+    backlog: int = 0
+    latencies: list[float] = field(default_factory=list)
+    first_submit: float = 0.0
+    first_commit: float = 0.0
+    last_commit: float = 0.0
+
+    def result(self, rate: float, duration: float) -> dict[str, Any]:
+        lat = sorted(self.latencies)
+
+        def pct(p: float) -> float:
+            return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 1) if lat else 0.0
+
+        # Commit rate while commits flow (first to last commit): the latency tail of a short
+        # run does not dilute it.
+        span = max(self.last_commit - self.first_commit, 1e-9)
+        return {
+            "target_tps": rate,
+            "duration_s": duration,
+            "submitted": self.submitted,
+            "committed": self.committed,
+            "rejected": self.rejected,
+            "refused": self.refused,
+            "not_sent_no_idle_user": self.backlog,
+            "committed_tps": round(self.committed / span, 1) if self.committed else 0.0,
+            "p50_ms": pct(0.50),
+            "p99_ms": pct(0.99),
+        }
+
+
+class LoadGen:
+    """Drives one run against a network."""
+
+    def __init__(self, net: Network, seed: int = 1) -> None:
+        self.net = net
+        self.creds = load_credentials(net.operator_dir)
+        self.users: list[DevKey] = [
+            key(f"{net.chain_id}/user-{p}-{i}")
+            for p in PARTITIONS
+            for i in range(net.users_per_partition)
+        ]
+        self._keys = [nacl.bindings.crypto_sign_seed_keypair(u.seed) for u in self.users]
+        self.rng = random.Random(seed)
+        self.nonce: dict[int, int] = {}
+        self.inflight: dict[bytes, tuple[int, float]] = {}
+        self.idle: list[int] = []
+        self.early: dict[bytes, tuple[Receipt, float]] = {}
+        self.stats = LoadStats()
+
+    async def _nonces(self, stub: ledger_pb2_grpc.LedgerStub) -> None:
+        async def one(i: int) -> None:
+            try:
+                r = await stub.GetAccount(
+                    ledger_pb2.GetAccountRequest(address=self.users[i].address), timeout=10
+                )
+                self.nonce[i] = r.account.nonce - 1
+            except grpc.aio.AioRpcError:
+                self.nonce[i] = -1
+
+        for k in range(0, len(self.users), 200):
+            await asyncio.gather(*(one(i) for i in range(k, min(k + 200, len(self.users)))))
+        self.idle = [i for i in range(len(self.users)) if self.nonce[i] >= 0]
+
+    def _tx(self, i: int) -> bytes:
+        self.nonce[i] += 1
+        dst = self.users[self.rng.randrange(len(self.users))]
+        if dst is self.users[i]:
+            dst = self.users[(i + 1) % len(self.users)]
+        body = encode_body(
+            self.net.chain_id,
+            TxType.TRANSFER,
+            # The memo names the sender: the ledger's tx hash does not cover the signer, so two
+            # users sending the same amount to the same account with the same nonce would
+            # otherwise produce the same hash (reported to the ledger owners).
+            [dst.address, "DREX", 1, self.users[i].address[:8]],
+            self.nonce[i],
+            10**9,
+        )
+        pk, sk = self._keys[i]
+        sig = nacl.bindings.crypto_sign(SIG_DOMAIN + body_hash(body), sk)[:64]
+        return bytes(msgpack.packb([body, [[pk, sig]]], use_bin_type=True))
+
+    async def _watch(self, stub: ledger_pb2_grpc.LedgerStub, start: int) -> None:
+        async for blk in stub.StreamBlocks(ledger_pb2.StreamBlocksRequest(from_height=start)):
+            now = time.monotonic()
+            for raw in blk.receipts:
+                r = Receipt.decode(raw)
+                entry = self.inflight.pop(r.tx_hash, None)
+                if entry is None:
+                    if len(self.early) < 100_000:
+                        self.early[r.tx_hash] = (r, now)
+                    continue
+                self._settle(r, entry, now)
+
+    def _settle(self, r: Receipt, entry: tuple[int, float], now: float) -> None:
+        user, t = entry
+        if r.applied:
+            if not self.stats.committed:
+                self.stats.first_commit = now
+            self.stats.committed += 1
+            self.stats.latencies.append(now - t)
+            self.stats.last_commit = now
+        else:
+            self.stats.rejected += 1
+            self.nonce[user] -= 1
+        self.idle.append(user)
+
+    async def _send(self, stub: ledger_pb2_grpc.LedgerStub, batch: list[tuple[int, bytes]]) -> None:
+        t = time.monotonic()
+        try:
+            resp = await stub.SubmitBatch(
+                ledger_pb2.SubmitBatchRequest(txs=[tx for _, tx in batch]), timeout=15
+            )
+        except grpc.aio.AioRpcError:
+            for user, _ in batch:
+                self.nonce[user] -= 1
+                self.idle.append(user)
+            self.stats.refused += len(batch)
+            return
+        for (user, _), r in zip(batch, resp.results, strict=True):
+            if r.status == 3:  # REJECTED at admission
+                self.nonce[user] -= 1
+                self.idle.append(user)
+                self.stats.refused += 1
+            else:
+                self.stats.submitted += 1
+                seen = self.early.pop(r.tx_hash, None)
+                if seen is not None:
+                    self._settle(seen[0], (user, t), seen[1])
+                else:
+                    self.inflight.setdefault(r.tx_hash, (user, t))
+
+    async def run(self, rate: float, duration: float, drain_s: float = 30.0) -> dict[str, Any]:
+        entries = self.net.entry_points() or [n for n in self.net.nodes if n.votes]
+        channels = [secure_channel(e.address, self.creds) for e in entries]
+        stubs = [ledger_pb2_grpc.LedgerStub(c) for c in channels]  # type: ignore[no-untyped-call]
+        watch_stub = stubs[-1]
+        st = await watch_stub.GetStatus(ledger_pb2.GetStatusRequest(), timeout=10)
+        await self._nonces(watch_stub)
+        self.rng.shuffle(self.idle)
+        watcher = asyncio.create_task(self._watch(watch_stub, st.height + 1))
+        sends: set[asyncio.Task[None]] = set()
+        t0 = self.stats.first_submit = time.monotonic()
+        total = int(rate * duration)
+        sent = 0
+        while sent < total and time.monotonic() - t0 < duration + drain_s:
+            due = min(total, int((time.monotonic() - t0) * rate)) - sent
+            per_entry: list[list[tuple[int, bytes]]] = [[] for _ in stubs]
+            for _ in range(due):
+                if not self.idle:
+                    break  # open loop with a bounded user pool: the rest waits (backlog)
+                user = self.idle.pop()
+                per_entry[user % len(stubs)].append((user, self._tx(user)))
+                sent += 1
+            for stub, batch in zip(stubs, per_entry, strict=True):
+                for k in range(0, len(batch), 500):
+                    task = asyncio.create_task(self._send(stub, batch[k : k + 500]))
+                    sends.add(task)
+                    task.add_done_callback(sends.discard)
+            await asyncio.sleep(TICK_S)
+        self.stats.backlog = total - sent
+        if sends:
+            await asyncio.gather(*sends)
+        end = time.monotonic() + drain_s
+        while self.inflight and time.monotonic() < end:
+            await asyncio.sleep(0.1)
+        watcher.cancel()
+        for c in channels:
+            await c.close()
+        out = self.stats.result(rate, duration)
+        out["lost"] = len(self.inflight)
+        return out
+
+
+def run_load(net: Network, rate: float, duration: float, drain_s: float = 30.0) -> dict[str, Any]:
+    """Blocking wrapper: one load run."""
+    print(f"load: {rate} tx/s for {duration} s", file=sys.stderr)
+    return asyncio.run(LoadGen(net).run(rate, duration, drain_s))

@@ -1,0 +1,71 @@
+"""Node config: defaults, validation errors that name the file and the field, round trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from drex_node.config import ConfigError, NodeConfig, dump_config, load_config, parse_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "node.toml"
+    p.write_text(text)
+    return p
+
+
+def test_defaults_are_valid_for_a_validator() -> None:
+    cfg = parse_config({"node": {"role": "tier1"}})
+    assert cfg.consensus.tick_ms > 0 and cfg.admission.max_pending > 0
+    assert cfg.node.votes
+
+
+def test_round_trip_through_toml(tmp_path: Path) -> None:
+    cfg = NodeConfig.test(tmp_path)
+    again = load_config(write(tmp_path, dump_config(cfg)))
+    assert again.node == cfg.node and again.consensus == cfg.consensus
+    assert again.admission == cfg.admission and again.base_dir == tmp_path.resolve()
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('[node]\nrole = "king"\n', "node.role"),
+        ('[network]\nlisten = "nowhere"\n', "network.listen"),
+        ("[consensus]\ntick_ms = 0\n", "consensus.tick_ms"),
+        ('[consensus]\ntick_ms = "fast"\n', "consensus.tick_ms"),
+        ("[admission]\nmax_pending = -1\n", "admission.max_pending"),
+        ("[admission]\nbogus = 1\n", "admission.bogus"),
+        ("[extras]\nx = 1\n", "extras"),
+        ('[node]\nrole = "edge"\n', "network.upstream"),
+        ('[metrics]\nlisten = "x"\n', "metrics.listen"),
+    ],
+)
+def test_errors_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}: {field}")
+
+
+def test_unreadable_and_invalid_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "missing.toml")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_config(write(tmp_path, "[node\n"))
+
+
+def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, '[node]\ndata_dir = "d"\n'))
+    assert cfg.path(cfg.node.data_dir) == tmp_path.resolve() / "d"
+    assert cfg.path("/abs") == Path("/abs")
+
+
+def test_example_configs_validate() -> None:
+    root = Path(__file__).resolve().parents[3] / "configs"
+    files = sorted(root.glob("node.*.toml"))
+    assert {f.name for f in files} >= {f"node.{r}.toml" for r in ("central-bank", "tier1", "edge")}
+    for f in files:
+        cfg = load_config(f)
+        assert f.name == f"node.{cfg.node.role}.toml"
