@@ -126,6 +126,9 @@ class RequestLogInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         async def timed(context: Context) -> AsyncIterator[None]:
             _request_id.set(request_id)
             start = time.perf_counter()
+            # Read the peer while the call is live: grpcio can crash reading it from a
+            # server stream that the client has already cancelled.
+            peer = context.peer()
             error: BaseException | None = None
             try:
                 yield
@@ -133,7 +136,7 @@ class RequestLogInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 error = exc
                 raise
             finally:
-                self._emit(method, request_id, context, start, error)
+                self._emit(method, request_id, context, peer, start, error)
 
         return wrap_handler(handler, timed)
 
@@ -142,6 +145,7 @@ class RequestLogInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         method: str,
         request_id: str,
         context: Context,
+        peer: str,
         start: float,
         error: BaseException | None,
     ) -> None:
@@ -156,7 +160,7 @@ class RequestLogInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             "event": "rpc",
             "method": method,
             "request_id": request_id,
-            "peer": context.peer(),
+            "peer": peer,
             "identity": identity.uri if identity is not None else None,
             "code": code.name if isinstance(code, grpc.StatusCode) else str(code),
             "reason": _reason(context),
