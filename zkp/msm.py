@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from py_ecc import optimized_bn128 as bn
+from py_ecc.fields import optimized_bn128_FQ as FQ
 from py_ecc.optimized_bn128 import optimized_curve as oc
 
 Point = tuple[int, int] | None
 
-_Jac = tuple[bn.FQ, bn.FQ, bn.FQ]
-_CURVE_ORDER: int = bn.curve_order
+_Jac = tuple[FQ, FQ, FQ]
+_CURVE_ORDER: int = oc.curve_order
 
 
 class MSM(Protocol):
@@ -28,11 +28,11 @@ class MSM(Protocol):
 
 
 def _to_jac(p: tuple[int, int]) -> _Jac:
-    return (bn.FQ(p[0]), bn.FQ(p[1]), bn.FQ(1))
+    return (FQ(p[0]), FQ(p[1]), FQ(1))
 
 
 def _from_jac(p: _Jac) -> Point:
-    if bn.is_inf(p):
+    if oc.is_inf(p):
         return None
     x, y = oc.normalize(p)
     return (int(x), int(y))

@@ -9,15 +9,14 @@ inner-product check are fused into one MSM with transcript-derived weights.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from zkp.errors import ZkpError
 from zkp.msm import MSM, reference_msm
 from zkp.reference import generators as gen
 from zkp.reference.anonymity import aggregates, recovery_terms
+from zkp.reference.check import PreparedCheck, finish
 from zkp.reference.field import Q, evm_neg, evm_sub
 from zkp.reference.ipa import ip_terms, range_constants
-from zkp.reference.lincomb import Terms, combine, single
+from zkp.reference.lincomb import combine, single
 from zkp.reference.proofs import CompatBurnProof, CompatTransferProof
 from zkp.reference.statements import BurnStatement, TransferStatement
 from zkp.reference.transcript import Word, hash_bytes_scalar, hash_scalar, keccak256
@@ -25,15 +24,6 @@ from zkp.verdict import ACCEPT, Verdict, reject
 
 COMPAT_FEE = 0  # ZetherVerifier.fee
 _FUSE_TAG = b"drex/zether/compat/fuse"
-
-
-@dataclass
-class PreparedCheck:
-    """A proof reduced to ``Σ k_i P_i == identity`` (or an early rejection)."""
-
-    verdict: Verdict
-    terms: Terms | None
-    digest: bytes
 
 
 def _fuse_weight(digest: bytes) -> int:
@@ -45,7 +35,7 @@ def prepare_transfer(
 ) -> PreparedCheck:
     """Run the transcript and Σ checks; return the fused final check as terms."""
     if len(st.y) != 1 << proof.m:
-        return PreparedCheck(reject("ring size does not match proof"), None, b"")
+        return PreparedCheck.rejected("ring size does not match proof")
     stmt_hash = hash_scalar(list(st.CLn), list(st.CRn), list(st.C), st.D, list(st.y), st.epoch)
     p = proof
     v = hash_scalar(stmt_hash, p.BA, p.BS, p.A, p.B)
@@ -85,7 +75,7 @@ def prepare_transfer(
     commits = [tm.evaluate(msm) for tm in (a_y, a_d, a_b, a_x, a_t, a_u)]
     c = hash_scalar(x, *commits)
     if c != p.c:
-        return PreparedCheck(reject("sigma challenge mismatch"), None, b"")
+        return PreparedCheck.rejected("sigma challenge mismatch")
 
     o = hash_scalar(c)
     ip = ip_terms(p.BA, p.BS, x, z, ys, twos, p.mu, p.tHat, o, p.L, p.R, p.a, p.b)
@@ -116,20 +106,11 @@ def prepare_burn(
     commits = [tm.evaluate(msm) for tm in (a_y, a_b, a_t, a_u)]
     c = hash_scalar(x, *commits)
     if c != p.c:
-        return PreparedCheck(reject("sigma challenge mismatch"), None, b"")
+        return PreparedCheck.rejected("sigma challenge mismatch")
     o = hash_scalar(c)
     ip = ip_terms(p.BA, p.BS, x, z, ys, twos, p.mu, p.tHat, o, p.L, p.R, p.a, p.b)
     digest = keccak256(stmt_hash.to_bytes(32, "big") + proof.encode())
     return PreparedCheck(ACCEPT, ip, digest)
-
-
-def finish(check: PreparedCheck, msm: MSM, failure: str) -> Verdict:
-    """Evaluate a prepared check's fused MSM."""
-    if not check.verdict.ok or check.terms is None:
-        return check.verdict
-    if check.terms.evaluate(msm) is not None:
-        return reject(failure)
-    return ACCEPT
 
 
 def verify_transfer(
