@@ -26,3 +26,61 @@ def az_case(case_id: str) -> dict[str, Any]:
         if case["id"] == case_id:
             return case  # type: ignore[no-any-return]
     raise KeyError(case_id)
+
+
+# --- wallet fixtures built with our own prover (seeded, reproducible) ---
+
+from zkp.msm import Point  # noqa: E402
+from zkp.reference import wallet  # noqa: E402
+from zkp.reference.rng import SeededRng  # noqa: E402
+from zkp.reference.statements import BurnStatement, TransferStatement  # noqa: E402
+
+SENDER_BALANCE = 100
+
+
+@cache
+def ring(n: int, seed: int = 1) -> tuple[list[tuple[int, Point]], list[wallet.RingMember]]:
+    """``n`` keypairs and their ring entries; member 1 holds 100, the others 5."""
+    rng = SeededRng(f"ring-{n}-{seed}")
+    keys = [wallet.keypair(rng) for _ in range(n)]
+    members = [
+        wallet.RingMember(y, wallet.encrypt(SENDER_BALANCE if i == 1 else 5, y, rng.scalar()))
+        for i, (_, y) in enumerate(keys)
+    ]
+    return keys, members
+
+
+@cache
+def auditor_keys() -> tuple[int, Point]:
+    return wallet.keypair(SeededRng("auditor"))
+
+
+@cache
+def transfer(
+    n: int, mode: str, value: int = 10, fee: int = 0, chain_id: int = 7, forge: bool = False
+) -> tuple[TransferStatement, bytes]:
+    """A transfer from ring member 1 to member 2 (opposite parity) in epoch 7."""
+    keys, members = ring(n)
+    rng = SeededRng(f"transfer-{n}-{mode}-{value}-{fee}-{chain_id}-{forge}")
+    if not forge:
+        return wallet.build_transfer(
+            keys[1][0], members, 1, 0 if n == 2 else 2, value, 7, rng, mode=mode, fee=fee,
+            chain_id=chain_id, auditor=auditor_keys()[1], balance=SENDER_BALANCE,
+        )  # fmt: skip
+    from zkp.reference.prove_transfer import TransferWitness, prove_transfer
+
+    st, _ = transfer(n, mode, value, fee, chain_id)
+    # rebuild the witness the honest builder used: same seeded stream, first draw is r
+    r = SeededRng(f"transfer-{n}-{mode}-{value}-{fee}-{chain_id}-False").scalar()
+    wit = TransferWitness(keys[1][0], r, value, SENDER_BALANCE - value - fee, 1, 0 if n == 2 else 2)
+    return prove_transfer(st, wit, rng, mode=mode, forge_nonce=True)
+
+
+@cache
+def burn(mode: str, value: int = 3) -> tuple[BurnStatement, bytes]:
+    keys, members = ring(2)
+    rng = SeededRng(f"burn-{mode}-{value}")
+    return wallet.build_burn(
+        keys[1][0], members[1].balance, value, 7, 0x1234, rng, mode=mode, chain_id=7,
+        balance=SENDER_BALANCE,
+    )  # fmt: skip
