@@ -84,3 +84,55 @@ def burn(mode: str, value: int = 3) -> tuple[BurnStatement, bytes]:
         keys[1][0], members[1].balance, value, 7, 0x1234, rng, mode=mode, chain_id=7,
         balance=SENDER_BALANCE,
     )  # fmt: skip
+
+
+# --- tampering and MSM backends ---
+
+from collections.abc import Iterator  # noqa: E402
+
+from zkp.msm import MSM, reference_msm  # noqa: E402
+from zkp.reference.field import P as FIELD_P  # noqa: E402
+
+
+def word_tampers(proof: bytes) -> Iterator[tuple[int, bytes]]:
+    """Every 32-byte word with its lowest bit flipped."""
+    for i in range(len(proof) // 32):
+        data = bytearray(proof)
+        data[32 * i + 31] ^= 1
+        yield i, bytes(data)
+
+
+def negated_point_tampers(proof: bytes, point_words: list[int]) -> Iterator[tuple[int, bytes]]:
+    """Replace the y word of each point by ``P - y``: still a valid curve point."""
+    for i in point_words:
+        y = int.from_bytes(proof[32 * i : 32 * i + 32], "big")
+        if y == 0:
+            continue
+        data = bytearray(proof)
+        data[32 * i : 32 * i + 32] = (FIELD_P - y).to_bytes(32, "big")
+        yield i, bytes(data)
+
+
+def msm_backends() -> list[MSM]:
+    """The reference MSM plus ``zkp.fast.msm.msm`` when the fast path is importable."""
+    backends: list[MSM] = [reference_msm]
+    try:
+        from zkp.fast.msm import msm as fast_msm  # type: ignore[import-not-found]
+    except ImportError:
+        return backends
+    backends.append(fast_msm)
+    return backends
+
+
+class CountingMSM:
+    """Wraps an MSM and counts calls (to check how many MSMs a verification uses)."""
+
+    def __init__(self, inner: MSM = reference_msm) -> None:
+        self.inner = inner
+        self.calls = 0
+        self.points = 0
+
+    def __call__(self, points, scalars):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        self.points += len(points)
+        return self.inner(points, scalars)
