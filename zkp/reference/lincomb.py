@@ -40,9 +40,22 @@ class Terms:
         self.scalars.extend(s * k % Q for s in other.scalars)
         return self
 
+    def compact(self) -> tuple[list[Point], list[int]]:
+        """Merge repeated points (generators recur in every equation); drop zero terms.
+
+        Order is first occurrence, so the result is deterministic.
+        """
+        merged: dict[tuple[int, int], int] = {}
+        for pt, k in zip(self.points, self.scalars, strict=True):
+            if pt is not None:
+                merged[pt] = (merged.get(pt, 0) + k) % Q
+        pts: list[Point] = [pt for pt, k in merged.items() if k]
+        return pts, [k for k in merged.values() if k]
+
     def evaluate(self, msm: MSM) -> Point:
-        """Compute the point through ``msm``."""
-        return msm(self.points, self.scalars)
+        """Compute the point through ``msm`` (after merging repeated points)."""
+        pts, ks = self.compact()
+        return msm(pts, ks)
 
 
 def combine(*parts: tuple[Terms, int]) -> Terms:
