@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from zkp.msm import Point
-from zkp.reference import compat
+from zkp.reference import compat, hardened
 from zkp.reference.statements import BurnStatement, TransferStatement
 from zkp.verdict import Verdict
 
@@ -66,8 +66,6 @@ def verify_case(case: dict[str, Any], mode: str) -> Verdict:
         if isinstance(st, BurnStatement):
             return compat.verify_burn(st, proof)
         return compat.verify_transfer(st, proof)
-    from zkp.reference import hardened
-
     if isinstance(st, BurnStatement):
         return hardened.verify_burn(st, proof)
     return hardened.verify_transfer(st, proof)

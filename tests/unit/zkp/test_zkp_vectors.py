@@ -57,3 +57,28 @@ def test_cli_summary(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert rc == 0
     assert out.strip() == '{"cases": 1, "agree": 1, "disagree": []}'
+
+
+def test_cli_hardened_mode_rejects_compat_format(capsys: pytest.CaptureFixture[str]) -> None:
+    from zkp_testlib import AZ_PATH
+
+    rc = vectors.main([str(AZ_PATH), "--mode", "hardened", "--json", "--only", "transfer_N2_valid"])
+    assert rc == 0
+    assert '"agree": 1' in capsys.readouterr().out
+
+
+def test_cli_reports_unreadable_file(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = vectors.main(["/nonexistent/az.json", "--json"])
+    assert rc == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_api_dispatches_modes() -> None:
+    from zkp import api
+
+    case = az_case("transfer_N2_valid")
+    st, proof = vectors.case_statement(case), vectors.case_proof(case)
+    assert api.verify_transfer(st, proof, mode="compat").ok  # type: ignore[arg-type]
+    assert not api.verify_transfer(st, proof).ok  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        api.verify_transfer(st, proof, mode="bogus")  # type: ignore[arg-type]
