@@ -55,11 +55,11 @@ def decode(data: bytes, layout: Layout, what: str, canonical: bool) -> dict[str,
     return out
 
 
-def encode(fields: Mapping[str, Any], layout: Layout) -> bytes:
-    """Inverse of :func:`decode`."""
+def encode(obj: object, layout: Layout) -> bytes:
+    """Inverse of :func:`decode`: serialise ``obj``'s attributes (or a mapping) per layout."""
     buf = bytearray()
     for name, kind, count in layout:
-        value = fields[name]
+        value = obj[name] if isinstance(obj, Mapping) else getattr(obj, name)
         items = list(value) if count else [value]
         if len(items) != max(count, 1):
             raise ValueError(f"{name}: expected {max(count, 1)} items, got {len(items)}")

@@ -16,7 +16,8 @@ U256 = 1 << 256
 
 def inv(x: int) -> int:
     """Multiplicative inverse modulo Q (``inv(0) == 0``, as the EVM's modexp gives)."""
-    return pow(x % Q, Q - 2, Q)
+    x %= Q
+    return pow(x, -1, Q) if x else 0
 
 
 def batch_inv(xs: Sequence[int]) -> list[int]:

@@ -59,21 +59,15 @@ def ip_terms(
     for i in range(rounds):
         prev = hash_scalar(prev, L[i], R[i])
         challenges.append(prev)
-    s = [1] * n
+    # s[i] = (Π x_j)^-1 · Π_{bit j of i set} x_{rounds-1-j}^2  (InnerProductVerifier's s)
     prod = 1
     for c in challenges:
         prod = prod * c % Q
-    s[0] = inv(prod)
-    filled = [False] * n
-    for i in range(n // 2):
-        j = 0
-        while (1 << j) + i < n:
-            k = i + (1 << j)
-            if not filled[k]:
-                c = challenges[rounds - 1 - j]
-                s[k] = s[i] * c % Q * c % Q
-                filled[k] = True
-            j += 1
+    squares = [c * c % Q for c in challenges]
+    s = [inv(prod)] + [0] * (n - 1)
+    for i in range(1, n):
+        top = i.bit_length() - 1
+        s[i] = s[i - (1 << top)] * squares[rounds - 1 - top] % Q
     a %= Q
     b %= Q
     t = Terms()

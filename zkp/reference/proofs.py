@@ -7,7 +7,7 @@ and ``BurnVerifier.unserialize``); the hardened layouts are specified in
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from zkp.msm import Point
 from zkp.reference import codec
@@ -134,7 +134,7 @@ class CompatTransferProof:
 
     def encode(self) -> bytes:
         """Serialise exactly as the reference client does."""
-        return codec.encode(asdict(self), compat_transfer_layout(self.m))
+        return codec.encode(self, compat_transfer_layout(self.m))
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ class CompatBurnProof:
 
     def encode(self) -> bytes:
         """Serialise exactly as the reference client does."""
-        return codec.encode(asdict(self), COMPAT_BURN_LAYOUT)
+        return codec.encode(self, COMPAT_BURN_LAYOUT)
 
 
 @dataclass(frozen=True)
@@ -232,7 +232,7 @@ class HardenedTransferProof:
 
     def encode(self) -> bytes:
         """Serialise per ``docs/protocol/confidential.md``."""
-        return codec.encode(asdict(self), hardened_transfer_layout(self.m))
+        return codec.encode(self, hardened_transfer_layout(self.m))
 
 
 @dataclass(frozen=True)
@@ -264,4 +264,4 @@ class HardenedBurnProof:
 
     def encode(self) -> bytes:
         """Serialise per ``docs/protocol/confidential.md``."""
-        return codec.encode(asdict(self), HARDENED_BURN_LAYOUT)
+        return codec.encode(self, HARDENED_BURN_LAYOUT)

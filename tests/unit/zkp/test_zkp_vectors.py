@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from zkp_testlib import az_case, az_data
+from zkp_testlib import az_case, az_data, msm_backends
 
 from zkp import vectors
+from zkp.msm import MSM
+from zkp.reference import compat
 from zkp.reference import generators as gen
+from zkp.reference.statements import BurnStatement
 
 FAST_IDS = [c["id"] for c in az_data()["vectors"] if c["kind"] == "burn" or c["N"] <= 8]
 SLOW_IDS = [c["id"] for c in az_data()["vectors"] if c["id"] not in FAST_IDS]
@@ -36,6 +39,17 @@ def test_gsum_constants_match_contracts() -> None:
 def test_compat_verdict_equals_evm(case_id: str) -> None:
     case = az_case(case_id)
     assert vectors.verify_case(case, "compat").ok == case["evm_accepts"]
+
+
+@pytest.mark.parametrize("msm", msm_backends()[1:])
+def test_every_vector_verdict_equal_on_fast_backend(msm: MSM) -> None:
+    for case in az_data()["vectors"]:
+        st, proof = vectors.case_statement(case), vectors.case_proof(case)
+        if isinstance(st, BurnStatement):
+            verdict = compat.verify_burn(st, proof, msm)
+        else:
+            verdict = compat.verify_transfer(st, proof, msm)
+        assert verdict.ok == case["evm_accepts"], case["id"]
 
 
 @pytest.mark.slow
