@@ -92,3 +92,23 @@ def test_prover_refuses_bad_witnesses() -> None:
         wallet.build_transfer(keys[0][0], members, 1, 2, 1, 7, rng, mode="compat", balance=100)
     with pytest.raises(ProverError):  # hardened needs an auditor
         wallet.build_transfer(keys[1][0], members, 1, 2, 1, 7, rng, balance=100)
+
+
+def test_wallet_builds_from_secret_key_encrypted_balance_and_ring() -> None:
+    # no plaintext balance given: the wallet decrypts its own balance (BSGS) first
+    keys, members = ring(2)
+    st, proof = wallet.build_transfer(
+        keys[1][0], members, 1, 0, 25, 9, SeededRng("wallet"), mode="compat"
+    )
+    assert compat.verify_transfer(st, proof).ok
+    receiver_gain = wallet.read_balance(keys[0][0], (st.C[0], st.D))
+    assert receiver_gain == 25
+
+
+def test_verification_is_deterministic() -> None:
+    from zkp.reference.hardened_transcript import fuse_weights
+
+    st, proof = transfer(2, "hardened", fee=1)
+    assert hardened.verify_transfer(st, proof) == hardened.verify_transfer(st, proof)
+    assert fuse_weights(1, proof, 5) == fuse_weights(1, proof, 5)
+    assert fuse_weights(1, proof, 5) != fuse_weights(2, proof, 5)
