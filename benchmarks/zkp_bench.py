@@ -4,13 +4,16 @@ Per anonymity set N (default 2, 8, 64), hardened mode (the network default):
 ``reference_verify_ms`` (py-ecc MSM), ``fast_verify_ms`` (``zkp.fast.msm.msm`` if
 importable, else null), ``speedup_vs_reference``, ``batched_proofs_per_s`` (a batch of 64
 proofs folded into one MSM per worker, split over ``--workers`` processes; N = 2 and 8),
-``prover_ms`` and compat-mode ``compat_reference_verify_ms`` for comparison. numba
+``prover_ms``, compat-mode ``compat_reference_verify_ms`` and ``naive_py_ecc_verify_ms``
+(the same verifier with one py-ecc scalar multiplication per term, as the reference
+contracts evaluate it) for comparison. numba
 compilation is warmed before any timing. Proof inputs come from a seeded RNG.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import multiprocessing
 import statistics
 import sys
@@ -19,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from zkp.batch import BatchItem, batch_verify
-from zkp.msm import MSM, reference_msm
+from zkp.msm import MSM, naive_msm, reference_msm
 from zkp.reference import compat, hardened, wallet
 from zkp.reference.rng import SeededRng
 from zkp.reference.statements import TransferStatement
@@ -41,7 +44,7 @@ def _log(msg: str) -> None:
 
 def _fast_msm() -> MSM | None:
     try:
-        from zkp.fast import msm as fast_module
+        fast_module = importlib.import_module("zkp.fast.msm")
     except ImportError:
         return None
     warm = getattr(fast_module, "warm_up", None)
@@ -135,6 +138,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             lambda s=cst, p=cproof: compat.verify_transfer(s, p).ok,  # type: ignore[misc]
             args.repeat,
         )
+        naive_ms = _time_ms(
+            lambda s=st, p=proof: hardened.verify_transfer(s, p, naive_msm).ok,  # type: ignore[misc]
+            1,
+        )
         fast_ms = None
         if fast is not None:
             hardened.verify_transfer(st, proof, fast)
@@ -147,6 +154,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "fast_verify_ms": None if fast_ms is None else round(fast_ms, 3),
             "speedup_vs_reference": None if fast_ms is None else round(ref_ms / fast_ms, 1),
             "compat_reference_verify_ms": round(compat_ms, 2),
+            "naive_py_ecc_verify_ms": round(naive_ms, 1),
             "prover_ms": round(prover_ms, 1),
             "compat_prover_ms": round(compat_prover_ms, 1),
             "proof_bytes": len(proof),
