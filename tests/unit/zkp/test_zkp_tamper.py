@@ -45,26 +45,38 @@ def _point_y_words(layout: codec.Layout) -> list[int]:
 
 
 def _check_all_tampers(
-    verify: Callable[[bytes], Verdict], proof: bytes, layout: codec.Layout
+    verify: Callable[[bytes], Verdict], proof: bytes, layout: codec.Layout, negate: bool = True
 ) -> None:
+    """Every word bit-flipped; with ``negate`` also every point replaced by its negation."""
     assert verify(proof).ok
     assert len(proof) == codec.layout_size(layout)
     bad = [i for i, t in word_tampers(proof) if verify(t).ok]
-    bad += [i for i, t in negated_point_tampers(proof, _point_y_words(layout)) if verify(t).ok]
+    if negate:
+        negated = negated_point_tampers(proof, _point_y_words(layout))
+        bad += [i for i, t in negated if verify(t).ok]
     assert bad == [], f"tampered words accepted: {bad}"
 
 
-def _compat_vector(case_id: str, msm: MSM) -> None:
+def _compat_vector(case_id: str, msm: MSM, negate: bool = True) -> None:
     case = az_case(case_id)
     st = vectors.case_statement(case)
     proof = vectors.case_proof(case)
     if case["kind"] == "burn":
-        _check_all_tampers(lambda b: compat.verify_burn(st, b, msm), proof, COMPAT_BURN_LAYOUT)  # type: ignore[arg-type]
+        verify_burn = lambda b: compat.verify_burn(st, b, msm)  # type: ignore[arg-type]  # noqa: E731
+        _check_all_tampers(verify_burn, proof, COMPAT_BURN_LAYOUT, negate)
     else:
         layout = compat_transfer_layout(case["N"].bit_length() - 1)
-        _check_all_tampers(lambda b: compat.verify_transfer(st, b, msm), proof, layout)  # type: ignore[arg-type]
+        verify = lambda b: compat.verify_transfer(st, b, msm)  # type: ignore[arg-type]  # noqa: E731
+        _check_all_tampers(verify, proof, layout, negate)
 
 
+@pytest.mark.parametrize("msm", BACKENDS)
+@pytest.mark.parametrize("case_id", ["transfer_N2_valid", "burn_valid"])
+def test_compat_vector_word_flips(case_id: str, msm: MSM) -> None:
+    _compat_vector(case_id, msm, negate=False)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("msm", BACKENDS)
 @pytest.mark.parametrize("case_id", ["transfer_N2_valid", "burn_valid"])
 def test_compat_vector_tampering(case_id: str, msm: MSM) -> None:
@@ -78,12 +90,18 @@ def test_compat_vector_tampering_larger_rings(case_id: str, msm: MSM) -> None:
     _compat_vector(case_id, msm)
 
 
-def _hardened(n: int, msm: MSM) -> None:
+def _hardened(n: int, msm: MSM, negate: bool = True) -> None:
     st, proof = transfer(n, "hardened", fee=1)
     layout = hardened_transfer_layout(n.bit_length() - 1)
-    _check_all_tampers(lambda b: hardened.verify_transfer(st, b, msm), proof, layout)
+    _check_all_tampers(lambda b: hardened.verify_transfer(st, b, msm), proof, layout, negate)
 
 
+@pytest.mark.parametrize("msm", BACKENDS)
+def test_hardened_word_flips_n2(msm: MSM) -> None:
+    _hardened(2, msm, negate=False)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("msm", BACKENDS)
 def test_hardened_tampering_n2(msm: MSM) -> None:
     _hardened(2, msm)
