@@ -19,6 +19,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from zkp.batch import BatchItem, batch_verify
@@ -36,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-sizes", default="2,8", help="N values for the batch figure")
     parser.add_argument("--workers", type=int, default=2, help="processes for the batch figure")
     parser.add_argument("--seed", default="drex-bench-zkp", help="RNG seed for inputs")
+    parser.add_argument(
+        "--plot", default=".bench/zkp_verify.png", help="verify-time plot ('' to skip)"
+    )
 
 
 def _log(msg: str) -> None:
@@ -122,6 +126,37 @@ def _batched_rate(items: Sequence[BatchItem], workers: int, use_fast: bool) -> f
     return len(items) / elapsed
 
 
+def _plot(results: dict[str, Any], path: str) -> str | None:
+    """Verify time per proof against N for each backend (log scale); returns the path."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    sizes = sorted(int(n) for n in results)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for key, label in (
+        ("naive_py_ecc_verify_ms", "py-ecc, one multiplication per term"),
+        ("reference_verify_ms", "reference (py-ecc Pippenger, fused)"),
+        ("fast_verify_ms", "fast (numba)"),
+    ):
+        ys = [results[str(n)].get(key) for n in sizes]
+        if all(y is not None for y in ys):
+            ax.plot(sizes, ys, marker="o", label=label)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("anonymity set N")
+    ax.set_ylabel("hardened transfer verify (ms)")
+    ax.legend()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return str(out)
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the suite and return one JSON-serialisable object."""
     sizes = [int(s) for s in str(args.sizes).split(",") if s]
@@ -169,7 +204,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             entry["batched_backend"] = "fast" if fast is not None else "reference"
         results[str(n)] = entry
         _log(f"N={n}: {entry}")
+    plot = _plot(results, str(args.plot)) if args.plot else None
     return {
+        "plot": plot,
         "mode": "hardened",
         "fast_path": fast is not None,
         "batch": args.batch,
