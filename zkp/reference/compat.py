@@ -12,8 +12,9 @@ from __future__ import annotations
 from zkp.errors import ZkpError
 from zkp.msm import MSM, reference_msm
 from zkp.reference import generators as gen
-from zkp.reference.anonymity import aggregates, recovery_terms
+from zkp.reference.anonymity import aggregates, recovery_terms, ring_vectors
 from zkp.reference.check import PreparedCheck, finish
+from zkp.reference.evm_quirks import EvmRevert, replay_convolutions
 from zkp.reference.field import Q, evm_neg, evm_sub
 from zkp.reference.ipa import ip_terms, range_constants
 from zkp.reference.lincomb import combine, single
@@ -31,9 +32,16 @@ def _fuse_weight(digest: bytes) -> int:
 
 
 def prepare_transfer(
-    st: TransferStatement, proof: CompatTransferProof, msm: MSM = reference_msm
+    st: TransferStatement,
+    proof: CompatTransferProof,
+    msm: MSM = reference_msm,
+    evm_strict: bool = True,
 ) -> PreparedCheck:
-    """Run the transcript and Σ checks; return the fused final check as terms."""
+    """Run the transcript and Σ checks; return the fused final check as terms.
+
+    ``evm_strict`` replays the contract's point FFTs and ``tEval`` negation to reproduce
+    its reverts on identity intermediates (see :mod:`zkp.reference.evm_quirks`).
+    """
     if len(st.y) != 1 << proof.m:
         return PreparedCheck.rejected("ring size does not match proof")
     stmt_hash = hash_scalar(list(st.CLn), list(st.CRn), list(st.C), st.D, list(st.y), st.epoch)
@@ -51,6 +59,13 @@ def prepare_transfer(
     }
     w = hash_scalar(v, *[list(parts[k]) for k in parts])
     recovery = recovery_terms(p.A, p.B, p.f, w, p.z_A, p.m)
+    if evm_strict:
+        r0, r1 = ring_vectors(p.f, w, p.m)
+        try:
+            replay_convolutions(r0, r1, st.C)
+            replay_convolutions(r0, r1, st.y)
+        except EvmRevert as exc:
+            return PreparedCheck.rejected(f"reference contract reverts: {exc}")
     ag = aggregates(st.CLn, st.CRn, st.C, st.D, st.y, parts, p.f, v, w, COMPAT_FEE)
 
     y_ch = hash_scalar(w)
@@ -59,6 +74,8 @@ def prepare_transfer(
     z2, z3 = z * z % Q, pow(z, 3, Q)
     t = evm_sub(p.tHat, delta)
     x = hash_scalar(z, p.T_1, p.T_2)
+    if evm_strict and msm([p.T_1, p.T_2], [x, x * x % Q]) is None:
+        return PreparedCheck.rejected("reference contract reverts: Utils.neg of tEval = O")
 
     g, h = gen.g(), gen.h()
     cneg = evm_neg(p.c)
@@ -96,6 +113,8 @@ def prepare_burn(
     z2 = z * z % Q
     t = evm_sub(p.tHat, delta)
     x = hash_scalar(z, p.T_1, p.T_2)
+    if msm([p.T_1, p.T_2], [x, x * x % Q]) is None:
+        return PreparedCheck.rejected("reference contract reverts: Utils.neg of tEval = O")
     g, h = gen.g(), gen.h()
     cneg = evm_neg(p.c)
     a_y = single(g, p.s_sk).add(st.y, cneg)

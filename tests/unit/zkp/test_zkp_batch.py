@@ -43,8 +43,8 @@ def test_batch_is_deterministic_and_one_msm_when_valid() -> None:
     counter = CountingMSM()
     first = batch_verify(items, seed=b"s", msm=counter)
     assert all(v.ok for v in first)
-    # compat items compute their 6 sigma commitments explicitly; the rest is one MSM
-    assert counter.calls == 6 * sum(i.mode == "compat" for i in items) + 1
+    # compat items compute tEval and their 6 Σ commitments explicitly; the rest is one MSM
+    assert counter.calls == 7 * sum(i.mode == "compat" for i in items) + 1
     assert batch_verify(items, seed=b"s") == first
 
 
@@ -58,4 +58,4 @@ def test_single_verification_msm_counts() -> None:
     assert compat.verify_transfer(
         vectors.case_statement(case), vectors.case_proof(case), counter
     ).ok  # type: ignore[arg-type]
-    assert counter.calls == 7  # six Σ commitments feed the transcript, one fused check
+    assert counter.calls == 8  # tEval (EVM revert check), six Σ commitments, one fused check
