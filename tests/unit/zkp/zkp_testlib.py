@@ -1,11 +1,18 @@
-"""Helpers for reading the shared Anonymous Zether vectors in tests."""
+"""Test helpers: shared Anonymous Zether vectors, seeded wallets, tampering, MSM backends."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from zkp.msm import MSM, Point, reference_msm
+from zkp.reference import wallet
+from zkp.reference.field import P as FIELD_P
+from zkp.reference.rng import SeededRng
+from zkp.reference.statements import BurnStatement, TransferStatement
 
 AZ_PATH = (
     Path(__file__).resolve().parents[3].parent
@@ -30,10 +37,6 @@ def az_case(case_id: str) -> dict[str, Any]:
 
 # --- wallet fixtures built with our own prover (seeded, reproducible) ---
 
-from zkp.msm import Point  # noqa: E402
-from zkp.reference import wallet  # noqa: E402
-from zkp.reference.rng import SeededRng  # noqa: E402
-from zkp.reference.statements import BurnStatement, TransferStatement  # noqa: E402
 
 SENDER_BALANCE = 100
 
@@ -87,11 +90,6 @@ def burn(mode: str, value: int = 3) -> tuple[BurnStatement, bytes]:
 
 
 # --- tampering and MSM backends ---
-
-from collections.abc import Iterator  # noqa: E402
-
-from zkp.msm import MSM, reference_msm  # noqa: E402
-from zkp.reference.field import P as FIELD_P  # noqa: E402
 
 
 def word_tampers(proof: bytes) -> Iterator[tuple[int, bytes]]:
