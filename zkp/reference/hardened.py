@@ -46,6 +46,8 @@ def prepare_transfer(st: TransferStatement, p: HardenedTransferProof) -> Prepare
         return PreparedCheck.rejected("hardened statement needs an auditor key and a nonce")
     if len(st.y) != 1 << p.m:
         return PreparedCheck.rejected("ring size does not match proof")
+    if None in st.y or len(set(st.y)) != len(st.y):
+        return PreparedCheck.rejected("ring keys must be distinct and not the identity")
     m = p.m
     stmt_hash = transfer_statement_hash(st)
     v = hash_scalar(stmt_hash, p.BA, p.BS, p.A, p.B, *[getattr(p, k) for k in AUDIT_ORDER])

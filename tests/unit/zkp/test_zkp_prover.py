@@ -112,3 +112,13 @@ def test_verification_is_deterministic() -> None:
     assert hardened.verify_transfer(st, proof) == hardened.verify_transfer(st, proof)
     assert fuse_weights(1, proof, 5) == fuse_weights(1, proof, 5)
     assert fuse_weights(1, proof, 5) != fuse_weights(2, proof, 5)
+
+
+def test_hardened_rejects_degenerate_rings() -> None:
+    st, proof = transfer(4, "hardened", fee=1)
+    dup = replace(st, y=(st.y[0], st.y[1], st.y[2], st.y[1]))
+    assert "distinct" in hardened.verify_transfer(dup, proof).reason
+    ident = replace(st, y=(st.y[0], st.y[1], st.y[2], None))
+    assert "distinct" in hardened.verify_transfer(ident, proof).reason
+    assert not hardened.verify_transfer(replace(st, u=None), proof).ok
+    assert not hardened.verify_transfer(replace(st, auditor=None), proof).ok
