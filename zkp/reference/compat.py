@@ -4,7 +4,8 @@
 ``BurnVerifier.sol`` (including accepting forged nonces, since ``u`` is not hashed, and
 using the contract's ``fee = 0``). Σ-protocol commitments feed the Fiat–Shamir hash and
 are computed explicitly (one MSM each); the one-out-of-many recovery check and the
-inner-product check are fused into one MSM with transcript-derived weights.
+inner-product check are fused into one MSM with transcript-derived weights. The
+contract's reverts on identity intermediates are reproduced too (ADR 0012).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from zkp.reference.ipa import ip_terms, range_constants
 from zkp.reference.lincomb import combine, single
 from zkp.reference.proofs import CompatBurnProof, CompatTransferProof
 from zkp.reference.statements import BurnStatement, TransferStatement
-from zkp.reference.transcript import Word, hash_bytes_scalar, hash_scalar, keccak256
+from zkp.reference.transcript import hash_bytes_scalar, hash_scalar, keccak256
 from zkp.verdict import ACCEPT, Verdict, reject
 
 COMPAT_FEE = 0  # ZetherVerifier.fee
@@ -96,7 +97,7 @@ def prepare_transfer(
 
     o = hash_scalar(c)
     ip = ip_terms(p.BA, p.BS, x, z, ys, twos, p.mu, p.tHat, o, p.L, p.R, p.a, p.b)
-    digest = keccak256(Word(stmt_hash).to_bytes(32, "big") + proof.encode())
+    digest = keccak256(stmt_hash.to_bytes(32, "big") + proof.encode())
     rho = _fuse_weight(digest)
     return PreparedCheck(ACCEPT, combine((recovery, 1), (ip, rho)), digest)
 

@@ -11,16 +11,8 @@ from collections.abc import Sequence
 
 from Crypto.Hash import keccak
 
-from zkp.msm import Point
 from zkp.reference.curve import encode_point
 from zkp.reference.field import Q
-
-
-class Word(int):
-    """A 32-byte static ABI word (uint256 / bytes32 / address)."""
-
-
-AbiItem = Word | int | Point | list[Point] | tuple[Point, ...]
 
 
 def keccak256(data: bytes) -> bytes:
