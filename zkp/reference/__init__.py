@@ -1,0 +1,1 @@
+"""Readable reference implementation (the spec) of the Zether proofs on py-ecc."""
