@@ -131,10 +131,10 @@ class ConsensusDriver:
 
     def _pace(self) -> None:
         e = self.engine
-        busy = bool(e.ready or e.unacked or any(len(lane) for lane in e.lanes.values()))
+        busy = bool(e.book.ready or e.book.unacked or any(len(lane) for lane in e.lanes.values()))
         busy = busy or any(c.header.payload for c in e.own_unordered.values())
         # A peer's batch waiting for its header: that peer is busy, so round pace must be.
-        busy = busy or any(n > 0 for n in e.unreferenced.values())
+        busy = busy or any(n > 0 for n in e.book.per_author.values())
         if not busy:
             top = e.dag.highest_round
             for r in (top, top - 1):

@@ -110,15 +110,12 @@ class LoadGen:
         body = encode_body(
             self.net.chain_id,
             TxType.TRANSFER,
-            # The memo names the sender: the ledger's tx hash does not cover the signer, so two
-            # users sending the same amount to the same account with the same nonce would
-            # otherwise produce the same hash (reported to the ledger owners).
-            [dst.address, "DREX", 1, self.users[i].address[:8]],
+            [dst.address, "DREX", 1, b""],
             self.nonce[i],
             10**9,
         )
         pk, sk = self._keys[i]
-        sig = nacl.bindings.crypto_sign(SIG_DOMAIN + body_hash(body), sk)[:64]
+        sig = nacl.bindings.crypto_sign(SIG_DOMAIN + body_hash(body, [pk]), sk)[:64]
         return bytes(msgpack.packb([body, [[pk, sig]]], use_bin_type=True))
 
     async def _watch(self, stub: ledger_pb2_grpc.LedgerStub, start: int) -> None:
