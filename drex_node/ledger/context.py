@@ -37,6 +37,8 @@ class ExecContext:
 
     def check_debit(self, acc: Account, asset: str, amount: int) -> Outcome:
         """Run every rule's debit check; a reject wins, flags accumulate."""
+        if not self.policies.rules:
+            return OK
         flags: list[str] = []
         for rule, params in self.policies.rules:
             v = rule.on_debit(self.view, acc, asset, amount, self.height, params)
@@ -47,6 +49,8 @@ class ExecContext:
         return Outcome(Reason.OK, "", tuple(flags))
 
     def check_credit(self, acc: Account, asset: str, amount: int) -> Outcome:
+        if not self.policies.rules:
+            return OK
         flags: list[str] = []
         for rule, params in self.policies.rules:
             v = rule.on_credit(self.view, acc, asset, amount, self.height, params)

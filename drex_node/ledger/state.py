@@ -29,12 +29,19 @@ P_POLICY = b"policy/"
 P_ACCOUNT = b"a/"
 
 
+_NS: dict[str, str] = {}
+
+
 def partition_ns(name: str) -> str:
     """Namespace of a ledger partition."""
-    return "p/" + name
+    ns = _NS.get(name)
+    if ns is None:
+        ns = _NS[name] = "p/" + name
+    return ns
 
 
 _local = threading.local()
+_MISSING: Any = object()
 
 
 def pack(obj: Any) -> bytes:
@@ -239,13 +246,14 @@ class StateView:
         self._accounts: dict[bytes, Account | None] = {}
         self._dirty: set[bytes] = set()
         self._assets: dict[str, Asset | None] = {}
+        self._dir: dict[bytes, str | None] = {}
 
     # raw access
     def get(self, ns: str, key: bytes) -> bytes | None:
-        k = (ns, key)
-        if k in self.writes:
-            return self.writes[k]
-        return self.base.get(ns, key)
+        v = self.writes.get((ns, key), _MISSING)
+        if v is _MISSING:
+            return self.base.get(ns, key)
+        return v  # type: ignore[no-any-return]
 
     def put(self, ns: str, key: bytes, value: bytes) -> None:
         self.writes[(ns, key)] = value
@@ -257,8 +265,12 @@ class StateView:
 
     # typed access
     def partition_of(self, addr: bytes) -> str | None:
-        raw = self.get(META, P_DIR + addr)
-        return None if raw is None else raw.decode()
+        """Home partition of ``addr`` (None: no such account). Entries never change."""
+        part = self._dir.get(addr, _MISSING)
+        if part is _MISSING:
+            raw = self.get(META, P_DIR + addr)
+            part = self._dir[addr] = None if raw is None else raw.decode()
+        return part  # type: ignore[no-any-return]
 
     def account(self, addr: bytes, partition: str | None = None) -> Account | None:
         """The account at ``addr`` (``partition``, when known, saves a directory read)."""
@@ -277,6 +289,7 @@ class StateView:
 
     def create_account(self, addr: bytes, acc: Account) -> None:
         self.put(META, P_DIR + addr, acc.partition.encode())
+        self._dir[addr] = acc.partition
         self.touch(addr, acc)
 
     def asset(self, asset_id: str) -> Asset | None:
@@ -312,6 +325,7 @@ class StateView:
         self.writes.update(writes)
         self._accounts.clear()
         self._assets.clear()
+        self._dir.clear()
 
     def flush(self) -> dict[tuple[str, bytes], bytes | None]:
         """Encode dirty accounts into ``writes`` and return all writes."""

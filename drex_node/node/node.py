@@ -49,6 +49,7 @@ from drex_node.runtime.sigpool import SignatureVerifier
 from drex_node.runtime.transport import Transport
 from drex_node.security.acl import Authorizer
 from drex_node.security.store import load_credentials
+from drex_node.storage.cache import CachedStore
 from drex_node.storage.rocks import RocksStore
 
 log = logging.getLogger("drex_node.node")
@@ -78,7 +79,7 @@ class Node:
         self.committee = committee_from_genesis(self.genesis, str(config.path(c.genesis)))
         self.credentials = load_credentials(config.path(c.credentials))
         self.metrics = NodeMetrics()
-        self.store = RocksStore(config.path(c.data_dir) / "db")
+        self.store = CachedStore(RocksStore(config.path(c.data_dir) / "db"))
         self.verifier = SignatureVerifier(config.admission.verify_workers)
         self.pending = PendingTable(
             config.admission.max_pending, config.admission.pending_timeout_s

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from drex_node.storage import MemoryStore
+from drex_node.storage.cache import CachedStore
 from drex_node.storage.conformance import CHECKS, Factory, check_durable_across_reopen
 from drex_node.storage.kv import KVStore, StorageError
 from drex_node.storage.rocks import RocksStore
@@ -23,9 +24,15 @@ def rocks_factory(tmp_path: Path) -> Factory:
     return lambda: RocksStore(tmp_path / f"db{next(counter)}")
 
 
+def cached_rocks_factory(tmp_path: Path) -> Factory:
+    counter = itertools.count()
+    return lambda: CachedStore(RocksStore(tmp_path / f"db{next(counter)}"), max_entries=16)
+
+
 BACKENDS: dict[str, Callable[[Path], Factory]] = {
     "memory": memory_factory,
     "rocksdb": rocks_factory,
+    "cached-rocksdb": cached_rocks_factory,
 }
 
 
@@ -64,3 +71,22 @@ def test_backends_satisfy_the_protocol(tmp_path: Path) -> None:
     r = RocksStore(tmp_path / "db")
     assert isinstance(r, KVStore)
     r.close()
+
+
+def test_cache_is_coherent_with_writes_and_bounded(tmp_path: Path) -> None:
+    s = CachedStore(RocksStore(tmp_path / "db"), max_entries=16)
+    s.create_namespace("meta")
+    assert s.get("meta", b"k") is None  # a cached miss ...
+    s.put("meta", b"k", b"v")
+    assert s.get("meta", b"k") == b"v"  # ... is replaced by the write
+    from drex_node.storage.kv import WriteBatch
+
+    wb = WriteBatch()
+    wb.delete("meta", b"k")
+    for i in range(100):
+        wb.put("meta", b"n%d" % i, b"%d" % i)
+    s.write(wb)
+    assert s.get("meta", b"k") is None
+    assert all(s.get("meta", b"n%d" % i) == b"%d" % i for i in range(100))
+    assert len(s._cache) <= 16
+    s.close()

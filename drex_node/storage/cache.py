@@ -1,0 +1,81 @@
+"""A write-through read cache in front of any :class:`KVStore`.
+
+Every write goes through the cache (``put``, ``delete``, ``write``), so a cached value is
+always the stored one; reads of hot keys (accounts, directory entries, assets) then cost a
+dict lookup instead of a RocksDB call and a copy. Misses are cached too. The cache is
+bounded: past ``max_entries`` the oldest tenth is dropped (FIFO).
+
+Thread-safe: hits are plain dict reads; a miss is filled, and a write applied, under one
+lock, so a reader can never cache a value that a concurrent write has replaced.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from drex_node.storage.kv import KVStore, WriteBatch
+
+_ABSENT: Any = object()
+
+
+class CachedStore:
+    """``KVStore`` wrapper; pass it wherever the wrapped store would go."""
+
+    def __init__(self, store: KVStore, max_entries: int = 1_000_000) -> None:
+        self.store = store
+        self.max_entries = max(16, max_entries)
+        self._cache: dict[tuple[str, bytes], bytes | None] = {}
+        self._lock = threading.Lock()
+
+    def _remember(self, k: tuple[str, bytes], value: bytes | None) -> None:
+        cache = self._cache
+        cache[k] = value
+        if len(cache) > self.max_entries:
+            for old in list(cache)[: self.max_entries // 10]:
+                del cache[old]
+
+    def create_namespace(self, ns: str) -> None:
+        self.store.create_namespace(ns)
+
+    def namespaces(self) -> list[str]:
+        return self.store.namespaces()
+
+    def get(self, ns: str, key: bytes) -> bytes | None:
+        k = (ns, key)
+        value = self._cache.get(k, _ABSENT)
+        if value is _ABSENT:
+            with self._lock:
+                value = self._cache.get(k, _ABSENT)
+                if value is _ABSENT:
+                    value = self.store.get(ns, key)
+                    self._remember(k, value)
+        return value  # type: ignore[no-any-return]
+
+    def put(self, ns: str, key: bytes, value: bytes) -> None:
+        with self._lock:
+            self.store.put(ns, key, value)
+            self._remember((ns, bytes(key)), bytes(value))
+
+    def delete(self, ns: str, key: bytes) -> None:
+        with self._lock:
+            self.store.delete(ns, key)
+            self._remember((ns, bytes(key)), None)
+
+    def iter_prefix(self, ns: str, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        return self.store.iter_prefix(ns, prefix)
+
+    def write(self, batch: WriteBatch, *, sync: bool = True) -> None:
+        with self._lock:
+            try:
+                self.store.write(batch, sync=sync)
+            except BaseException:
+                self._cache.clear()  # the store may or may not hold the batch: forget
+                raise
+            for ns, key, value in batch.ops:
+                self._remember((ns, key), value)
+
+    def close(self) -> None:
+        self._cache.clear()
+        self.store.close()
