@@ -24,15 +24,12 @@ def commit_block(store: KVStore, block: Block, result: BlockResult, *, sync: boo
     if result.height != block.height or head(store)[0] + 1 != block.height:
         raise ValueError(f"block {block.height} does not follow the stored head")
     wb = WriteBatch()
-    for (ns, key), value in sorted(result.writes.items()):
-        if value is None:
-            wb.delete(ns, key)
-        else:
-            wb.put(ns, key, value)
+    wb.ops.extend((ns, key, value) for (ns, key), value in result.writes.items())
     wb.put(BLOCKS, block_key(block.height), pack([block.height, block.time_ms, list(block.txs)]))
-    wb.put(BLOCKS, receipts_key(block.height), pack([r.encode() for r in result.receipts]))
+    encoded = {id(r): r.encode() for r in (*result.receipts, *result.events)}
+    wb.put(BLOCKS, receipts_key(block.height), pack([encoded[id(r)] for r in result.receipts]))
     if result.events:
-        wb.put(BLOCKS, events_key(block.height), pack([r.encode() for r in result.events]))
+        wb.put(BLOCKS, events_key(block.height), pack([encoded[id(r)] for r in result.events]))
     chosen: dict[bytes, Receipt] = {}
     for r in (*result.receipts, *result.events):
         # The tx index keeps the applied receipt: a replay's rejection never overwrites it.
@@ -46,7 +43,7 @@ def commit_block(store: KVStore, block: Block, result: BlockResult, *, sync: boo
             if old is None or not Receipt.decode(old).applied:
                 chosen[r.tx_hash] = r
     for tx_hash, r in chosen.items():
-        wb.put(RECEIPTS, tx_hash, r.encode())
+        wb.put(RECEIPTS, tx_hash, encoded[id(r)])
     wb.put(
         META,
         K_HEAD,

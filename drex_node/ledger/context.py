@@ -61,6 +61,8 @@ class ExecContext:
         return Outcome(Reason.OK, "", tuple(flags))
 
     def record_debit(self, acc: Account, asset: str, amount: int) -> None:
+        if not self.policies.rules:
+            return
         for rule, params in self.policies.rules:
             rule.record_debit(self.view, acc, asset, amount, self.height, params)
 
@@ -84,9 +86,8 @@ def begin(ctx: ExecContext, tx: Tx, acc: Account) -> Outcome:
     second transaction with an operation id already used by the same account gets
     DUPLICATE_OPERATION with the original transaction's hash, and no other effect.
     """
-    nonce = check_nonce(acc, tx.nonce)
-    if nonce is not OK:
-        return nonce
+    if tx.nonce != acc.nonce + 1:
+        return check_nonce(acc, tx.nonce)
     acc.nonce += 1
     ctx.view.touch(tx.sender, acc)
     if tx.op_id is not None:

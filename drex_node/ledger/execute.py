@@ -22,7 +22,7 @@ from drex_node.ledger.admin import run_admin
 from drex_node.ledger.codes import Reason, TxType
 from drex_node.ledger.context import ExecContext, Outcome, fail
 from drex_node.ledger.receipts import Receipt
-from drex_node.ledger.state import K_HEAD, META, StateReader, StateView, unpack
+from drex_node.ledger.state import K_HEAD, META, StateReader, StateView, pack, unpack
 from drex_node.ledger.transfers import Credit, apply_credit, apply_refund, settle, transfer
 from drex_node.ledger.tx import Tx, TxDecodeError, decode, raw_hash, verify_signatures
 from drex_node.policy.host import ActivePolicies, Registry, active
@@ -96,17 +96,13 @@ def head_time_ms(state: StateReader) -> int:
 
 
 def state_root(prev_root: bytes, height: int, writes: Writes) -> bytes:
-    """Chained commitment: H(domain, prev_root, height, sorted writes)."""
-    h = hashlib.blake2b(digest_size=32)
-    h.update(ROOT_DOMAIN + prev_root + height.to_bytes(8, "big"))
-    for (ns, key), value in sorted(writes.items()):
-        nsb = ns.encode()
-        h.update(len(nsb).to_bytes(2, "big") + nsb + len(key).to_bytes(4, "big") + key)
-        if value is None:
-            h.update(b"\x00")
-        else:
-            h.update(b"\x01" + len(value).to_bytes(4, "big") + value)
-    return h.digest()
+    """Chained commitment over the block's writes:
+    ``BLAKE2b-256(domain || prev_root || height_be8 || msgpack(sorted [[[ns, key], value]]))``
+    (msgpack's length prefixes make the encoding unambiguous; a deletion is ``nil``)."""
+    body = pack(sorted(writes.items()))
+    return hashlib.blake2b(
+        ROOT_DOMAIN + prev_root + height.to_bytes(8, "big") + body, digest_size=32
+    ).digest()
 
 
 def run_partition_job(

@@ -131,6 +131,8 @@ class Account:
 
     def free(self, asset: str) -> int:
         """Spendable amount: balance less escrowed and locked parts."""
+        if not self.held and not self.locked:
+            return self.balances.get(asset, 0)
         return self.balances.get(asset, 0) - self.held.get(asset, 0) - self.locked.get(asset, 0)
 
     @property
@@ -274,8 +276,9 @@ class StateView:
 
     def account(self, addr: bytes, partition: str | None = None) -> Account | None:
         """The account at ``addr`` (``partition``, when known, saves a directory read)."""
-        if addr in self._accounts:
-            return self._accounts[addr]
+        cached = self._accounts.get(addr, _MISSING)
+        if cached is not _MISSING:
+            return cached  # type: ignore[no-any-return]
         part = self.partition_of(addr) if partition is None else partition
         raw = None if part is None else self.get(partition_ns(part), P_ACCOUNT + addr)
         acc = None if raw is None else Account.decode(raw)
@@ -293,8 +296,9 @@ class StateView:
         self.touch(addr, acc)
 
     def asset(self, asset_id: str) -> Asset | None:
-        if asset_id in self._assets:
-            return self._assets[asset_id]
+        cached = self._assets.get(asset_id, _MISSING)
+        if cached is not _MISSING:
+            return cached  # type: ignore[no-any-return]
         raw = self.get(META, P_ASSET + asset_id.encode())
         asset = None if raw is None else Asset.decode(raw)
         self._assets[asset_id] = asset

@@ -34,7 +34,7 @@ def spendable(ctx: ExecContext, acc: Account, asset_id: str, amount: int) -> Out
         return fail(Reason.UNKNOWN_ASSET, asset_id)
     if asset.paused:
         return fail(Reason.ASSET_PAUSED, asset_id)
-    if acc.frozen:
+    if acc.status:
         return fail(Reason.ACCOUNT_FROZEN, "sender is frozen")
     if acc.free(asset_id) < amount:
         if acc.balances.get(asset_id, 0) >= amount:
@@ -50,7 +50,7 @@ def receivable(ctx: ExecContext, addr: bytes, acc: Account, asset_id: str, amoun
         return fail(Reason.UNKNOWN_ASSET, asset_id)
     if not asset.may_hold(addr, acc):
         return fail(Reason.NOT_ENABLED, f"receiver may not hold {asset_id}")
-    if acc.frozen:
+    if acc.status:
         return fail(Reason.ACCOUNT_FROZEN, "receiver is frozen")
     if acc.balances.get(asset_id, 0) + amount > MAX_AMOUNT:
         return fail(Reason.OVERFLOW, "receiver balance would overflow")
@@ -104,7 +104,7 @@ def transfer(
         )
     move(sender, asset_id, -amount)
     ctx.record_debit(sender, asset_id, amount)
-    return Outcome(Reason.OK, "", flags)
+    return Outcome(Reason.OK, "", flags) if flags else OK
 
 
 def apply_credit(ctx: ExecContext, c: Credit) -> Outcome:
