@@ -63,3 +63,14 @@ def test_fast_backend_matches_reference_on_mixed_terms() -> None:
     assert backend([g, g], [1, -1]) is None
     assert backend([], []) is None
     assert backend([other], [0]) is None
+    assert backend([h, other], [-3, 2]) == reference_msm([h, other], [-3, 2])
+    assert backend([gen.hs()[5]], [-1]) == reference_msm([gen.hs()[5]], [-1])
+
+
+def test_fast_backend_rejects_bad_tables() -> None:
+    from zkp.reference import generators as gen
+
+    with pytest.raises(ValueError):
+        fast.FastBackend([gen.g(), gen.g()])
+    with pytest.raises(ValueError):
+        fast.FastBackend([gen.g(), None])
