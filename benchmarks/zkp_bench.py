@@ -1,13 +1,23 @@
 """`drex-bench zkp`: confidential-transfer proofs — reference vs fast verify, batching, prover.
 
-Per anonymity set N (default 2, 8, 64), hardened mode (the network default):
-``reference_verify_ms`` (py-ecc MSM), ``fast_verify_ms`` (``zkp.fast.msm.msm`` if
-importable, else null), ``speedup_vs_reference``, ``batched_proofs_per_s`` (a batch of 64
-proofs folded into one MSM per worker, split over ``--workers`` processes; N = 2 and 8),
-``prover_ms``, compat-mode ``compat_reference_verify_ms`` and ``naive_py_ecc_verify_ms``
-(the same verifier with one py-ecc scalar multiplication per term, as the reference
-contracts evaluate it) for comparison. numba
-compilation is warmed before any timing. Proof inputs come from a seeded RNG.
+Per anonymity set N (default 2, 8, 64), on the same proofs for every backend:
+
+* hardened mode (the network default): ``reference_verify_ms`` (the readable verifier
+  of ``zkp.reference.hardened`` on ``zkp.msm.reference_msm``, py-ecc Pippenger, one
+  fused MSM), ``fast_verify_ms`` (the same verifier on ``zkp.fast.backend``'s
+  table-backed numba backend, null if numba is missing), ``speedup_vs_reference`` =
+  their ratio; ``naive_py_ecc_verify_ms`` (one py-ecc multiplication per term, as the
+  reference contracts evaluate it; only for ``--naive-sizes``) and
+  ``speedup_vs_naive``;
+* compat mode: ``compat_reference_verify_ms``, ``compat_fast_verify_ms`` (incl. the
+  contract's point-FFT replay) and ``compat_speedup_vs_reference``;
+* ``prover_ms`` / ``compat_prover_ms`` (statement + proof on the fast backend) and
+  ``reference_prover_ms`` (py-ecc, for ``--reference-prover-sizes``);
+* ``batched_proofs_per_s``: a batch of ``--batch`` distinct proofs folded into one MSM
+  per worker, split over ``--workers`` processes (N in ``--batch-sizes``).
+
+numba compilation and the generator tables are done in every process before any timed
+section; times are medians of ``--repeat`` runs. Proof inputs come from a seeded RNG.
 """
 
 from __future__ import annotations
@@ -37,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-sizes", default="2,8", help="N values for the batch figure")
     parser.add_argument("--workers", type=int, default=2, help="processes for the batch figure")
     parser.add_argument("--seed", default="drex-bench-zkp", help="RNG seed for inputs")
+    parser.add_argument("--naive-sizes", default="2,8", help="N values for the naive figure")
+    parser.add_argument(
+        "--reference-prover-sizes", default="2,8", help="N values for the py-ecc prover time"
+    )
     parser.add_argument(
         "--plot", default=".bench/zkp_verify.png", help="verify-time plot ('' to skip)"
     )
@@ -46,19 +60,27 @@ def _log(msg: str) -> None:
     print(f"[zkp-bench] {msg}", file=sys.stderr, flush=True)
 
 
+REFERENCE = (
+    "zkp.reference verifier on zkp.msm.reference_msm (py-ecc Jacobian Pippenger, one fused MSM)"
+)
+FAST = "zkp.reference verifier on zkp.fast.backend.FastBackend (numba, generator tables)"
+
+
 def _fast_msm() -> MSM | None:
+    """The fast backend, kernels compiled and generator tables built; None without numba."""
     try:
-        fast_module = importlib.import_module("zkp.fast.msm")
+        fast_msm = importlib.import_module("zkp.fast.msm")
+        backend = importlib.import_module("zkp.fast.backend")
     except ImportError:
         return None
-    warm = getattr(fast_module, "warm_up", None)
-    if callable(warm):
-        warm()
-    fn: MSM = fast_module.msm
+    fast_msm.warm_up()
+    fn: MSM = backend.fast_backend()
     return fn
 
 
-def _make(n: int, seed: str, mode: str) -> tuple[TransferStatement, bytes, float]:
+def _make(
+    n: int, seed: str, mode: str, msm: MSM = reference_msm
+) -> tuple[TransferStatement, bytes, float]:
     rng = SeededRng(f"{seed}-{n}-{mode}")
     keys = [wallet.keypair(rng) for _ in range(n)]
     ring = [
@@ -70,12 +92,17 @@ def _make(n: int, seed: str, mode: str) -> tuple[TransferStatement, bytes, float
     st, proof = wallet.build_transfer(
         keys[1][0], ring, 1, 0 if n == 2 else 2, 10, 7, rng, mode=mode,
         fee=1 if mode == "hardened" else 0,
-        chain_id=1, auditor=auditor, balance=1000,
+        chain_id=1, auditor=auditor, balance=1000, msm=msm,
     )  # fmt: skip
     return st, proof, (time.perf_counter() - t0) * 1000
 
 
 def _time_ms(fn: Callable[[], bool], repeat: int) -> float:
+    return _samples_ms(fn, repeat)[0]
+
+
+def _samples_ms(fn: Callable[[], bool], repeat: int) -> tuple[float, float]:
+    """(median, best) wall time in ms of ``repeat`` runs; raises if a proof fails."""
     samples = []
     for _ in range(max(repeat, 1)):
         t0 = time.perf_counter()
@@ -83,7 +110,7 @@ def _time_ms(fn: Callable[[], bool], repeat: int) -> float:
         samples.append((time.perf_counter() - t0) * 1000)
         if not ok:
             raise RuntimeError("benchmark proof failed to verify")
-    return statistics.median(samples)
+    return statistics.median(samples), min(samples)
 
 
 _WORKER_MSM: MSM = reference_msm
@@ -102,7 +129,7 @@ def _worker_batch(args: tuple[list[BatchItem], bytes]) -> bool:
 
 def _make_item(job: tuple[int, str]) -> BatchItem:
     n, seed = job
-    st, proof, _ = _make(n, seed, "hardened")
+    st, proof, _ = _make(n, seed, "hardened", _fast_msm() or reference_msm)
     return BatchItem(st, proof)
 
 
@@ -157,44 +184,73 @@ def _plot(results: dict[str, Any], path: str) -> str | None:
     return str(out)
 
 
+def _sizes(text: object) -> list[int]:
+    return [int(x) for x in str(text).split(",") if x]
+
+
+def _ratio(num: float | None, den: float | None) -> float | None:
+    return None if num is None or den is None else round(num / den, 1)
+
+
+def _size_entry(n: int, args: argparse.Namespace, fast: MSM | None) -> dict[str, Any]:
+    """Every figure for one anonymity-set size (same proofs for every backend)."""
+    maker = fast or reference_msm
+    _make(n, args.seed + "-warm", "hardened", maker)  # first-use costs outside the timing
+    st, proof, prover_ms = _make(n, args.seed, "hardened", maker)
+    cst, cproof, compat_prover_ms = _make(n, args.seed, "compat", maker)
+    ref_prover_ms = None
+    if n in _sizes(args.reference_prover_sizes):
+        rst, rproof, ref_prover_ms = _make(n, args.seed, "hardened")
+        if (rst, rproof) != (st, proof):
+            raise RuntimeError("fast and reference provers disagree")
+
+    def timed(
+        verify: Callable[..., Any], s: Any, p: bytes, msm: MSM, repeat: int
+    ) -> tuple[float, float]:
+        verify(s, p, msm)
+        return _samples_ms(lambda: bool(verify(s, p, msm).ok), repeat)
+
+    ref_ms = timed(hardened.verify_transfer, st, proof, reference_msm, args.repeat)[0]
+    compat_ms = timed(compat.verify_transfer, cst, cproof, reference_msm, args.repeat)[0]
+    naive_ms = None
+    if n in _sizes(args.naive_sizes):
+        naive_ms = _time_ms(lambda: hardened.verify_transfer(st, proof, naive_msm).ok, 1)
+    fast_ms = compat_fast_ms = fast_best = compat_fast_best = None
+    if fast is not None:
+        reps = max(args.repeat, 5)
+        fast_ms, fast_best = timed(hardened.verify_transfer, st, proof, fast, reps)
+        compat_fast_ms, compat_fast_best = timed(compat.verify_transfer, cst, cproof, fast, reps)
+    return {
+        "reference_verify_ms": round(ref_ms, 2),
+        "fast_verify_ms": None if fast_ms is None else round(fast_ms, 3),
+        "fast_verify_best_ms": None if fast_best is None else round(fast_best, 3),
+        "speedup_vs_reference": _ratio(ref_ms, fast_ms),
+        "naive_py_ecc_verify_ms": None if naive_ms is None else round(naive_ms, 1),
+        "speedup_vs_naive": _ratio(naive_ms, fast_ms),
+        "compat_reference_verify_ms": round(compat_ms, 2),
+        "compat_fast_verify_ms": None if compat_fast_ms is None else round(compat_fast_ms, 3),
+        "compat_fast_verify_best_ms": None
+        if compat_fast_best is None
+        else round(compat_fast_best, 3),
+        "compat_speedup_vs_reference": _ratio(compat_ms, compat_fast_ms),
+        "prover_ms": round(prover_ms, 1),
+        "compat_prover_ms": round(compat_prover_ms, 1),
+        "reference_prover_ms": None if ref_prover_ms is None else round(ref_prover_ms, 1),
+        "proof_bytes": len(proof),
+        "batched_proofs_per_s": None,
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the suite and return one JSON-serialisable object."""
-    sizes = [int(s) for s in str(args.sizes).split(",") if s]
-    batch_sizes = {int(s) for s in str(args.batch_sizes).split(",") if s}
+    sizes = _sizes(args.sizes)
+    batch_sizes = set(_sizes(args.batch_sizes))
     fast = _fast_msm()
-    _log(f"fast path: {'zkp.fast.msm.msm' if fast else 'not importable'}")
+    _log(f"fast path: {FAST if fast else 'not importable'}")
     results: dict[str, Any] = {}
     for n in sizes:
-        _log(f"N={n}: proving (hardened + compat)")
-        st, proof, prover_ms = _make(n, args.seed, "hardened")
-        cst, cproof, compat_prover_ms = _make(n, args.seed, "compat")
-        ref_ms = _time_ms(lambda s=st, p=proof: hardened.verify_transfer(s, p).ok, args.repeat)  # type: ignore[misc]
-        compat_ms = _time_ms(
-            lambda s=cst, p=cproof: compat.verify_transfer(s, p).ok,  # type: ignore[misc]
-            args.repeat,
-        )
-        naive_ms = _time_ms(
-            lambda s=st, p=proof: hardened.verify_transfer(s, p, naive_msm).ok,  # type: ignore[misc]
-            1,
-        )
-        fast_ms = None
-        if fast is not None:
-            hardened.verify_transfer(st, proof, fast)
-            fast_ms = _time_ms(
-                lambda s=st, p=proof, f=fast: hardened.verify_transfer(s, p, f).ok,  # type: ignore[misc]
-                args.repeat,
-            )
-        entry: dict[str, Any] = {
-            "reference_verify_ms": round(ref_ms, 2),
-            "fast_verify_ms": None if fast_ms is None else round(fast_ms, 3),
-            "speedup_vs_reference": None if fast_ms is None else round(ref_ms / fast_ms, 1),
-            "compat_reference_verify_ms": round(compat_ms, 2),
-            "naive_py_ecc_verify_ms": round(naive_ms, 1),
-            "prover_ms": round(prover_ms, 1),
-            "compat_prover_ms": round(compat_prover_ms, 1),
-            "proof_bytes": len(proof),
-            "batched_proofs_per_s": None,
-        }
+        _log(f"N={n}: proving and verifying (hardened + compat)")
+        entry = _size_entry(n, args, fast)
         if n in batch_sizes:
             _log(f"N={n}: batch of {args.batch} over {args.workers} processes")
             items = _distinct_items(n, args.batch, args.seed, args.workers)
@@ -207,8 +263,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     plot = _plot(results, str(args.plot)) if args.plot else None
     return {
         "plot": plot,
-        "mode": "hardened",
+        "mode": "hardened (compat_* fields: compat mode)",
+        "reference": REFERENCE,
+        "fast": FAST if fast is not None else None,
         "fast_path": fast is not None,
+        "timing": "median of --repeat (fast: at least 5) runs on one core after warm-up"
+        " (*_best_ms: fastest run); numba compilation and generator tables are built"
+        " before any timed section; speedups are ratios of medians",
+        "prover_ms": "statement + proof on the fast backend (byte-identical to the reference)",
         "batch": args.batch,
         "workers": args.workers,
         "sizes": results,

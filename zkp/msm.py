@@ -7,7 +7,7 @@ on py-ecc, ``zkp.fast.msm.msm`` on numba kernels. Both must return the same poin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from py_ecc.fields import optimized_bn128_FQ as FQ
@@ -17,6 +17,10 @@ Point = tuple[int, int] | None
 
 _Jac = tuple[FQ, FQ, FQ]
 _CURVE_ORDER: int = oc.curve_order
+
+
+Jobs = Sequence[tuple[Sequence[Point], Sequence[int]]]
+Many = Callable[[Jobs], list[Point]]
 
 
 class MSM(Protocol):
@@ -50,14 +54,34 @@ def _window(n: int) -> int:
     return 6
 
 
+_SMALL = 2
+
+
+def _small_msm(points: Sequence[Point], scalars: Sequence[int]) -> Point:
+    """One or two terms: integer double-and-add per term (cheaper than py-ecc objects)."""
+    from zkp.reference.curve import add, mul  # zkp.reference.curve imports this module
+
+    acc: Point = None
+    for p, s in zip(points, scalars, strict=True):
+        acc = add(acc, mul(p, s))
+    return acc
+
+
 def reference_msm(points: Sequence[Point], scalars: Sequence[int]) -> Point:
-    """Pippenger bucket method over py-ecc's Jacobian ``add``/``double`` (the readable spec)."""
+    """Pippenger bucket method over py-ecc's Jacobian ``add``/``double`` (the readable spec).
+
+    One or two terms (single multiplications in the provers, FFT butterflies) use the
+    integer double-and-add of :mod:`zkp.reference.curve` instead.
+    """
     if len(points) != len(scalars):
         raise ValueError("points and scalars differ in length")
-    pairs = [(_to_jac(p), s % _CURVE_ORDER) for p, s in zip(points, scalars, strict=True) if p]
-    pairs = [(p, s) for p, s in pairs if s]
-    if not pairs:
+    terms = [(p, s % _CURVE_ORDER) for p, s in zip(points, scalars, strict=True) if p]
+    terms = [(p, s) for p, s in terms if s]
+    if not terms:
         return None
+    if len(terms) <= _SMALL:
+        return _small_msm([p for p, _ in terms], [s for _, s in terms])
+    pairs = [(_to_jac(p), s) for p, s in terms if p]
     c = _window(len(pairs))
     mask = (1 << c) - 1
     nwin = (256 + c - 1) // c
@@ -90,3 +114,11 @@ def naive_msm(points: Sequence[Point], scalars: Sequence[int]) -> Point:
         if p is not None and s % _CURVE_ORDER:
             acc = oc.add(acc, oc.multiply(_to_jac(p), s % _CURVE_ORDER))
     return _from_jac(acc)
+
+
+def many_of(msm: MSM) -> Many:
+    """Several independent MSMs: the backend's batched ``many`` if it has one, else a loop."""
+    batched: Many | None = getattr(msm, "many", None)
+    if batched is not None:
+        return batched
+    return lambda jobs: [msm(list(p), list(k)) for p, k in jobs]

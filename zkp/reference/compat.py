@@ -5,17 +5,22 @@
 using the contract's ``fee = 0``). Σ-protocol commitments feed the Fiat–Shamir hash and
 are computed explicitly (one MSM each); the one-out-of-many recovery check and the
 inner-product check are fused into one MSM with transcript-derived weights. The
-contract's reverts on identity intermediates are reproduced too (ADR 0012).
+contract's reverts on identity intermediates are reproduced too (ADR 0012); a backend
+with a batched ``many`` runs the point FFTs and Σ commitments in batches (ADR 0051).
 """
 
 from __future__ import annotations
 
 from zkp.errors import ZkpError
-from zkp.msm import MSM, reference_msm
+from zkp.msm import MSM, many_of, reference_msm
 from zkp.reference import generators as gen
 from zkp.reference.anonymity import aggregates, recovery_terms, ring_vectors
 from zkp.reference.check import PreparedCheck, finish
-from zkp.reference.evm_quirks import EvmRevert, replay_convolutions
+from zkp.reference.evm_quirks import (
+    EvmRevert,
+    replay_convolutions,
+    replay_convolutions_batched,
+)
 from zkp.reference.field import Q, evm_neg, evm_sub
 from zkp.reference.ipa import ip_terms, range_constants
 from zkp.reference.lincomb import combine, single
@@ -62,9 +67,13 @@ def prepare_transfer(
     recovery = recovery_terms(p.A, p.B, p.f, w, p.z_A, p.m)
     if evm_strict:
         r0, r1 = ring_vectors(p.f, w, p.m)
+        batched = getattr(msm, "many", None)
         try:
-            replay_convolutions(r0, r1, st.C)
-            replay_convolutions(r0, r1, st.y)
+            if batched is None:
+                replay_convolutions(r0, r1, st.C)
+                replay_convolutions(r0, r1, st.y)
+            else:
+                replay_convolutions_batched(r0, r1, [st.C, st.y], batched)
         except EvmRevert as exc:
             return PreparedCheck.rejected(f"reference contract reverts: {exc}")
     ag = aggregates(st.CLn, st.CRn, st.C, st.D, st.y, parts, p.f, v, w, COMPAT_FEE)
@@ -90,7 +99,7 @@ def prepare_transfer(
     a_t = single(g, t * cw).add(p.T_1, -x * cw).add(p.T_2, -x * x % Q * cw)
     a_t.add(h, p.s_tau).add(g, evm_neg(p.s_b))
     a_u = single(gen.g_epoch(st.epoch), p.s_sk).add(st.u, cneg)
-    commits = [tm.evaluate(msm) for tm in (a_y, a_d, a_b, a_x, a_t, a_u)]
+    commits = many_of(msm)([tm.compact() for tm in (a_y, a_d, a_b, a_x, a_t, a_u)])
     c = hash_scalar(x, *commits)
     if c != p.c:
         return PreparedCheck.rejected("sigma challenge mismatch")
@@ -123,7 +132,7 @@ def prepare_burn(
     a_t = single(g, t * p.c).add(p.T_1, -x * p.c).add(p.T_2, -x * x % Q * p.c)
     a_t.add(h, p.s_tau).add(g, evm_neg(p.s_b))
     a_u = single(gen.g_epoch(st.epoch), p.s_sk).add(st.u, cneg)
-    commits = [tm.evaluate(msm) for tm in (a_y, a_b, a_t, a_u)]
+    commits = many_of(msm)([tm.compact() for tm in (a_y, a_b, a_t, a_u)])
     c = hash_scalar(x, *commits)
     if c != p.c:
         return PreparedCheck.rejected("sigma challenge mismatch")

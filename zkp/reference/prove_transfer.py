@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from zkp.errors import ProverError
-from zkp.msm import Point, reference_msm
+from zkp.msm import MSM, Point, reference_msm
 from zkp.reference import generators as gen
 from zkp.reference.anonymity import aggregates
 from zkp.reference.codec import ring_log
-from zkp.reference.curve import mul
 from zkp.reference.field import Q, inv, powers
 from zkp.reference.hardened_transcript import transfer_statement_hash
 from zkp.reference.ipa import range_constants
@@ -29,6 +28,7 @@ from zkp.reference.prover_parts import (
     prove_inner_product,
     range_commit,
     range_polys,
+    scale,
     vector_commit,
     weighted_sum,
 )
@@ -51,8 +51,8 @@ class TransferWitness:
     receiver: int
 
 
-def _elgamal(value: int, key: Point, rand: int) -> tuple[Point, Point]:
-    return weighted_sum([gen.g(), key], [value, rand]), mul(gen.g(), rand)
+def _elgamal(value: int, key: Point, rand: int, msm: MSM) -> tuple[Point, Point]:
+    return weighted_sum([gen.g(), key], [value, rand], msm), scale(gen.g(), rand, msm)
 
 
 def prove_transfer(
@@ -61,11 +61,13 @@ def prove_transfer(
     rng: Rng,
     mode: str = "hardened",
     forge_nonce: bool = False,
+    msm: MSM = reference_msm,
 ) -> tuple[TransferStatement, bytes]:
     """Prove ``st``; returns the statement (``u`` replaced if ``forge_nonce``) and proof bytes.
 
     ``forge_nonce`` mounts the nonce-forging attack (choose ``u`` after the challenge):
     it exists to demonstrate that compat mode accepts it and hardened mode does not.
+    ``msm`` is the group backend; every backend yields the same proof for the same ``rng``.
     """
     n = st.n
     m = ring_log(n)
@@ -83,7 +85,7 @@ def prove_transfer(
         stmt_hash = transfer_statement_hash(st)
     else:
         stmt_hash = hash_scalar(list(st.CLn), list(st.CRn), list(st.C), st.D, list(st.y), st.epoch)
-    rc = range_commit(wit.value + (wit.remaining << 32), 64, rng)
+    rc = range_commit(wit.value + (wit.remaining << 32), 64, rng, msm)
     a = [rng.scalar() for _ in range(2 * m)]
     b = bits(i0, m) + bits(i1, m)
     c_vec = [a[k] * (1 - 2 * b[k]) % Q for k in range(2 * m)]
@@ -91,8 +93,8 @@ def prove_transfer(
     e_vec = [a[0] * a[m] % Q] * 2
     f_vec = [a[b[0] * m], (-a[b[m] * m]) % Q]
     r_a, r_b = rng.scalar(), rng.scalar()
-    A = vector_commit(a, d_vec + e_vec, r_a)
-    B = vector_commit(b, c_vec + f_vec, r_b)
+    A = vector_commit(a, d_vec + e_vec, r_a, msm)
+    B = vector_commit(b, c_vec + f_vec, r_b, msm)
 
     audit: dict[str, Point] = {}
     secrets_: dict[str, int] = {}
@@ -101,12 +103,12 @@ def prove_transfer(
         secrets_ = {k: rng.scalar() for k in ("rho_f", "rho_s", "sig_s", "rho_r", "sig_r")}
         a_s = sum(a[k] << k for k in range(m)) % Q
         a_r = sum(a[m + k] << k for k in range(m)) % Q
-        audit["E"] = weighted_sum([g, Y], [wit.value, wit.r])
-        audit["F"] = pedersen(wit.remaining, secrets_["rho_f"])
-        audit["Es_L"], audit["Es_R"] = _elgamal(i0, Y, secrets_["rho_s"])
-        audit["Ms_L"], audit["Ms_R"] = _elgamal(a_s, Y, secrets_["sig_s"])
-        audit["Er_L"], audit["Er_R"] = _elgamal(i1, Y, secrets_["rho_r"])
-        audit["Mr_L"], audit["Mr_R"] = _elgamal(a_r, Y, secrets_["sig_r"])
+        audit["E"] = weighted_sum([g, Y], [wit.value, wit.r], msm)
+        audit["F"] = pedersen(wit.remaining, secrets_["rho_f"], msm)
+        audit["Es_L"], audit["Es_R"] = _elgamal(i0, Y, secrets_["rho_s"], msm)
+        audit["Ms_L"], audit["Ms_R"] = _elgamal(a_s, Y, secrets_["sig_s"], msm)
+        audit["Er_L"], audit["Er_R"] = _elgamal(i1, Y, secrets_["rho_r"], msm)
+        audit["Mr_L"], audit["Mr_R"] = _elgamal(a_r, Y, secrets_["sig_r"], msm)
         v = hash_scalar(stmt_hash, rc.BA, rc.BS, A, B, *audit.values())
     else:
         v = hash_scalar(stmt_hash, rc.BA, rc.BS, A, B)
@@ -120,11 +122,13 @@ def prove_transfer(
 
     def build(name_l: str, name_r: str, base: tuple[Point, ...], blind: str) -> None:
         rks = blinds[blind]
-        parts[name_l] = tuple(weighted_sum([*base, key], [*P[k], rks[k]]) for k in range(m))
-        parts[name_r] = tuple(mul(g, rks[k]) for k in range(m))
+        parts[name_l] = tuple(weighted_sum([*base, key], [*P[k], rks[k]], msm) for k in range(m))
+        parts[name_r] = tuple(scale(g, rks[k], msm) for k in range(m))
 
     build("CLnG", "CRnG", st.CLn, "phi")
-    parts["CRnG"] = tuple(weighted_sum([*st.CRn, g], [*P[k], blinds["phi"][k]]) for k in range(m))
+    parts["CRnG"] = tuple(
+        weighted_sum([*st.CRn, g], [*P[k], blinds["phi"][k]], msm) for k in range(m)
+    )
     build("C_0G", "DG", st.C, "chi")
     build("y_0G", "gG", st.y, "psi")
     cx_left, cx_right = [], []
@@ -137,8 +141,8 @@ def prove_transfer(
             term += wit.value * poly[k][(i1 - shift) % n]
             scal = (scal + vpow[i] * term) % Q
         om = blinds["omega"][k]
-        cx_left.append(weighted_sum([st.D, g], [om, scal]))
-        cx_right.append(mul(g, om))
+        cx_left.append(weighted_sum([st.D, g], [om, scal], msm))
+        cx_right.append(scale(g, om, msm))
     parts["C_XG"], parts["y_XG"] = tuple(cx_left), tuple(cx_right)
     order = ["CLnG", "CRnG", "C_0G", "DG", "y_0G", "gG", "C_XG", "y_XG"]
     w = hash_scalar(v, *[list(parts[k]) for k in order])
@@ -150,7 +154,7 @@ def prove_transfer(
     ys, twos, _ = range_constants(y_ch, z, 64)
     rp = range_polys(rc, ys, twos, z)
     tau1, tau2 = rng.scalar(), rng.scalar()
-    T_1, T_2 = pedersen(rp.t[1], tau1), pedersen(rp.t[2], tau2)
+    T_1, T_2 = pedersen(rp.t[1], tau1, msm), pedersen(rp.t[2], tau2, msm)
     x = hash_scalar(z, T_1, T_2)
     t_hat = (rp.t[0] + rp.t[1] * x + rp.t[2] * x * x) % Q
     tau_x = (tau1 * x + tau2 * x * x) % Q
@@ -164,29 +168,30 @@ def prove_transfer(
     k_b = (k_v * z2 + k_diff * z3) * w_m % Q if hardened else rng.scalar()
     g_epoch = gen.g_epoch(st.epoch)
     commits: dict[str, Point] = {
-        "A_y": mul(ag.gR.evaluate(reference_msm), k_sk),
-        "A_D": mul(g, k_r),
+        "A_y": scale(ag.gR.evaluate(msm), k_sk, msm),
+        "A_D": scale(g, k_r, msm),
         "A_b": weighted_sum(
-            [g, ag.DR.evaluate(reference_msm), ag.CRnR.evaluate(reference_msm)],
+            [g, ag.DR.evaluate(msm), ag.CRnR.evaluate(msm)],
             [k_b, -z2 * k_sk, z3 * k_sk],
+            msm,
         ),
-        "A_X": mul(ag.y_XR.evaluate(reference_msm), k_r),
-        "A_t": weighted_sum([g, h], [-k_b, k_tau]),
-        "A_u": mul(g_epoch, rng.scalar() if forge_nonce else k_sk),
+        "A_X": scale(ag.y_XR.evaluate(msm), k_r, msm),
+        "A_t": weighted_sum([g, h], [-k_b, k_tau], msm),
+        "A_u": scale(g_epoch, rng.scalar() if forge_nonce else k_sk, msm),
     }
     if hardened:
-        commits["A_E"] = weighted_sum([g, st.auditor], [k_v, k_r])
-        commits["A_F"] = weighted_sum([g, h], [k_diff, k_rho])
+        commits["A_E"] = weighted_sum([g, st.auditor], [k_v, k_r], msm)
+        commits["A_F"] = weighted_sum([g, h], [k_diff, k_rho], msm)
     c = hash_scalar(x, *commits.values())
     s_sk = (k_sk + c * wit.sk) % Q
     s_r = (k_r + c * wit.r) % Q
     s_b = (k_b + c * (wit.value * z2 + wit.remaining * z3) * w_m) % Q
     s_tau = (k_tau + c * tau_x * w_m) % Q
     if forge_nonce:
-        forged = weighted_sum([g_epoch, commits["A_u"]], [s_sk, Q - 1])
-        st = replace(st, u=mul(forged, inv(c)))
+        forged = weighted_sum([g_epoch, commits["A_u"]], [s_sk, Q - 1], msm)
+        st = replace(st, u=scale(forged, inv(c), msm))
     o = hash_scalar(c)
-    ipp = prove_inner_product(evaluate(rp.l0, rp.l1, x), evaluate(rp.r0, rp.r1, x), ys, o)
+    ipp = prove_inner_product(evaluate(rp.l0, rp.l1, x), evaluate(rp.r0, rp.r1, x), ys, o, msm)
     common = dict(
         BA=rc.BA, BS=rc.BS, A=A, B=B, f=f, z_A=z_a, T_1=T_1, T_2=T_2, tHat=t_hat, mu=mu,
         L=ipp.L, R=ipp.R, a=ipp.a, b=ipp.b, **parts,

@@ -1,7 +1,9 @@
 """Prover building blocks shared by compat and hardened modes (wallet side).
 
 Pedersen vector commitments, the Bulletproofs range-proof polynomials and the
-inner-product argument prover, following the reference client's algebra.
+inner-product argument prover, following the reference client's algebra. Every group
+operation goes through an :class:`~zkp.msm.MSM` backend (py-ecc by default; the fast
+backend with generator tables gives the same points, hence the same proofs; ADR 0050).
 """
 
 from __future__ import annotations
@@ -9,24 +11,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from zkp.msm import Point, reference_msm
+from zkp.msm import MSM, Point, many_of, reference_msm
 from zkp.reference import generators as gen
-from zkp.reference.curve import add, mul
 from zkp.reference.field import Q, batch_inv, inv, powers
 from zkp.reference.rng import Rng
 from zkp.reference.transcript import hash_scalar
 
 
-def vector_commit(gv: Sequence[int], hv: Sequence[int], blind: int) -> Point:
+def scale(pt: Point, k: int, msm: MSM = reference_msm) -> Point:
+    """``k·pt``."""
+    return msm([pt], [k])
+
+
+def vector_commit(
+    gv: Sequence[int], hv: Sequence[int], blind: int, msm: MSM = reference_msm
+) -> Point:
     """``blind·h + Σ gv[i]·gs[i] + Σ hv[i]·hs[i]``."""
     gs, hs = gen.gs(), gen.hs()
     pts: list[Point] = [gen.h(), *gs[: len(gv)], *hs[: len(hv)]]
-    return reference_msm(pts, [blind, *gv, *hv])
+    return msm(pts, [blind, *gv, *hv])
 
 
-def pedersen(value: int, blind: int) -> Point:
+def pedersen(value: int, blind: int, msm: MSM = reference_msm) -> Point:
     """``value·g + blind·h``."""
-    return reference_msm([gen.g(), gen.h()], [value, blind])
+    return msm([gen.g(), gen.h()], [value, blind])
 
 
 def bits(number: int, n: int) -> list[int]:
@@ -48,7 +56,7 @@ class RangeCommit:
     BS: Point
 
 
-def range_commit(number: int, n: int, rng: Rng) -> RangeCommit:
+def range_commit(number: int, n: int, rng: Rng, msm: MSM = reference_msm) -> RangeCommit:
     """Commit to the bits of ``number`` (n = 64 for transfers, 32 for burns)."""
     aL = bits(number, n)
     aR = [(b - 1) % Q for b in aL]
@@ -56,8 +64,9 @@ def range_commit(number: int, n: int, rng: Rng) -> RangeCommit:
     sR = [rng.scalar() for _ in range(n)]
     alpha, rho = rng.scalar(), rng.scalar()
     return RangeCommit(
-        aL, aR, sL, sR, alpha, rho, vector_commit(aL, aR, alpha), vector_commit(sL, sR, rho)
-    )
+        aL, aR, sL, sR, alpha, rho,
+        vector_commit(aL, aR, alpha, msm), vector_commit(sL, sR, rho, msm),
+    )  # fmt: skip
 
 
 @dataclass
@@ -102,14 +111,18 @@ class IPProof:
 
 
 def prove_inner_product(
-    as_: Sequence[int], bs: Sequence[int], ys: Sequence[int], o: int
+    as_: Sequence[int], bs: Sequence[int], ys: Sequence[int], o: int, msm: MSM = reference_msm
 ) -> IPProof:
-    """Prove ``<as, bs>`` against ``gs``, ``hs[i]/ys[i]`` and ``u = o·h`` (salt ``o``)."""
+    """Prove ``<as, bs>`` against ``gs``, ``hs[i]/ys[i]`` and ``u = o·h`` (salt ``o``).
+
+    Each round's generator folding is one batch of two-term MSMs (``many_of(msm)``).
+    """
     n = len(as_)
+    many = many_of(msm)
     gs: list[Point] = list(gen.gs()[:n])
     ys_inv = batch_inv(list(ys))
-    hs: list[Point] = [mul(p, ys_inv[i]) for i, p in enumerate(gen.hs()[:n])]
-    u = mul(gen.h(), o)
+    hs: list[Point] = many([([p], [ys_inv[i]]) for i, p in enumerate(gen.hs()[:n])])
+    u = scale(gen.h(), o, msm)
     a, b = list(as_), list(bs)
     Ls: list[Point] = []
     Rs: list[Point] = []
@@ -118,15 +131,18 @@ def prove_inner_product(
         k = n // 2
         cL = sum(a[i] * b[k + i] for i in range(k)) % Q
         cR = sum(a[k + i] * b[i] for i in range(k)) % Q
-        L = reference_msm([*gs[k:], *hs[:k], u], [*a[:k], *b[k:], cL])
-        R = reference_msm([*gs[:k], *hs[k:], u], [*a[k:], *b[:k], cR])
+        L = msm([*gs[k:], *hs[:k], u], [*a[:k], *b[k:], cL])
+        R = msm([*gs[:k], *hs[k:], u], [*a[k:], *b[:k], cR])
         Ls.append(L)
         Rs.append(R)
         x = hash_scalar(prev, L, R)
         prev = x
         xi = inv(x)
-        gs = [add(mul(gs[i], xi), mul(gs[k + i], x)) for i in range(k)]
-        hs = [add(mul(hs[i], x), mul(hs[k + i], xi)) for i in range(k)]
+        folded = many(
+            [([gs[i], gs[k + i]], [xi, x]) for i in range(k)]
+            + [([hs[i], hs[k + i]], [x, xi]) for i in range(k)]
+        )
+        gs, hs = folded[:k], folded[k:]
         a = [(a[i] * x + a[k + i] * xi) % Q for i in range(k)]
         b = [(b[i] * xi + b[k + i] * x) % Q for i in range(k)]
         n = k
@@ -154,9 +170,9 @@ def poly_coefficients(a: Sequence[int], b: Sequence[int], m: int) -> list[list[i
     return out
 
 
-def weighted_sum(points: Sequence[Point], coeffs: Sequence[int]) -> Point:
+def weighted_sum(points: Sequence[Point], coeffs: Sequence[int], msm: MSM = reference_msm) -> Point:
     """MSM shortcut used by the provers."""
-    return reference_msm(list(points), list(coeffs))
+    return msm(list(points), list(coeffs))
 
 
 def scalar_powers(base: int, n: int) -> list[int]:

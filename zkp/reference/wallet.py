@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zkp.errors import ProverError
-from zkp.msm import Point
+from zkp.msm import MSM, Point, reference_msm
 from zkp.reference import generators as gen
 from zkp.reference.auditor import decrypt_amount
 from zkp.reference.curve import add, mul, neg
@@ -62,10 +62,15 @@ def build_transfer(
     chain_id: int = 0,
     auditor: Point = None,
     balance: int | None = None,
+    msm: MSM = reference_msm,
 ) -> tuple[TransferStatement, bytes]:
-    """Build and prove a transfer of ``value`` from ``ring[sender]`` to ``ring[receiver]``."""
+    """Build and prove a transfer of ``value`` from ``ring[sender]`` to ``ring[receiver]``.
+
+    ``msm`` is the group backend of the statement and the proof (the result does not
+    depend on it).
+    """
     g = gen.g()
-    if not 0 <= sender < len(ring) or ring[sender].y != mul(g, sk):
+    if not 0 <= sender < len(ring) or ring[sender].y != msm([g], [sk]):
         raise ProverError("the secret key does not match the sender's ring entry")
     if balance is None:
         balance = read_balance(sk, ring[sender].balance)
@@ -73,11 +78,11 @@ def build_transfer(
     if not 0 <= value <= MAX_AMOUNT or remaining < 0:
         raise ProverError("insufficient balance for amount plus fee")
     r = rng.scalar()
-    D = mul(g, r)
+    D = msm([g], [r])
     C = []
     for i, member in enumerate(ring):
         amount = -value - fee if i == sender else value if i == receiver else 0
-        C.append(add(mul(g, amount % Q), mul(member.y, r)))
+        C.append(msm([g, member.y], [amount % Q, r]))
     st = TransferStatement(
         CLn=tuple(add(mem.balance[0], c) for mem, c in zip(ring, C, strict=True)),
         CRn=tuple(add(mem.balance[1], D) for mem in ring),
@@ -85,13 +90,13 @@ def build_transfer(
         D=D,
         y=tuple(mem.y for mem in ring),
         epoch=epoch,
-        u=mul(gen.g_epoch(epoch), sk),
+        u=msm([gen.g_epoch(epoch)], [sk]),
         fee=fee,
         chain_id=chain_id,
         auditor=auditor,
     )
     wit = TransferWitness(sk, r, value, remaining, sender, receiver)
-    return prove_transfer(st, wit, rng, mode=mode)
+    return prove_transfer(st, wit, rng, mode=mode, msm=msm)
 
 
 def build_burn(
@@ -105,6 +110,7 @@ def build_burn(
     mode: str = "hardened",
     chain_id: int = 0,
     balance: int | None = None,
+    msm: MSM = reference_msm,
 ) -> tuple[BurnStatement, bytes]:
     """Build and prove a burn of a public ``value`` (``sender`` is the payout address)."""
     g = gen.g()
@@ -122,4 +128,4 @@ def build_burn(
         u=mul(gen.g_epoch(epoch), sk),
         chain_id=chain_id,
     )
-    return st, prove_burn(st, BurnWitness(sk, remaining), rng, mode=mode)
+    return st, prove_burn(st, BurnWitness(sk, remaining), rng, mode=mode, msm=msm)

@@ -112,13 +112,16 @@ def negated_point_tampers(proof: bytes, point_words: list[int]) -> Iterator[tupl
 
 
 def msm_backends() -> list[MSM]:
-    """The reference MSM plus ``zkp.fast.msm.msm`` when the fast path is importable."""
+    """The reference MSM plus, when the fast path is importable, ``zkp.fast.msm.msm`` and
+    the table-backed :class:`~zkp.fast.backend.FastBackend` (batched FFT replay)."""
     backends: list[MSM] = [reference_msm]
     try:
-        from zkp.fast.msm import msm as fast_msm  # type: ignore[import-not-found]
+        from zkp.fast.backend import fast_backend
+        from zkp.fast.msm import msm as fast_msm
     except ImportError:
         return backends
     backends.append(fast_msm)
+    backends.append(fast_backend())
     return backends
 
 
