@@ -185,7 +185,8 @@ class Engine:
                         self.book.restore(b, r)
                 if author == self.me:
                     self.latest_own_cert = cert
-                    if cert.digest not in self.rule.state.ordered:
+                    abandoned = self.store.is_abandoned(cert.digest)
+                    if cert.digest not in self.rule.state.ordered and not abandoned:
                         self.own_unordered[cert.digest] = cert
         own = self.store.own_header()
         if own is not None:
@@ -408,8 +409,37 @@ class Engine:
             self.own_unordered[cert.digest] = cert
             if self.latest_own_cert is None or cert.round > self.latest_own_cert.round:
                 self.latest_own_cert = cert
+        self._abandon_orphan(cert.round - 1)
         for commit in self.rule.process(self.dag, self.schedule, cert):
             self._output(commit, step)
+
+    def _abandon_orphan(self, round_: int) -> None:
+        """Propose again now, not after garbage collection, the batches of our certificate
+        of ``round_`` once it can never be ordered: every member's slot of ``round_ + 1``
+        is decided (its certificate is known, or it is ours and we moved past that round
+        without certifying it) and no certificate of ``round_ + 1`` references ours. With at
+        most f Byzantine there is one certificate per author and round, and causal
+        histories follow parents of the previous round only."""
+        mine = self.dag.at(round_, self.me)
+        if mine is None or mine.digest not in self.own_unordered:
+            return
+        children = self.dag.round(round_ + 1)
+        for vid in self.schedule.for_round(round_ + 1).ids:
+            child = children.get(vid)
+            if child is None:
+                if vid == self.me and self.proposed_round > round_ + 1:
+                    continue  # our slot of round_ + 1 stays empty for ever
+                return
+            if mine.digest in child.header.parents:
+                return
+        self._repropose(mine)
+
+    def _repropose(self, cert: Certificate) -> None:
+        """Our ``cert`` can never be ordered: put its batches first in the queue, and record
+        that durably so a restart does not propose them a second time."""
+        del self.own_unordered[cert.digest]
+        self.store.put_abandoned(cert.digest)
+        self.book.requeue(cert.header.payload)
 
     def _output(self, commit: Commit, step: Step) -> None:
         batches = []
@@ -430,10 +460,9 @@ class Engine:
         if gc <= self.dag.gc_round:
             return
         self.dag.collect(gc)
-        for d, cert in list(self.own_unordered.items()):
+        for cert in list(self.own_unordered.values()):
             if cert.round <= gc:  # never ordered by anyone now: propose its batches again
-                del self.own_unordered[d]
-                self.book.requeue(cert.header.payload)
+                self._repropose(cert)
         self.book.collect(gc)
         self.seen_headers = {k: h for k, h in self.seen_headers.items() if k[0] > gc}
         self.waiting_headers = {a: e for a, e in self.waiting_headers.items() if e[0].round > gc}
@@ -480,6 +509,9 @@ class Engine:
     def _propose(self, round_: int, step: Step) -> None:
         if self.header is not None and not self.certified:
             self.book.requeue(self.header.payload)  # uncertified: its batches go again
+        self.proposed_round = round_
+        for cert in sorted(self.own_unordered.values(), key=lambda c: c.round):
+            self._abandon_orphan(cert.round)
         parents = (
             tuple(sorted(c.digest for c in self.dag.round(round_ - 1).values()))
             if round_ > 1

@@ -156,6 +156,14 @@ class EngineStore:
         raw = self._get(b"batch/" + digest)
         return self._reader.batch(_unpack(raw)[1]) if raw else None
 
+    def put_abandoned(self, digest: Digest) -> None:
+        """Our certificate ``digest`` will never be ordered; its batches were proposed again."""
+        self._puts[b"abandoned/" + digest] = b""
+
+    def is_abandoned(self, digest: Digest) -> bool:
+        """Whether ``put_abandoned`` was recorded for ``digest``."""
+        return self._get(b"abandoned/" + digest) is not None
+
     def put_lane_sequence(self, partition: int, sequence: int) -> None:
         """Record the last batch sequence number of a lane."""
         self._puts[b"lane/%d" % partition] = _pack(sequence)

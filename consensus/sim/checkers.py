@@ -54,14 +54,17 @@ def check(sim: Simulation) -> Verdict:
 
 def check_safety(sim: Simulation, names: list[str], v: Verdict) -> None:
     """Honest committed sequences are prefixes of one another; indices are contiguous and no
-    certificate is ordered twice."""
+    certificate, nor any honest validator's batch, is ordered twice (a Byzantine author
+    can put one batch in several of its certificates)."""
     seqs = {n: sim.instances[n].record.commits for n in names}
     for n, seq in seqs.items():
         if [c[0] for c in seq] != list(range(1, len(seq) + 1)):
             v.safety.append(f"{n}: commit indices not contiguous")
-        certs = sim.instances[n].record.ordered_certs
-        if len(set(certs)) != len(certs):
+        rec = sim.instances[n].record
+        if len(set(rec.ordered_certs)) != len(rec.ordered_certs):
             v.safety.append(f"{n}: a certificate was ordered twice")
+        if len(set(rec.honest_batches)) != len(rec.honest_batches):
+            v.safety.append(f"{n}: a batch of an honest validator was committed twice")
     ordered = sorted(seqs)
     for i, a in enumerate(ordered):
         for b in ordered[i + 1 :]:

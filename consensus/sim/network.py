@@ -37,6 +37,7 @@ class Record:
     commits: list[tuple[int, int, bytes, bytes]] = field(default_factory=list)
     commit_times: list[int] = field(default_factory=list)
     committed_batches: set[bytes] = field(default_factory=set)
+    honest_batches: list[bytes] = field(default_factory=list)
     ordered_certs: list[bytes] = field(default_factory=list)
     ordered_authors: set[str] = field(default_factory=set)
     max_memory: int = 0
@@ -178,6 +179,8 @@ class Simulation:
         rec.commits.append((sub.index, sub.leader_round, sub.leader.digest, h.digest()))
         rec.commit_times.append(self.now)
         rec.committed_batches.update(b.digest for b in sub.batches)
+        honest = self.sc.honest
+        rec.honest_batches.extend(b.digest for b in sub.batches if b.author in honest)
         if self.change is not None and sub.index == self.sc.reconfigure_at_commit and inst.engine:
             step = inst.engine.handle_input(ChangeCommittee(self.change, sub.leader_round))
             self._perform(inst, step)

@@ -133,3 +133,20 @@ def test_liveness_and_memory_checkers_can_fail() -> None:
     finally:
         checkers.MEMORY_PER_VALIDATOR = original
     assert checkers.check(sim).ok
+
+
+@pytest.mark.parametrize(
+    ("n", "byz", "twins", "seed"),
+    [
+        (4, 1, 0, 6083752091237397143),  # orphaned certificate: batches re-proposed early
+        (4, 1, 0, 231343931429437781),  # same, with crash and two partitions
+        (4, 1, 0, 4140728452986567845),  # re-proposal across a restart must not duplicate
+        (4, 0, 1, 7125559250218482025),  # Twins may repeat their own batches: not a fault
+        (7, 2, 0, 3361196705340359334),  # f silent + a crashed honest node: slow recovery
+    ],
+)
+def test_regression_seeds(n: int, byz: int, twins: int, seed: int) -> None:
+    from consensus.sim.runs import run_one
+
+    verdict, _ = run_one(seed, RunOptions(validators=n, byzantine=byz, twins=twins))
+    assert verdict.ok, (_replay(n, byz, twins, None, False, seed), verdict)
