@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ed25519", action="store_true", help="real Ed25519 instead of the test scheme")
     p.add_argument("--reconfigure", action="store_true", help="add a validator mid-run")
     p.add_argument("--fault-window-ms", type=int, default=600)
-    p.add_argument("--tail-ms", type=int, default=1200)
+    p.add_argument("--tail-ms", type=int, default=1800)
     p.add_argument(
         "--latency",
         choices=("uniform", "bimodal", "constant"),

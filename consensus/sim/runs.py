@@ -23,7 +23,7 @@ class RunOptions:
     real_crypto: bool = False
     reconfigure: bool = False
     fault_window_ms: int = 600
-    tail_ms: int = 1200
+    tail_ms: int = 1800
     latency: str | None = None
 
 

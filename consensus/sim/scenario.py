@@ -94,7 +94,7 @@ def draw(
     twins: int,
     faults: bool = True,
     fault_window_ms: int = 600,
-    tail_ms: int = 1200,
+    tail_ms: int = 1800,
     behaviour: str | None = None,
     reconfigure: bool = False,
     latency: str | None = None,

@@ -143,6 +143,8 @@ def test_liveness_and_memory_checkers_can_fail() -> None:
         (4, 1, 0, 4140728452986567845),  # re-proposal across a restart must not duplicate
         (4, 0, 1, 7125559250218482025),  # Twins may repeat their own batches: not a fault
         (7, 2, 0, 3361196705340359334),  # f silent + a crashed honest node: slow recovery
+        (4, 1, 0, 8889481429915946706),  # f silent, drops, crash: slow but live
+        (4, 1, 0, 1722064374962634318),  # f silent, drops, pause: slow but live
     ],
 )
 def test_regression_seeds(n: int, byz: int, twins: int, seed: int) -> None:
