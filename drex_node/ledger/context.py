@@ -37,23 +37,18 @@ class ExecContext:
 
     def check_debit(self, acc: Account, asset: str, amount: int) -> Outcome:
         """Run every rule's debit check; a reject wins, flags accumulate."""
-        if not self.policies.rules:
-            return OK
-        flags: list[str] = []
-        for rule, params in self.policies.rules:
-            v = rule.on_debit(self.view, acc, asset, amount, self.height, params)
-            if v.kind == "reject":
-                return fail(Reason.POLICY_REJECTED, f"{rule.name}: {v.message}")
-            if v.kind == "flag":
-                flags.append(f"{rule.name}: {v.message}")
-        return Outcome(Reason.OK, "", tuple(flags))
+        return self._check("on_debit", acc, asset, amount)
 
     def check_credit(self, acc: Account, asset: str, amount: int) -> Outcome:
+        """Run every rule's credit check; a reject wins, flags accumulate."""
+        return self._check("on_credit", acc, asset, amount)
+
+    def _check(self, hook: str, acc: Account, asset: str, amount: int) -> Outcome:
         if not self.policies.rules:
             return OK
         flags: list[str] = []
         for rule, params in self.policies.rules:
-            v = rule.on_credit(self.view, acc, asset, amount, self.height, params)
+            v = getattr(rule, hook)(self.view, acc, asset, amount, self.height, params)
             if v.kind == "reject":
                 return fail(Reason.POLICY_REJECTED, f"{rule.name}: {v.message}")
             if v.kind == "flag":
