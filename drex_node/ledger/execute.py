@@ -105,23 +105,14 @@ def state_root(prev_root: bytes, height: int, writes: Writes) -> bytes:
     ).digest()
 
 
-def run_partition_job(
-    base: StateReader,
-    job: PartitionJob,
-    height: int,
-    time_ms: int,
-    policies: ActivePolicies,
-    registry: Registry,
-) -> PartitionOutput:
-    """Execute one partition job against ``base``; pure (picklable for worker processes)."""
-    view = StateView(base)
-    ctx = ExecContext(view, height, time_ms, view.chain(), policies, registry)
+def _exec_job(ctx: ExecContext, job: PartitionJob) -> tuple[list[tuple[int, Outcome]], list[Credit]]:
+    """Run one partition job's items in ``ctx``; returns (outcomes, refused/pending credits)."""
     outcomes: list[tuple[int, Outcome]] = []
     credits: list[Credit] = []
     if job.kind == "txs":
         for index, tx in job.items:
             if tx.type is TxType.TRANSFER:
-                outcomes.append((index, transfer(ctx, tx, index, credits)))
+                outcomes.append((index, transfer(ctx, tx, index, credits, job.partition)))
             else:
                 outcomes.append((index, settle(ctx, tx)))
     elif job.kind == "credits":
@@ -133,6 +124,21 @@ def run_partition_job(
     else:
         for c in job.items:
             apply_refund(ctx, c)
+    return outcomes, credits
+
+
+def run_partition_job(
+    base: StateReader,
+    job: PartitionJob,
+    height: int,
+    time_ms: int,
+    policies: ActivePolicies,
+    registry: Registry,
+) -> PartitionOutput:
+    """Execute one partition job against ``base``; pure (picklable for worker processes)."""
+    view = StateView(base)
+    ctx = ExecContext(view, height, time_ms, view.chain(), policies, registry)
+    outcomes, credits = _exec_job(ctx, job)
     return PartitionOutput(view.flush(), tuple(outcomes), tuple(credits))
 
 
@@ -162,14 +168,29 @@ class _BlockRun:
         b = self.block
         return ExecContext(self.view, b.height, b.time_ms, self.chain, self.policies, self.registry)
 
-    def _run_jobs(self, jobs: list[PartitionJob]) -> list[PartitionOutput]:
-        self.view.flush()
-        b = self.block
-        args = [(self.view, j, b.height, b.time_ms, self.policies, self.registry) for j in jobs]
-        outs = list(self.mapper(run_partition_job, args))
-        for out in outs:
-            self.view.merge(out.writes)
-            for index, outcome in out.outcomes:
+    def _run_jobs(self, jobs: list[PartitionJob]) -> list[tuple[Any, list[Credit]]]:
+        """Run one segment's jobs; returns each job's (outcomes, credits) in job order.
+
+        Jobs of a segment touch disjoint partitions, so with the default sequential
+        mapper they run directly on the block's view (no per-job overlay to encode,
+        merge and decode again): the writes are the ones the overlays would merge to.
+        Any other mapper gets each job in its own view over a flushed snapshot."""
+        outs: list[tuple[Any, list[Credit]]]
+        if self.mapper is sequential_map:
+            ctx = self.ctx()
+            outs = [_exec_job(ctx, j) for j in jobs]
+        else:
+            self.view.flush()
+            b = self.block
+            args = [
+                (self.view, j, b.height, b.time_ms, self.policies, self.registry) for j in jobs
+            ]
+            outs = []
+            for out in self.mapper(run_partition_job, args):
+                self.view.merge(out.writes)
+                outs.append((out.outcomes, list(out.credits)))
+        for outcomes, _credits in outs:
+            for index, outcome in outcomes:
                 prev = self.outcomes.get(index)
                 if prev is not None:  # a credit leg: keep the debit's alerts
                     flags = prev.flags + outcome.flags
@@ -182,7 +203,7 @@ class _BlockRun:
             return
         jobs = [PartitionJob(p, "txs", tuple(items)) for p, items in sorted(self.pending.items())]
         self.pending = {}
-        credits = [c for out in self._run_jobs(jobs) for c in out.credits]
+        credits = [c for _o, cs in self._run_jobs(jobs) for c in cs]
         refunds = self._grouped_run(credits, "credits", lambda c: c.dst_partition)
         self._grouped_run(refunds, "refunds", lambda c: c.src_partition)
 
@@ -195,7 +216,7 @@ class _BlockRun:
         if not groups:
             return []
         jobs = [PartitionJob(p, kind, tuple(cs)) for p, cs in sorted(groups.items())]
-        return [c for out in self._run_jobs(jobs) for c in out.credits]
+        return [c for _o, cs in self._run_jobs(jobs) for c in cs]
 
     def route(self, index: int, tx: Tx) -> None:
         """Queue a partition-local transaction or run a barrier transaction now."""

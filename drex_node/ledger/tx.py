@@ -247,12 +247,13 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
     if len(body) not in (6, 7):
         raise TxDecodeError(Reason.MALFORMED, "body must have 6 or 7 elements")
     # Canonical iff the bytes are 0x92 || pack(body) || pack(sigs).
-    body_bytes = msgpack.packb(body, use_bin_type=True)
+    body_bytes = _pack(body)
     n = len(body_bytes) + 1
+    pairs = _sig_pairs(sigs)
     if (
         data[0] != 0x92
         or data[1:n] != body_bytes
-        or data[n:] != msgpack.packb(sigs, use_bin_type=True)
+        or data[n:] != (_pack(sigs) if pairs is None else _sigs_bytes(pairs))
     ):
         raise TxDecodeError(Reason.NON_CANONICAL, "bytes are not the canonical encoding")
     version, chain, ttype, fields, nonce, expiry = body[:6]
@@ -283,6 +284,35 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
         raise TxDecodeError(Reason.BAD_FIELDS, f"{txtype.name}: {exc}") from None
     if type(sigs) is not list or not 1 <= len(sigs) <= MAX_SIGNERS:
         raise TxDecodeError(Reason.MALFORMED, f"1..{MAX_SIGNERS} signatures required")
+    if pairs is None:
+        raise TxDecodeError(Reason.MALFORMED, "a signature is [pubkey32, sig64]")
+    if len(pairs) > 1 and len({pk for pk, _ in pairs}) != len(pairs):
+        raise TxDecodeError(Reason.MALFORMED, "duplicate signer")
+    first = pairs[0][0]
+    h = _TX_HASHER.copy()
+    h.update(body_bytes)
+    for pk, _sig in pairs:
+        h.update(pk)
+    txh = h.digest()
+    sender = _ADDRESSES.get(first)
+    if sender is None:
+        sender = address_of(first)
+        if len(_ADDRESSES) >= _ADDRESS_CACHE:
+            _ADDRESSES.clear()
+        _ADDRESSES[first] = sender
+    return Tx(data, txh, version, chain, txtype, checked, nonce, expiry, pairs, sender, op_id)
+
+
+_TX_HASHER = hashlib.blake2b(TX_DOMAIN, digest_size=32)  # copied per transaction
+_ADDRESS_CACHE = 1 << 18
+_ADDRESSES: dict[bytes, bytes] = {}  # pubkey -> address (a pure function, memoised)
+
+
+def _sig_pairs(sigs: Any) -> tuple[tuple[bytes, bytes], ...] | None:
+    """``sigs`` as (pubkey, signature) pairs, or None unless it is a list of
+    ``[bytes32, bytes64]`` lists (the count is checked by the caller)."""
+    if type(sigs) is not list:
+        return None
     pairs = []
     for s in sigs:
         if (
@@ -293,22 +323,17 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
             or type(s[1]) is not bytes
             or len(s[1]) != 64
         ):
-            raise TxDecodeError(Reason.MALFORMED, "a signature is [pubkey32, sig64]")
+            return None
         pairs.append((s[0], s[1]))
-    if len(pairs) > 1 and len({pk for pk, _ in pairs}) != len(pairs):
-        raise TxDecodeError(Reason.MALFORMED, "duplicate signer")
+    return tuple(pairs)
+
+
+def _sigs_bytes(pairs: tuple[tuple[bytes, bytes], ...]) -> bytes:
+    """The canonical msgpack encoding of well-formed signature pairs (what
+    ``packb`` gives, built without a packer)."""
     count = len(pairs)
     header = bytes([0x90 | count]) if count < 16 else b"\xdc" + count.to_bytes(2, "big")
-    expected = header + b"".join(b"\x92\xc4\x20" + pk + b"\xc4\x40" + sig for pk, sig in pairs)
-    if data[n:] != expected:
-        raise TxDecodeError(Reason.NON_CANONICAL, "signatures are not canonically encoded")
-    txh = hashlib.blake2b(
-        TX_DOMAIN + body_bytes + b"".join(pk for pk, _ in pairs), digest_size=32
-    ).digest()
-    sender = hashlib.blake2b(ADDR_DOMAIN + pairs[0][0], digest_size=32).digest()
-    return Tx(
-        data, txh, version, chain, txtype, checked, nonce, expiry, tuple(pairs), sender, op_id
-    )
+    return header + b"".join(b"\x92\xc4\x20" + pk + b"\xc4\x40" + sig for pk, sig in pairs)
 
 
 def verify_signatures(tx: Tx) -> bool:
