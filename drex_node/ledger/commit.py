@@ -3,6 +3,7 @@ in one synced write batch, so a crash leaves either all of a block or none of it
 
 from __future__ import annotations
 
+from drex_node.ledger.codes import Reason
 from drex_node.ledger.execute import Block, BlockResult, head
 from drex_node.ledger.receipts import Receipt
 from drex_node.ledger.state import BLOCKS, K_HEAD, META, RECEIPTS, pack, unpack
@@ -24,26 +25,31 @@ def commit_block(store: KVStore, block: Block, result: BlockResult, *, sync: boo
     if result.height != block.height or head(store)[0] + 1 != block.height:
         raise ValueError(f"block {block.height} does not follow the stored head")
     wb = WriteBatch()
-    wb.ops.extend((ns, key, value) for (ns, key), value in result.writes.items())
+    ops = wb.ops
+    ops.extend((ns, key, value) for (ns, key), value in result.writes.items())
     wb.put(BLOCKS, block_key(block.height), pack([block.height, block.time_ms, list(block.txs)]))
-    encoded = {id(r): r.encode() for r in (*result.receipts, *result.events)}
-    wb.put(BLOCKS, receipts_key(block.height), pack([encoded[id(r)] for r in result.receipts]))
-    if result.events:
-        wb.put(BLOCKS, events_key(block.height), pack([encoded[id(r)] for r in result.events]))
-    chosen: dict[bytes, Receipt] = {}
-    for r in (*result.receipts, *result.events):
-        # The tx index keeps the applied receipt: a replay's rejection never overwrites it.
-        # A transaction applies at most once, so an applied receipt is always written.
-        prev = chosen.get(r.tx_hash)
-        if r.applied:
-            if prev is None or not prev.applied:
-                chosen[r.tx_hash] = r
-        elif prev is None:
-            old = store.get(RECEIPTS, r.tx_hash)
+    receipts = [r.encode() for r in result.receipts]
+    events = [r.encode() for r in result.events]
+    wb.put(BLOCKS, receipts_key(block.height), pack(receipts))
+    if events:
+        wb.put(BLOCKS, events_key(block.height), pack(events))
+    # The tx index keeps the applied receipt: a replay's rejection never overwrites it.
+    # A transaction applies at most once, so an applied receipt is always written.
+    chosen: dict[bytes, bytes] = {}
+    rejected: dict[bytes, bytes] = {}
+    for r, enc in zip((*result.receipts, *result.events), receipts + events, strict=True):
+        reason = r.reason
+        if reason is Reason.OK or reason is Reason.CREDIT_REFUSED:
+            if r.tx_hash not in chosen:
+                chosen[r.tx_hash] = enc
+        elif r.tx_hash not in rejected:
+            rejected[r.tx_hash] = enc
+    for tx_hash, enc in rejected.items():
+        if tx_hash not in chosen:
+            old = store.get(RECEIPTS, tx_hash)
             if old is None or not Receipt.decode(old).applied:
-                chosen[r.tx_hash] = r
-    for tx_hash, r in chosen.items():
-        wb.put(RECEIPTS, tx_hash, encoded[id(r)])
+                chosen[tx_hash] = enc
+    ops.extend([(RECEIPTS, tx_hash, enc) for tx_hash, enc in chosen.items()])
     wb.put(
         META,
         K_HEAD,

@@ -13,7 +13,7 @@ a function of the block and the prior state only (docs/protocol/execution.md).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,7 +277,7 @@ class _BlockRun:
         writes = self.view.flush()
         _, prev_root = head(self.view.base)
         root = state_root(prev_root, b.height, writes)
-        receipts = tuple(self._receipts())
+        receipts = self._receipts()
         n = len(b.txs)
         events = tuple(
             Receipt(
@@ -300,11 +300,14 @@ class _BlockRun:
                 notes += module.on_epoch_end(view, b.height // self.chain.epoch_blocks, params)
         return notes
 
-    def _receipts(self) -> Iterator[Receipt]:
-        h = self.block.height
-        for index in range(len(self.block.txs)):
-            o = self.outcomes[index]
-            yield Receipt(self.hashes[index], h, index, o.reason, o.detail, o.flags)
+    def _receipts(self) -> tuple[Receipt, ...]:
+        h, outcomes, hashes = self.block.height, self.outcomes, self.hashes
+        return tuple(
+            [
+                Receipt(hashes[i], h, i, o.reason, o.detail, o.flags)
+                for i, o in ((i, outcomes[i]) for i in range(len(self.block.txs)))
+            ]
+        )
 
 
 def apply_block(

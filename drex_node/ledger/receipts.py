@@ -50,7 +50,8 @@ class Receipt:
 
     @property
     def applied(self) -> bool:
-        return self.reason in (Reason.OK, Reason.CREDIT_REFUSED)
+        reason = self.reason
+        return reason is Reason.OK or reason is Reason.CREDIT_REFUSED
 
     def encode(self) -> bytes:
         return pack(

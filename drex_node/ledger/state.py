@@ -105,6 +105,9 @@ class Account:
         """``[pubkey, partition, tier, flags, status, nonce, balances]`` followed by
         ``held, locked, enabled`` only when one of them is non-empty (canonical: the
         shorter form whenever it can be used)."""
+        balances = [kv for kv in self.balances.items() if kv[1]]
+        if len(balances) > 1:
+            balances.sort()
         rec: list[Any] = [
             self.pubkey,
             self.partition,
@@ -112,10 +115,15 @@ class Account:
             self.flags,
             self.status,
             self.nonce,
-            _pairs(self.balances),
+            balances,
         ]
-        if self.held or self.locked or self.enabled:
-            rec += [_pairs(self.held), _pairs(self.locked), sorted(self.enabled)]
+        held, locked, enabled = self.held, self.locked, self.enabled
+        if held or locked or enabled:
+            rec += [
+                _pairs(held) if held else [],
+                _pairs(locked) if locked else [],
+                sorted(enabled) if len(enabled) > 1 else list(enabled),
+            ]
         return pack(rec)
 
     @classmethod
@@ -280,7 +288,12 @@ class StateView:
         if cached is not _MISSING:
             return cached  # type: ignore[no-any-return]
         part = self.partition_of(addr) if partition is None else partition
-        raw = None if part is None else self.get(partition_ns(part), P_ACCOUNT + addr)
+        raw = None
+        if part is not None:
+            k = (partition_ns(part), P_ACCOUNT + addr)
+            raw = self.writes.get(k, _MISSING)
+            if raw is _MISSING:
+                raw = self.base.get(*k)
         acc = None if raw is None else Account.decode(raw)
         self._accounts[addr] = acc
         return acc
