@@ -211,7 +211,7 @@ class _BlockRun:
         self, items: list[Credit], kind: str, key: Callable[[Credit], str]
     ) -> list[Credit]:
         groups: dict[str, list[Credit]] = {}
-        for c in sorted(items, key=lambda c: c.index):
+        for c in sorted(items):  # by block index (unique, the first field)
             groups.setdefault(key(c), []).append(c)
         if not groups:
             return []

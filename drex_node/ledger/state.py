@@ -42,6 +42,7 @@ def partition_ns(name: str) -> str:
 
 _local = threading.local()
 _MISSING: Any = object()
+_new = object.__new__
 
 
 def pack(obj: Any) -> bytes:
@@ -129,9 +130,13 @@ class Account:
     @classmethod
     def decode(cls, data: bytes) -> Account:
         rec = unpack(data)
-        acc = cls(rec[0], rec[1], rec[2], rec[3], rec[4], rec[5], dict(rec[6]))
+        acc = _new(cls)  # every field is set below: skips the default factories
+        acc.pubkey, acc.partition, acc.kyc_tier, acc.flags, acc.status, acc.nonce = rec[:6]
+        acc.balances = dict(rec[6])
         if len(rec) > 7:
             acc.held, acc.locked, acc.enabled = dict(rec[7]), dict(rec[8]), set(rec[9])
+        else:
+            acc.held, acc.locked, acc.enabled = {}, {}, set()
         return acc
 
     def has(self, flag: AccountFlag) -> bool:
@@ -254,7 +259,7 @@ class StateView:
         self.base = base
         self.writes: dict[tuple[str, bytes], bytes | None] = {}
         self._accounts: dict[bytes, Account | None] = {}
-        self._dirty: set[bytes] = set()
+        self._dirty: dict[bytes, None] = {}  # insertion-ordered: deterministic writes
         self._assets: dict[str, Asset | None] = {}
         self._dir: dict[bytes, str | None] = {}
 
@@ -301,7 +306,7 @@ class StateView:
     def touch(self, addr: bytes, acc: Account) -> None:
         """Mark an account (new or changed) for writing at :meth:`flush`."""
         self._accounts[addr] = acc
-        self._dirty.add(addr)
+        self._dirty[addr] = None
 
     def create_account(self, addr: bytes, acc: Account) -> None:
         self.put(META, P_DIR + addr, acc.partition.encode())
@@ -346,9 +351,10 @@ class StateView:
 
     def flush(self) -> dict[tuple[str, bytes], bytes | None]:
         """Encode dirty accounts into ``writes`` and return all writes."""
-        for addr in sorted(self._dirty):
-            acc = self._accounts[addr]
+        accounts, writes = self._accounts, self.writes
+        for addr in self._dirty:
+            acc = accounts[addr]
             if acc is not None:
-                self.writes[(partition_ns(acc.partition), P_ACCOUNT + addr)] = acc.encode()
+                writes[(partition_ns(acc.partition), P_ACCOUNT + addr)] = acc.encode()
         self._dirty.clear()
         return self.writes

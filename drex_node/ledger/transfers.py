@@ -5,7 +5,7 @@ consumes whatever its outcome (so every included transaction is final)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from drex_node.ledger.codes import MAX_AMOUNT, Reason
 from drex_node.ledger.context import OK, ExecContext, Outcome, begin, fail
@@ -13,9 +13,11 @@ from drex_node.ledger.state import Account
 from drex_node.ledger.tx import Tx, address_of
 
 
-@dataclass(frozen=True, slots=True)
-class Credit:
-    """The credit leg of a cross-partition transfer, applied at the end of its segment."""
+class Credit(NamedTuple):
+    """The credit leg of a cross-partition transfer, applied at the end of its segment.
+
+    A NamedTuple (built once per cross-partition transfer on the hot path); ``index``
+    comes first and is unique in a block, so credits sort by it."""
 
     index: int
     tx_hash: bytes
