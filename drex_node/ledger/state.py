@@ -29,15 +29,20 @@ P_POLICY = b"policy/"
 P_ACCOUNT = b"a/"
 
 
-_NS: dict[str, str] = {}
+class _Namespaces(dict[str, str]):
+    """partition name -> namespace, filled on first use (a C-level lookup after that)."""
+
+    def __missing__(self, name: str) -> str:
+        ns = self[name] = "p/" + name
+        return ns
+
+
+PARTITION_NS = _Namespaces()
 
 
 def partition_ns(name: str) -> str:
     """Namespace of a ledger partition."""
-    ns = _NS.get(name)
-    if ns is None:
-        ns = _NS[name] = "p/" + name
-    return ns
+    return PARTITION_NS[name]
 
 
 _local = threading.local()
@@ -257,6 +262,7 @@ class StateView:
 
     def __init__(self, base: StateReader) -> None:
         self.base = base
+        self._base_get = base.get
         self.writes: dict[tuple[str, bytes], bytes | None] = {}
         self._accounts: dict[bytes, Account | None] = {}
         self._dirty: dict[bytes, None] = {}  # insertion-ordered: deterministic writes
@@ -283,7 +289,10 @@ class StateView:
         """Home partition of ``addr`` (None: no such account). Entries never change."""
         part = self._dir.get(addr, _MISSING)
         if part is _MISSING:
-            raw = self.get(META, P_DIR + addr)
+            k = (META, P_DIR + addr)
+            raw = self.writes.get(k, _MISSING)
+            if raw is _MISSING:
+                raw = self._base_get(*k)
             part = self._dir[addr] = None if raw is None else raw.decode()
         return part  # type: ignore[no-any-return]
 
@@ -295,10 +304,10 @@ class StateView:
         part = self.partition_of(addr) if partition is None else partition
         raw = None
         if part is not None:
-            k = (partition_ns(part), P_ACCOUNT + addr)
+            k = (PARTITION_NS[part], P_ACCOUNT + addr)
             raw = self.writes.get(k, _MISSING)
             if raw is _MISSING:
-                raw = self.base.get(*k)
+                raw = self._base_get(*k)
         acc = None if raw is None else Account.decode(raw)
         self._accounts[addr] = acc
         return acc
@@ -355,6 +364,6 @@ class StateView:
         for addr in self._dirty:
             acc = accounts[addr]
             if acc is not None:
-                writes[(partition_ns(acc.partition), P_ACCOUNT + addr)] = acc.encode()
+                writes[(PARTITION_NS[acc.partition], P_ACCOUNT + addr)] = acc.encode()
         self._dirty.clear()
         return self.writes

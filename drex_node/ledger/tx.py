@@ -249,12 +249,21 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
     # Canonical iff the bytes are 0x92 || pack(body) || pack(sigs).
     body_bytes = _pack(body)
     n = len(body_bytes) + 1
-    pairs = _sig_pairs(sigs)
-    if (
-        data[0] != 0x92
-        or data[1:n] != body_bytes
-        or data[n:] != (_pack(sigs) if pairs is None else _sigs_bytes(pairs))
+    s0 = sigs[0] if type(sigs) is list and len(sigs) == 1 else None
+    if (  # one signer, well formed: the common case, checked inline
+        type(s0) is list
+        and len(s0) == 2
+        and type(pk0 := s0[0]) is bytes
+        and len(pk0) == 32
+        and type(sig0 := s0[1]) is bytes
+        and len(sig0) == 64
     ):
+        pairs: tuple[tuple[bytes, bytes], ...] | None = ((pk0, sig0),)
+        sigs_bytes = b"\x91\x92\xc4\x20" + pk0 + b"\xc4\x40" + sig0
+    else:
+        pairs = _sig_pairs(sigs)
+        sigs_bytes = _pack(sigs) if pairs is None else _sigs_bytes(pairs)
+    if data[0] != 0x92 or data[1:n] != body_bytes or data[n:] != sigs_bytes:
         raise TxDecodeError(Reason.NON_CANONICAL, "bytes are not the canonical encoding")
     version, chain, ttype, fields, nonce, expiry = body[:6]
     op_id = body[6] if len(body) == 7 else None
