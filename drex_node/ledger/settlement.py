@@ -7,7 +7,7 @@ escrowed amounts stay in the owner's balance as ``held`` until released or settl
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 
 from drex_node.ledger.codes import Reason, TxType
 from drex_node.ledger.context import OK, ExecContext, Outcome, fail
@@ -41,7 +41,19 @@ class Proposal:
     state: int = 0
 
     def encode(self) -> bytes:
-        return pack(list(astuple(self)))
+        return pack(
+            [
+                self.proposer,
+                self.counterparty,
+                self.give,
+                self.give_amount,
+                self.want,
+                self.want_amount,
+                self.exp_height,
+                self.exp_ms,
+                self.state,
+            ]
+        )
 
     @classmethod
     def decode(cls, raw: bytes) -> Proposal:
@@ -63,7 +75,19 @@ class DvpOp:
     state: int = 0
 
     def encode(self) -> bytes:
-        return pack(list(astuple(self)))
+        return pack(
+            [
+                self.initiator,
+                self.counterparty,
+                self.side,
+                self.bond,
+                self.qty,
+                self.cash,
+                self.cash_amount,
+                self.exp_height,
+                self.state,
+            ]
+        )
 
     @classmethod
     def decode(cls, raw: bytes) -> DvpOp:

@@ -29,8 +29,15 @@ class Credit(NamedTuple):
     amount: int
 
 
-def spendable(ctx: ExecContext, acc: Account, asset_id: str, amount: int) -> Outcome:
-    """May ``acc`` send ``amount``? (asset exists and is live, sender active, free funds)."""
+def spendable(
+    ctx: ExecContext,
+    acc: Account,
+    asset_id: str,
+    amount: int,
+    balances: dict[str, int] | None = None,
+) -> Outcome:
+    """May ``acc`` send ``amount``? (asset exists and is live, sender active, free funds).
+    ``balances`` stand in for the account's own (scratch balances of a DvP)."""
     asset = ctx.view.asset(asset_id)
     if asset is None:
         return fail(Reason.UNKNOWN_ASSET, asset_id)
@@ -38,8 +45,12 @@ def spendable(ctx: ExecContext, acc: Account, asset_id: str, amount: int) -> Out
         return fail(Reason.ASSET_PAUSED, asset_id)
     if acc.status:
         return fail(Reason.ACCOUNT_FROZEN, "sender is frozen")
-    if acc.free(asset_id) < amount:
-        if acc.balances.get(asset_id, 0) >= amount:
+    total = (acc.balances if balances is None else balances).get(asset_id, 0)
+    free = total
+    if acc.held or acc.locked:
+        free -= acc.held.get(asset_id, 0) + acc.locked.get(asset_id, 0)
+    if free < amount:
+        if total >= amount:
             return fail(Reason.FUNDS_LOCKED, f"{asset_id}: part of the balance is locked/escrowed")
         return fail(Reason.INSUFFICIENT_FUNDS, f"{asset_id} balance below {amount}")
     return OK
@@ -150,14 +161,13 @@ def apply_legs(ctx: ExecContext, legs: tuple[Leg, ...]) -> Outcome:
     flags: list[str] = []
     for src, dst, asset_id, amount in legs:
         sacc, dacc = accounts[src], accounts[dst]
-        probe = Account(sacc.pubkey, sacc.partition, sacc.kyc_tier, sacc.flags, sacc.status)
-        probe.balances, probe.held, probe.locked = scratch[src], sacc.held, sacc.locked
-        ok = spendable(ctx, probe, asset_id, amount)
+        ok = spendable(ctx, sacc, asset_id, amount, scratch[src])
         if ok is not OK:
             return ok
         debit = ctx.check_debit(sacc, asset_id, amount)
         if debit.reason is not Reason.OK:
             return debit
+        # the receiver as the rules must see it: its scratch balances
         rprobe = Account(dacc.pubkey, dacc.partition, dacc.kyc_tier, dacc.flags, dacc.status)
         rprobe.balances, rprobe.enabled = scratch[dst], dacc.enabled
         credit = receivable(ctx, dst, rprobe, asset_id, amount)

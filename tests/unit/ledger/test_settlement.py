@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgpack
 import pytest
 
 from drex_node.ledger.codes import Reason, TxType
@@ -365,3 +366,16 @@ def test_committee_change_by_the_authority(c: Chain) -> None:
         ]
     )
     assert reasons(r) == [Reason.UNAUTHORIZED, Reason.OK, Reason.BAD_COMMITTEE]
+
+
+def test_settlement_records_encode_every_field_in_declaration_order() -> None:
+    """The hand-written encoders list every field, in order (the stored format)."""
+    from dataclasses import astuple
+
+    from drex_node.ledger.settlement import DvpOp, Proposal
+
+    p = Proposal(b"a" * 32, b"b" * 32, "BRL", 5, "TPF", 7, 9, 11, 1)
+    d = DvpOp(b"a" * 32, b"b" * 32, 1, "TPF", 3, "BRL", 8, 12, 2)
+    for rec in (p, d):
+        assert rec.encode() == msgpack.packb(list(astuple(rec)), use_bin_type=True)
+        assert type(rec).decode(rec.encode()) == rec
