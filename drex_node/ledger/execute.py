@@ -105,7 +105,9 @@ def state_root(prev_root: bytes, height: int, writes: Writes) -> bytes:
     ).digest()
 
 
-def _exec_job(ctx: ExecContext, job: PartitionJob) -> tuple[list[tuple[int, Outcome]], list[Credit]]:
+def _exec_job(
+    ctx: ExecContext, job: PartitionJob
+) -> tuple[list[tuple[int, Outcome]], list[Credit]]:
     """Run one partition job's items in ``ctx``; returns (outcomes, refused/pending credits)."""
     outcomes: list[tuple[int, Outcome]] = []
     credits: list[Credit] = []
@@ -182,9 +184,7 @@ class _BlockRun:
         else:
             self.view.flush()
             b = self.block
-            args = [
-                (self.view, j, b.height, b.time_ms, self.policies, self.registry) for j in jobs
-            ]
+            args = [(self.view, j, b.height, b.time_ms, self.policies, self.registry) for j in jobs]
             outs = []
             for out in self.mapper(run_partition_job, args):
                 self.view.merge(out.writes)
