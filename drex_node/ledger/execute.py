@@ -120,7 +120,7 @@ def _exec_job(
     elif job.kind == "credits":
         for c in job.items:
             out = apply_credit(ctx, c)
-            outcomes.append((c.index, out))
+            outcomes.append((c.tx_index, out))
             if out.reason is not Reason.OK:
                 credits.append(c)
     else:

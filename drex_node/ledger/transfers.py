@@ -16,10 +16,10 @@ from drex_node.ledger.tx import Tx, address_of
 class Credit(NamedTuple):
     """The credit leg of a cross-partition transfer, applied at the end of its segment.
 
-    A NamedTuple (built once per cross-partition transfer on the hot path); ``index``
+    A NamedTuple (built once per cross-partition transfer on the hot path); ``tx_index``
     comes first and is unique in a block, so credits sort by it."""
 
-    index: int
+    tx_index: int  # position in the block
     tx_hash: bytes
     src: bytes
     src_partition: str
