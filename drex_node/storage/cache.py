@@ -73,8 +73,12 @@ class CachedStore:
             except BaseException:
                 self._cache.clear()  # the store may or may not hold the batch: forget
                 raise
+            cache = self._cache
             for ns, key, value in batch.ops:
-                self._remember((ns, key), value)
+                cache[(ns, key)] = value
+            if len(cache) > self.max_entries:
+                for old in list(cache)[: len(cache) - self.max_entries + self.max_entries // 10]:
+                    del cache[old]
 
     def close(self) -> None:
         self._cache.clear()

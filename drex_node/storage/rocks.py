@@ -90,16 +90,16 @@ class RocksStore:
         if self._closed:
             raise StorageError("store is closed")
         handles = self._handles
-        for ns in {op[0] for op in batch.ops}:
-            if ns not in handles:
-                raise StorageError(f"unknown namespace {ns!r}")
         wb = rocksdict.WriteBatch(raw_mode=True)
         put, delete = wb.put, wb.delete
-        for ns, key, value in batch.ops:
-            if value is None:
-                delete(key, handles[ns])
-            else:
-                put(key, value, handles[ns])
+        try:  # nothing reaches the database before ``write`` below
+            for ns, key, value in batch.ops:
+                if value is None:
+                    delete(key, handles[ns])
+                else:
+                    put(key, value, handles[ns])
+        except KeyError as exc:
+            raise StorageError(f"unknown namespace {exc.args[0]!r}") from None
         try:
             self._db.write(wb, self._sync if sync else self._nosync)
         except Exception as exc:
