@@ -196,6 +196,24 @@ SCHEMAS: dict[TxType, tuple[Any, ...]] = {
 }
 
 
+def _fields_checker(schema: tuple[Any, ...]) -> Any:
+    """One function checking a whole field list against ``schema`` (no per-field loop
+    for the common short schemas: decoding is on the hot path)."""
+    if len(schema) == 1:
+        (a,) = schema
+        return lambda f: (a(f[0]),)
+    if len(schema) == 2:
+        a, b = schema
+        return lambda f: (a(f[0]), b(f[1]))
+    if len(schema) == 4:
+        a, b, c, d = schema
+        return lambda f: (a(f[0]), b(f[1]), c(f[2]), d(f[3]))
+    return lambda f: tuple([check(v) for check, v in zip(schema, f, strict=True)])
+
+
+_CHECKERS = {t: (len(schema), _fields_checker(schema)) for t, schema in SCHEMAS.items()}
+
+
 def _reject_ext(code: int, data: bytes) -> Any:
     raise ValueError("extension types are not allowed")
 
@@ -284,11 +302,11 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
         raise TxDecodeError(Reason.MALFORMED, "nonce must be a positive 64-bit integer")
     if type(expiry) is not int or not 0 <= expiry <= MAX_U64:
         raise TxDecodeError(Reason.MALFORMED, "expiry must be an unsigned 64-bit integer")
-    schema = SCHEMAS[txtype]
-    if type(fields) is not list or len(fields) != len(schema):
-        raise TxDecodeError(Reason.BAD_FIELDS, f"{txtype.name} takes {len(schema)} fields")
+    arity, check_fields = _CHECKERS[txtype]
+    if type(fields) is not list or len(fields) != arity:
+        raise TxDecodeError(Reason.BAD_FIELDS, f"{txtype.name} takes {arity} fields")
     try:
-        checked = tuple([check(v) for check, v in zip(schema, fields, strict=False)])
+        checked = check_fields(fields)
     except ValueError as exc:
         raise TxDecodeError(Reason.BAD_FIELDS, f"{txtype.name}: {exc}") from None
     if type(sigs) is not list or not 1 <= len(sigs) <= MAX_SIGNERS:
