@@ -35,7 +35,7 @@ def tune_gc(gen0: int = GC_GEN0_THRESHOLD) -> tuple[int, int, int]:
     return previous
 
 
-def lower_priority(increment: int = 10) -> None:
+def lower_priority(increment: int = 5) -> None:
     """Lower this process's scheduling priority (a no-op where the OS refuses)."""
     try:
         os.nice(increment)

@@ -56,8 +56,17 @@ def spendable(
     return OK
 
 
-def receivable(ctx: ExecContext, addr: bytes, acc: Account, asset_id: str, amount: int) -> Outcome:
-    """May ``acc`` be credited ``amount``? (holder rules, not frozen, no overflow, rules)."""
+def receivable(
+    ctx: ExecContext,
+    addr: bytes,
+    acc: Account,
+    asset_id: str,
+    amount: int,
+    balances: dict[str, int] | None = None,
+) -> Outcome:
+    """May ``acc`` be credited ``amount``? (holder rules, not frozen, no overflow, rules).
+    ``balances`` stand in for the account's own (scratch balances of a DvP); the rules
+    then see an account carrying them."""
     asset = ctx.view.asset(asset_id)
     if asset is None:
         return fail(Reason.UNKNOWN_ASSET, asset_id)
@@ -65,8 +74,14 @@ def receivable(ctx: ExecContext, addr: bytes, acc: Account, asset_id: str, amoun
         return fail(Reason.NOT_ENABLED, f"receiver may not hold {asset_id}")
     if acc.status:
         return fail(Reason.ACCOUNT_FROZEN, "receiver is frozen")
-    if acc.balances.get(asset_id, 0) + amount > MAX_AMOUNT:
+    if (acc.balances if balances is None else balances).get(asset_id, 0) + amount > MAX_AMOUNT:
         return fail(Reason.OVERFLOW, "receiver balance would overflow")
+    if not ctx.policies.rules:
+        return OK
+    if balances is not None:
+        probe = Account(acc.pubkey, acc.partition, acc.kyc_tier, acc.flags, acc.status)
+        probe.balances, probe.enabled = balances, acc.enabled
+        acc = probe
     return ctx.check_credit(acc, asset_id, amount)
 
 
@@ -167,10 +182,7 @@ def apply_legs(ctx: ExecContext, legs: tuple[Leg, ...]) -> Outcome:
         debit = ctx.check_debit(sacc, asset_id, amount)
         if debit.reason is not Reason.OK:
             return debit
-        # the receiver as the rules must see it: its scratch balances
-        rprobe = Account(dacc.pubkey, dacc.partition, dacc.kyc_tier, dacc.flags, dacc.status)
-        rprobe.balances, rprobe.enabled = scratch[dst], dacc.enabled
-        credit = receivable(ctx, dst, rprobe, asset_id, amount)
+        credit = receivable(ctx, dst, dacc, asset_id, amount, scratch[dst])
         if credit.reason is not Reason.OK:
             return credit
         scratch[src][asset_id] -= amount
