@@ -99,7 +99,7 @@ def state_root(prev_root: bytes, height: int, writes: Writes) -> bytes:
     """Chained commitment over the block's writes:
     ``BLAKE2b-256(domain || prev_root || height_be8 || msgpack(sorted [[[ns, key], value]]))``
     (msgpack's length prefixes make the encoding unambiguous; a deletion is ``nil``)."""
-    body = pack(sorted(writes.items()))
+    body = pack([(k, writes[k]) for k in sorted(writes)])  # = sorted(writes.items())
     return hashlib.blake2b(
         ROOT_DOMAIN + prev_root + height.to_bytes(8, "big") + body, digest_size=32
     ).digest()
