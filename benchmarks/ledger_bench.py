@@ -260,6 +260,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "ed25519_verify_per_s_per_core": round(verify_rate, 1),
         "ratio_to_sig_bound": round(tx_per_s / (verify_rate * cores), 3),
         "main_process_cpu_us_per_tx": round(main_cpu / len(txs) * 1e6, 1),
+        # what the ratio would be with both cores always busy: one verification against
+        # one verification plus the main process's CPU per transaction (a diagnostic that
+        # load from other processes disturbs less than the wall-clock ratio)
+        "cpu_bound_ratio": round((1 / verify_rate) / (1 / verify_rate + main_cpu / len(txs)), 3),
         "main_waited_s": round(waited, 3),
         "verifier_processes": cores,
         "lookahead_blocks": args.lookahead,
