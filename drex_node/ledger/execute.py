@@ -274,7 +274,7 @@ class _BlockRun:
         self.flush_segment()
         expired = settlement.process_expiries(self.ctx(), head_time_ms(self.view.base))
         notes = self._policy_hooks()
-        writes = self.view.flush()
+        writes = self.view.flush(final=True)
         _, prev_root = head(self.view.base)
         root = state_root(prev_root, b.height, writes)
         receipts = self._receipts()

@@ -254,6 +254,35 @@ class CommittedDirectory:
         return self.base.get(ns, key)
 
 
+# Decoded accounts by their encoding: a pure memo of ``Account.decode`` (the value always
+# equals a fresh decode of its key). A view *takes* an entry (pop) so no two views share
+# a mutable object; a view that is done puts its accounts back under their new encodings
+# (ADR 0004). Keyed by value, so it is correct for any store and any number of chains.
+_DECODED: dict[bytes, Account] = {}
+DECODED_MEMO_MAX = 200_000
+
+
+def _memoize(raw: bytes, acc: Account) -> None:
+    """Remember ``acc`` as the decoding of ``raw`` after making it exactly what
+    :meth:`Account.decode` would return (no zero amounts, maps in key order)."""
+    b = acc.balances
+    if len(b) > 1 or 0 in b.values():
+        acc.balances = {k: v for k, v in sorted(b.items()) if v}
+    if acc.held or acc.locked:
+        acc.held = {k: v for k, v in sorted(acc.held.items()) if v}
+        acc.locked = {k: v for k, v in sorted(acc.locked.items()) if v}
+    if len(acc.enabled) > 1:
+        acc.enabled = set(sorted(acc.enabled))
+    if len(_DECODED) >= DECODED_MEMO_MAX:
+        _DECODED.clear()
+    _DECODED[raw] = acc
+
+
+def clear_decoded_memo() -> None:
+    """Forget every memoised account (tests; a node never needs to)."""
+    _DECODED.clear()
+
+
 class StateView:
     """A copy-on-write view: reads fall through to ``base``, writes stay in ``writes``.
 
@@ -308,7 +337,11 @@ class StateView:
             raw = self.writes.get(k, _MISSING)
             if raw is _MISSING:
                 raw = self._base_get(*k)
-        acc = None if raw is None else Account.decode(raw)
+        acc = None
+        if raw is not None:
+            acc = _DECODED.pop(raw, None)  # taken: this view owns the object now
+            if acc is None:
+                acc = Account.decode(raw)
         self._accounts[addr] = acc
         return acc
 
@@ -358,12 +391,21 @@ class StateView:
         self._assets.clear()
         self._dir.clear()
 
-    def flush(self) -> dict[tuple[str, bytes], bytes | None]:
-        """Encode dirty accounts into ``writes`` and return all writes."""
+    def flush(self, *, final: bool = False) -> dict[tuple[str, bytes], bytes | None]:
+        """Encode dirty accounts into ``writes`` and return all writes.
+
+        ``final``: the view is done (no account it holds will change again), so each
+        encoded account is handed to the decode memo under its new encoding, and the
+        next block that reads those bytes skips decoding them."""
         accounts, writes = self._accounts, self.writes
         for addr in self._dirty:
             acc = accounts[addr]
             if acc is not None:
-                writes[(PARTITION_NS[acc.partition], P_ACCOUNT + addr)] = acc.encode()
+                raw = acc.encode()
+                writes[(PARTITION_NS[acc.partition], P_ACCOUNT + addr)] = raw
+                if final:
+                    _memoize(raw, acc)
         self._dirty.clear()
+        if final:
+            self._accounts.clear()
         return self.writes
