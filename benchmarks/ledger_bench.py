@@ -180,10 +180,6 @@ def _pre(raws: tuple[bytes, ...]) -> list[Tx | TxDecodeError]:
     return out
 
 
-def _member_of(ok: set[bytes]) -> Any:
-    return lambda tx: tx.hash in ok
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
     cores = args.cores
     ctx = mp.get_context("fork")
@@ -231,11 +227,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             t_wait = time.perf_counter()
             flags = b"".join(pending.get())
             waited += time.perf_counter() - t_wait
-            decoded_ok = [t for t in pre if isinstance(t, Tx)]
-            ok = {t.hash for t, f in zip(decoded_ok, flags, strict=True) if f}
-            result = apply_block(
-                state, block, registry=registry, sig_ok=_member_of(ok), decoded=pre
-            )
+            if len(flags) != len(pre):  # undecodable ones were not sent: no verdict
+                it = iter(flags)
+                flags = bytes(next(it) if isinstance(t, Tx) else 0 for t in pre)
+            result = apply_block(state, block, registry=registry, decoded=pre, sig_flags=flags)
             commit_block(store, block, result, sync=True)
             applied += sum(1 for r in result.receipts if r.reason is Reason.OK)
         elapsed = time.perf_counter() - start

@@ -159,6 +159,7 @@ class _BlockRun:
         self.registry = registry
         self.mapper = mapper
         self.sig_ok = sig_ok
+        self.sig_flags: Sequence[int] | None = None
         self.view = StateView(state)
         self.chain = self.view.chain()
         self.policies = active(state, registry, block.height)
@@ -257,7 +258,8 @@ class _BlockRun:
             self.outcomes[index] = fail(exc.reason, exc.detail)
             return None
         self.hashes[index] = tx.hash
-        if not self.sig_ok(tx):
+        flags = self.sig_flags
+        if not (self.sig_ok(tx) if flags is None else flags[index]):
             self.outcomes[index] = fail(Reason.BAD_SIGNATURE)
             return None
         if self.block.height > tx.expiry:
@@ -318,17 +320,24 @@ def apply_block(
     mapper: Mapper = sequential_map,
     sig_ok: Callable[[Tx], bool] = verify_signatures,
     decoded: Sequence[Tx | TxDecodeError] | None = None,
+    sig_flags: Sequence[int] | None = None,
 ) -> BlockResult:
     """Execute ``block`` on ``state`` (unchanged) and return its writes, receipts and root.
 
     ``mapper`` runs the independent partition jobs of each segment (sequentially by
     default; any order or a process pool gives the same result). ``sig_ok`` may be a
-    lookup into signatures verified ahead of time (e.g. by a worker pool), and
-    ``decoded`` the results of :func:`decode` done ahead of time (at admission);
-    both are optimisations that never change the result.
+    lookup into signatures verified ahead of time (e.g. by a worker pool), or
+    ``sig_flags`` one verdict per transaction of the block, by index (non-zero: every
+    signature verifies; e.g. the bytes a verifier pool returns), which replaces
+    ``sig_ok``; ``decoded`` the results of :func:`decode` done ahead of time (at
+    admission). All are optimisations that never change the result.
     Raises ValueError only for a block at the wrong height (a caller bug).
     """
     expected = head(state)[0] + 1
     if block.height != expected:
         raise ValueError(f"block height {block.height} is not the next height {expected}")
-    return _BlockRun(state, block, registry, mapper, sig_ok, decoded).run()
+    if sig_flags is not None and len(sig_flags) != len(block.txs):
+        raise ValueError(f"{len(sig_flags)} signature verdicts for {len(block.txs)} txs")
+    run = _BlockRun(state, block, registry, mapper, sig_ok, decoded)
+    run.sig_flags = sig_flags
+    return run.run()

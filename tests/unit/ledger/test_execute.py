@@ -270,3 +270,24 @@ def test_same_body_from_two_senders_is_two_transactions(chain: Chain) -> None:
     for rec in r.receipts:
         stored = receipt(chain.store, rec.tx_hash)
         assert stored is not None and stored.index == rec.index
+
+
+def test_signature_verdicts_by_index_equal_a_verdict_callable(chain: Chain) -> None:
+    """``sig_flags`` (one verdict per transaction, as a verifier pool returns them) gives
+    the same result as ``sig_ok``; a wrong count is a caller error."""
+    from drex_node.ledger.execute import Block, apply_block
+    from drex_node.ledger.tx import decode
+
+    txs = [chain.transfer("user-N-0", "user-S-1", 5), b"\x00garbage"]
+    txs.append(chain.transfer("user-N-1", "user-N-2", 7))
+    block = Block(chain.height + 1, 1000, tuple(txs))
+    bad = decode(txs[2]).hash
+    by_callable = apply_block(
+        chain.store, block, registry=chain.registry, sig_ok=lambda tx: tx.hash != bad
+    )
+    by_flags = apply_block(chain.store, block, registry=chain.registry, sig_flags=b"\x01\x00\x00")
+    assert by_flags.receipts == by_callable.receipts
+    assert by_flags.state_root == by_callable.state_root
+    assert by_flags.receipts[2].reason is Reason.BAD_SIGNATURE
+    with pytest.raises(ValueError, match="verdicts"):
+        apply_block(chain.store, block, registry=chain.registry, sig_flags=b"\x01")
