@@ -26,7 +26,7 @@ def commit_block(store: KVStore, block: Block, result: BlockResult, *, sync: boo
         raise ValueError(f"block {block.height} does not follow the stored head")
     wb = WriteBatch()
     ops = wb.ops
-    ops.extend((ns, key, value) for (ns, key), value in result.writes.items())
+    ops.extend(result.writes.items())
     wb.put(BLOCKS, block_key(block.height), pack([block.height, block.time_ms, list(block.txs)]))
     receipts = [r.encode() for r in result.receipts]
     events = [r.encode() for r in result.events]
@@ -49,7 +49,7 @@ def commit_block(store: KVStore, block: Block, result: BlockResult, *, sync: boo
             old = store.get(RECEIPTS, tx_hash)
             if old is None or not Receipt.decode(old).applied:
                 chosen[tx_hash] = enc
-    ops.extend([(RECEIPTS, tx_hash, enc) for tx_hash, enc in chosen.items()])
+    ops.extend([((RECEIPTS, tx_hash), enc) for tx_hash, enc in chosen.items()])
     wb.put(
         META,
         K_HEAD,

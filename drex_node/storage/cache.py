@@ -74,8 +74,7 @@ class CachedStore:
                 self._cache.clear()  # the store may or may not hold the batch: forget
                 raise
             cache = self._cache
-            for ns, key, value in batch.ops:
-                cache[(ns, key)] = value
+            cache.update(batch.ops)
             if len(cache) > self.max_entries:
                 for old in list(cache)[: len(cache) - self.max_entries + self.max_entries // 10]:
                     del cache[old]

@@ -26,26 +26,29 @@ def check_namespace(ns: str) -> None:
 
 
 class WriteBatch:
-    """An ordered list of puts and deletes, applied all-or-nothing."""
+    """An ordered list of puts and deletes, applied all-or-nothing.
+
+    ``ops`` holds ``((namespace, key), value)`` pairs, ``None`` for a deletion: the shape
+    of a ``{(ns, key): value}`` mapping's items, so a block's writes extend it and a cache
+    absorbs it without a Python-level loop."""
 
     __slots__ = ("ops",)
 
     def __init__(self) -> None:
-        self.ops: list[tuple[str, bytes, bytes | None]] = []
+        self.ops: list[tuple[tuple[str, bytes], bytes | None]] = []
 
     def put(self, ns: str, key: bytes, value: bytes) -> None:
         """Queue ``key := value`` in namespace ``ns``."""
         self.ops.append(
             (
-                ns,
-                key if type(key) is bytes else bytes(key),
+                (ns, key if type(key) is bytes else bytes(key)),
                 value if type(value) is bytes else bytes(value),
             )
         )
 
     def delete(self, ns: str, key: bytes) -> None:
         """Queue the removal of ``key`` from namespace ``ns``."""
-        self.ops.append((ns, key if type(key) is bytes else bytes(key), None))
+        self.ops.append(((ns, key if type(key) is bytes else bytes(key)), None))
 
     def __len__(self) -> int:
         return len(self.ops)

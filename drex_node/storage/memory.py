@@ -51,9 +51,9 @@ class MemoryStore:
             yield key, data[key]
 
     def write(self, batch: WriteBatch, *, sync: bool = True) -> None:
-        for ns, _key, _value in batch.ops:
+        for (ns, _key), _value in batch.ops:
             self._ns(ns)
-        for ns, key, value in batch.ops:
+        for (ns, key), value in batch.ops:
             if value is None:
                 self._data[ns].pop(key, None)
             else:

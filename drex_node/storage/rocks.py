@@ -102,7 +102,7 @@ class RocksStore:
         wb = rocksdict.WriteBatch(raw_mode=True)
         put, delete = wb.put, wb.delete
         try:  # nothing reaches the database before ``write`` below
-            for ns, key, value in batch.ops:
+            for (ns, key), value in batch.ops:
                 if value is None:
                     delete(key, handles[ns])
                 else:
