@@ -63,11 +63,13 @@ def cmd_keys(args: argparse.Namespace) -> int:
 async def _serve(config_path: str) -> None:
     from drex_node.logging_json import setup_logging
     from drex_node.node.node import Node
+    from drex_node.tuning import tune_gc
 
     config = load_config(config_path)
     setup_logging(config.metrics.log_level, config.metrics.log_json, config.node.name)
     node = Node(config)
     await node.start()
+    tune_gc()  # after start-up: state, caches and services are long-lived (ADR 0004)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
