@@ -1,0 +1,84 @@
+"""Montgomery multiplication on 4 x 64-bit limbs, emitted as LLVM IR (ADR 0044).
+
+numba has no 128-bit integer type, but LLVM has: this ``@intrinsic`` writes the
+CIOS loop with ``i128`` products and sums, which LLVM lowers to the CPU's
+64 x 64 -> 128-bit ``mul`` and add-with-carry chains. That is 4 * 4 + 4 + 4 * 4
+wide products per multiplication instead of the 136 32-bit products of the
+8 x 32-bit CIOS, about three times faster. ``field.mul`` packs its 8 x 32-bit
+limb tuples into four words, calls :func:`mont_mul4` and unpacks the result, so
+the limb representation used everywhere else is unchanged.
+
+p < 2**254 (top word below 2**62), so the "no-carry" CIOS applies: every partial
+sum ``t + a*b + carry`` fits 128 bits and the accumulator needs no fifth word.
+Inputs must be canonical (< p); the output is canonical.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+from py_ecc.optimized_bn128.optimized_curve import field_modulus
+
+_P = int(field_modulus)
+P64 = [(_P >> (64 * i)) & ((1 << 64) - 1) for i in range(4)]
+NINV64 = (-pow(_P, -1, 1 << 64)) % (1 << 64)
+_U64 = types.uint64
+
+
+def _emit(builder: Any, a: list[Any], b: list[Any]) -> list[Any]:
+    """IR for the Montgomery product of the 4-word values ``a`` and ``b`` (i64 values)."""
+    i64, i128 = ir.IntType(64), ir.IntType(128)
+    sixty_four = ir.Constant(i128, 64)
+
+    def wide(x: Any) -> Any:
+        return builder.zext(x, i128)
+
+    def split(x: Any) -> tuple[Any, Any]:
+        return builder.trunc(x, i64), builder.trunc(builder.lshr(x, sixty_four), i64)
+
+    p = [ir.Constant(i64, w) for w in P64]
+    ninv = ir.Constant(i64, NINV64)
+    zero = ir.Constant(i64, 0)
+    t = [zero, zero, zero, zero]
+    for i in range(4):
+        bi = wide(b[i])
+        carry = zero
+        for j in range(4):
+            s = builder.add(builder.add(wide(t[j]), builder.mul(wide(a[j]), bi)), wide(carry))
+            t[j], carry = split(s)
+        top = carry
+        m = builder.mul(t[0], ninv)
+        mw = wide(m)
+        s = builder.add(wide(t[0]), builder.mul(mw, wide(p[0])))
+        _, carry = split(s)
+        for j in range(1, 4):
+            s = builder.add(builder.add(wide(t[j]), builder.mul(mw, wide(p[j]))), wide(carry))
+            t[j - 1], carry = split(s)
+        t[3] = builder.add(top, carry)
+    # conditional subtraction of p: d = t - p with borrow; keep t when it borrows
+    borrow = ir.Constant(i128, 0)
+    one = ir.Constant(i128, 1)
+    d = []
+    for j in range(4):
+        s = builder.sub(builder.sub(wide(t[j]), wide(p[j])), borrow)
+        d.append(builder.trunc(s, i64))
+        borrow = builder.and_(builder.lshr(s, ir.Constant(i128, 127)), one)
+    keep = builder.icmp_unsigned("!=", borrow, ir.Constant(i128, 0))
+    return [builder.select(keep, t[j], d[j]) for j in range(4)]
+
+
+@intrinsic
+def mont_mul4(
+    typingctx: Any, a0: Any, a1: Any, a2: Any, a3: Any, b0: Any, b1: Any, b2: Any, b3: Any
+) -> Any:
+    """``(a * b / 2**256) mod p`` on 4 little-endian uint64 words each; returns 4 words."""
+    sig = types.UniTuple(_U64, 4)(_U64, _U64, _U64, _U64, _U64, _U64, _U64, _U64)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        out = _emit(builder, list(args[:4]), list(args[4:]))
+        return context.make_tuple(builder, signature.return_type, out)
+
+    return sig, codegen
