@@ -26,6 +26,7 @@ _P = int(field_modulus)
 P64 = [(_P >> (64 * i)) & ((1 << 64) - 1) for i in range(4)]
 NINV64 = (-pow(_P, -1, 1 << 64)) % (1 << 64)
 _U64 = types.uint64
+_UNI_TUPLE: Any = types.UniTuple
 
 
 def _emit(builder: Any, a: list[Any], b: list[Any]) -> list[Any]:
@@ -70,15 +71,17 @@ def _emit(builder: Any, a: list[Any], b: list[Any]) -> list[Any]:
     return [builder.select(keep, t[j], d[j]) for j in range(4)]
 
 
-@intrinsic
-def mont_mul4(
+def _mont_mul4(
     typingctx: Any, a0: Any, a1: Any, a2: Any, a3: Any, b0: Any, b1: Any, b2: Any, b3: Any
 ) -> Any:
     """``(a * b / 2**256) mod p`` on 4 little-endian uint64 words each; returns 4 words."""
-    sig = types.UniTuple(_U64, 4)(_U64, _U64, _U64, _U64, _U64, _U64, _U64, _U64)
+    sig = _UNI_TUPLE(_U64, 4)(_U64, _U64, _U64, _U64, _U64, _U64, _U64, _U64)
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         out = _emit(builder, list(args[:4]), list(args[4:]))
         return context.make_tuple(builder, signature.return_type, out)
 
     return sig, codegen
+
+
+mont_mul4: Any = intrinsic(_mont_mul4)
