@@ -26,7 +26,7 @@ from zkp.fast.curve import (
     jac_is_inf,
     jac_mul_small,
 )
-from zkp.fast.field import add, batch_inv, eq, ld, mul, neg, sqr, st, sub
+from zkp.fast.field import NLIMBS, add, batch_inv, eq, ld, mul, neg, sqr, st, sub
 
 Arr = npt.NDArray[np.uint64]
 Flags = npt.NDArray[np.uint8]
@@ -68,18 +68,18 @@ def _flush(
 def accumulate(
     src: Arr, ent_b: Index, ent_p: Index, ent_neg: Flags, nbuckets: int
 ) -> tuple[Arr, Flags]:
-    """Affine buckets (2 nbuckets, 8) and their empty flags after adding every entry."""
+    """Affine buckets (2 nbuckets, NLIMBS) and their empty flags after adding every entry."""
     m = ent_b.shape[0]
     batch = min(MAX_BATCH, max(1, nbuckets // 2))
-    buckets = np.zeros((2 * nbuckets, 8), dtype=np.uint64)
+    buckets = np.zeros((2 * nbuckets, NLIMBS), dtype=np.uint64)
     empty = np.ones(nbuckets, dtype=np.uint8)
     inbatch = np.zeros(nbuckets, dtype=np.uint8)
     queue = np.arange(m)
     deferred = np.empty(m, dtype=np.int64)
     bb = np.empty(batch, dtype=np.int64)
     be = np.empty(batch, dtype=np.int64)
-    den = np.empty((batch, 8), dtype=np.uint64)
-    dinv = np.empty((batch, 8), dtype=np.uint64)
+    den = np.empty((batch, NLIMBS), dtype=np.uint64)
+    dinv = np.empty((batch, NLIMBS), dtype=np.uint64)
     qlen = m
     while qlen > 0:
         nlen = 0

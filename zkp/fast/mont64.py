@@ -85,3 +85,54 @@ def _mont_mul4(
 
 
 mont_mul4: Any = intrinsic(_mont_mul4)
+
+
+def _join(builder: Any, words: list[Any]) -> Any:
+    i256 = ir.IntType(256)
+    acc = builder.zext(words[0], i256)
+    for j in range(1, 4):
+        part = builder.shl(builder.zext(words[j], i256), ir.Constant(i256, 64 * j))
+        acc = builder.or_(acc, part)
+    return acc
+
+
+def _split(builder: Any, value: Any) -> list[Any]:
+    i64, i256 = ir.IntType(64), ir.IntType(256)
+    return [builder.trunc(builder.lshr(value, ir.Constant(i256, 64 * j)), i64) for j in range(4)]
+
+
+def _binary(emit: Any) -> Any:
+    """An intrinsic on two 4-word values, ``emit(builder, A, B, P)`` on i256 values."""
+
+    def typer(
+        typingctx: Any, a0: Any, a1: Any, a2: Any, a3: Any, b0: Any, b1: Any, b2: Any, b3: Any
+    ) -> Any:
+        sig = _UNI_TUPLE(_U64, 4)(_U64, _U64, _U64, _U64, _U64, _U64, _U64, _U64)
+
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            a = _join(builder, list(args[:4]))
+            b = _join(builder, list(args[4:]))
+            modulus = ir.Constant(ir.IntType(256), _P)
+            out = _split(builder, emit(builder, a, b, modulus))
+            return context.make_tuple(builder, signature.return_type, out)
+
+        return sig, codegen
+
+    return intrinsic(typer)
+
+
+def _emit_add(builder: Any, a: Any, b: Any, modulus: Any) -> Any:
+    total = builder.add(a, b)  # < 2p < 2**255: no overflow
+    reduced = builder.sub(total, modulus)
+    return builder.select(builder.icmp_unsigned(">=", total, modulus), reduced, total)
+
+
+def _emit_sub(builder: Any, a: Any, b: Any, modulus: Any) -> Any:
+    diff = builder.sub(a, b)
+    return builder.select(builder.icmp_unsigned("<", a, b), builder.add(diff, modulus), diff)
+
+
+add_mod4: Any = _binary(_emit_add)
+"""``(a + b) mod p`` on 4 little-endian uint64 words each (inputs < p)."""
+sub_mod4: Any = _binary(_emit_sub)
+"""``(a - b) mod p`` on 4 little-endian uint64 words each (inputs < p)."""

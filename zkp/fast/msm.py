@@ -27,7 +27,7 @@ from zkp.fast.convert import (
     raw_to_mont,
     scalars_to_limbs,
 )
-from zkp.fast.field import P_INT, limbs_to_int
+from zkp.fast.field import NLIMBS, P_INT, limbs_to_int
 from zkp.fast.glv import split_scalars
 from zkp.fast.pippenger import (
     build_table,
@@ -54,7 +54,7 @@ __all__ = [
 
 Digits = npt.NDArray[np.int64]
 
-_EMPTY_PTS = np.zeros((0, 8), dtype=np.uint64)
+_EMPTY_PTS = np.zeros((0, NLIMBS), dtype=np.uint64)
 _EMPTY_INF = np.zeros(0, dtype=np.uint8)
 _EMPTY_DIGITS = np.zeros((0, 1), dtype=np.int64)
 _MIN_TERMS_PER_THREAD = 64
@@ -73,7 +73,7 @@ def _prepare(points: Sequence[Point], check_curve: bool) -> tuple[Arr, Flags]:
 
 
 def _to_point(acc: Arr) -> Point:
-    out = np.zeros((3, 8), dtype=np.uint64)
+    out = np.zeros((3, NLIMBS), dtype=np.uint64)
     if jac_to_plain(acc, out):
         return None
     x, y, z = (limbs_to_int(row) for row in out)
@@ -87,7 +87,7 @@ def _bounds(n: int, parts: int) -> list[tuple[int, int]]:
 
 
 def _run(jobs: list[Callable[[], Arr]]) -> Arr:
-    """Run jobs (each returning a (3, 8) Jacobian partial sum) on threads; sum the parts."""
+    """Run jobs (each returning a (3, NLIMBS) Jacobian partial sum) on threads; sum the parts."""
     if len(jobs) == 1:
         return jobs[0]()
     with _pools_lock:
@@ -96,7 +96,7 @@ def _run(jobs: list[Callable[[], Arr]]) -> Arr:
             pool = ThreadPoolExecutor(len(jobs), thread_name_prefix="zkp-msm")
             _pools[len(jobs)] = pool
     parts = np.concatenate([f.result() for f in [pool.submit(job) for job in jobs]])
-    out = np.empty((3, 8), dtype=np.uint64)
+    out = np.empty((3, NLIMBS), dtype=np.uint64)
     sum_partials(parts, out)
     return out
 
@@ -146,7 +146,7 @@ def _fused(
         fx = fixed.part(flo, fhi)
 
         def run() -> Arr:
-            out = np.empty((3, 8), dtype=np.uint64)
+            out = np.empty((3, NLIMBS), dtype=np.uint64)
             msm_fused(
                 fx.table, fx.inf, fx.digits, fx.window, fx.affine,
                 pts[2 * vlo : 2 * vhi], inf[vlo:vhi], digits[rows * vlo : rows * vhi],
@@ -296,7 +296,7 @@ def msm_many(jobs: Sequence[tuple[Sequence[Point], Sequence[int]]]) -> list[Poin
     w = min(w, MAX_WINDOW[METHODS["straus-glv"]])
     pts, inf = _prepare(points, False)
     limbs, signs = split_scalars(scalars)
-    out = np.empty((3 * len(jobs), 8), dtype=np.uint64)
+    out = np.empty((3 * len(jobs), NLIMBS), dtype=np.uint64)
     straus_glv_many(pts, inf, recode_wnaf(limbs, w), signs, w, bounds, out)
     result: list[Point] = []
     for q in range(len(jobs)):
