@@ -7,7 +7,8 @@ table built once per process; the rest go through the variable-base kernels, fus
 into the same kernel call by :func:`~zkp.fast.msm.msm_mixed`. ``many`` runs several
 small independent MSMs in one kernel call (``msm_many``); code that knows it has a
 batch of small MSMs (Σ commitments, the compat point FFTs) looks for it with
-:func:`zkp.msm.many_of`.
+:func:`zkp.msm.many_of`. ``verify_transfer``/``verify_burn`` let ``zkp.api`` run the
+flattened fast verifiers of ``zkp.fast.verifier`` (ADR 0045).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from functools import cache
 
 from zkp.fast.msm import FixedBaseMSM, Point, msm, msm_many, msm_mixed
 from zkp.msm import Jobs
+from zkp.reference.statements import BurnStatement, TransferStatement
+from zkp.verdict import Verdict
 
 
 class FastBackend:
@@ -56,6 +59,18 @@ class FastBackend:
     def many(self, jobs: Jobs) -> list[Point]:
         """``[msm(points, scalars) for each job]`` in one kernel call."""
         return msm_many(jobs)
+
+    def verify_transfer(self, st: TransferStatement, proof: bytes, mode: str) -> Verdict:
+        """The reference verdict via the flattened fast verifiers (``zkp.fast.verifier``)."""
+        from zkp.fast import verifier
+
+        return verifier.verify_transfer(st, proof, mode)
+
+    def verify_burn(self, st: BurnStatement, proof: bytes, mode: str) -> Verdict:
+        """The reference verdict for a burn, on this backend (``zkp.fast.verifier``)."""
+        from zkp.fast import verifier
+
+        return verifier.verify_burn(st, proof, mode)
 
 
 @cache

@@ -29,6 +29,7 @@ from zkp.fast.convert import (
 )
 from zkp.fast.field import NLIMBS, P_INT, limbs_to_int
 from zkp.fast.glv import split_scalars
+from zkp.fast.loader import PROOF, encode_points, load_points
 from zkp.fast.pippenger import (
     build_table,
     msm_fused,
@@ -45,6 +46,8 @@ __all__ = [
     "is_on_curve",
     "msm",
     "msm_many",
+    "many_rows",
+    "mixed_is_identity",
     "msm_mixed",
     "validate_points",
     "variable_plan",
@@ -128,6 +131,18 @@ def _fused(
     if len(points) != len(scalars):
         raise ValueError("points and scalars differ in length")
     pts, inf = _prepare(points, False)
+    return _to_point(_fused_arrays(fixed, pts, inf, scalars, threads, plan))
+
+
+def _fused_arrays(
+    fixed: _Fixed,
+    pts: Arr,
+    inf: Flags,
+    scalars: Sequence[int],
+    threads: int,
+    plan: tuple[int, int],
+) -> Arr:
+    """The (3, NLIMBS) Jacobian sum for points already in Montgomery arrays."""
     c, method = plan
     signs, rows = _EMPTY_INF, 1
     if method == METHODS["straus-glv"]:
@@ -137,7 +152,7 @@ def _fused(
         digits = recode_wnaf(scalars_to_limbs(scalars), c)
     else:
         digits = recode_signed(scalars_to_limbs(scalars), c, num_windows(c))
-    nf, nv = fixed.inf.shape[0], len(points)
+    nf, nv = fixed.inf.shape[0], inf.shape[0]
     parts = max(1, min(threads, (nf + nv) // _MIN_TERMS_PER_THREAD))
 
     def job(j: int) -> Callable[[], Arr]:
@@ -156,7 +171,22 @@ def _fused(
 
         return run
 
-    return _to_point(_run([job(j) for j in range(parts)]))
+    return _run([job(j) for j in range(parts)])
+
+
+def mixed_is_identity(
+    fixed: FixedBaseMSM, fixed_scalars: Sequence[int], pts: Arr, inf: Flags, scalars: Sequence[int]
+) -> bool:
+    """True iff ``fixed(fixed_scalars) + sum scalars[i] * P_i`` is the identity.
+
+    ``pts``/``inf`` are Montgomery affine rows as made by ``zkp.fast.loader``
+    (already validated); one fused kernel call, no conversion back to integers.
+    """
+    if inf.shape[0] != len(scalars):
+        raise ValueError("points and scalars differ in length")
+    plan = variable_plan(max(1, len(scalars)))
+    acc = _fused_arrays(fixed.operands(fixed_scalars), pts, inf, scalars, 1, plan)
+    return bool(acc[2].max() == 0)
 
 
 def is_on_curve(point: Point) -> bool:
@@ -307,6 +337,34 @@ def msm_many(jobs: Sequence[tuple[Sequence[Point], Sequence[int]]]) -> list[Poin
     return result
 
 
+def many_rows(
+    pts: Arr, inf: Flags, jobs: Sequence[tuple[Sequence[int], Sequence[int]]]
+) -> list[bytes | None]:
+    """Like :func:`msm_many`, for points already loaded (rows of ``pts``/``inf``).
+
+    Each job is (point indices, scalars). Results are 64-byte big-endian ``x || y``
+    encodings (what a transcript hashes), None for the identity.
+    """
+    idx: list[int] = []
+    scalars: list[int] = []
+    bounds = np.zeros(len(jobs) + 1, dtype=np.int64)
+    for q, (ids, ks) in enumerate(jobs):
+        if len(ids) != len(ks):
+            raise ValueError(f"job {q}: points and scalars differ in length")
+        idx.extend(ids)
+        scalars.extend(ks)
+        bounds[q + 1] = len(idx)
+    sel = np.array(idx, dtype=np.int64)
+    sub = pts.reshape(-1, 2, NLIMBS)[sel].reshape(-1, NLIMBS)
+    w = variable_plan(max(1, int(np.max(np.diff(bounds)))))[0]
+    w = min(w, MAX_WINDOW[METHODS["straus-glv"]])
+    limbs, signs = split_scalars(scalars)
+    out = np.empty((3 * len(jobs), NLIMBS), dtype=np.uint64)
+    straus_glv_many(sub, inf[sel], recode_wnaf(limbs, w), signs, w, bounds, out)
+    enc = out[:, ::-1].astype(">u8").tobytes()
+    return [None if out[3 * q + 2, 0] == 0 else enc[96 * q : 96 * q + 64] for q in range(len(jobs))]
+
+
 def warm_up() -> None:
     """Compile (or load from the on-disk cache) every kernel by running each once."""
     g = (1, 2)
@@ -322,3 +380,8 @@ def warm_up() -> None:
         msm([g, None, g2, g], [3, 1, 0, -3], algorithm=algorithm)
     validate_points([g, None])
     msm_many([([g], [2]), ([], []), ([g, g2], [1, -1])])
+    blob, kinds = encode_points([g, None, g2])
+    buf = np.frombuffer(blob + bytes(64), dtype=np.uint8)
+    offsets = np.arange(0, 256, 64, dtype=np.int64)
+    pts, inf, _ = load_points(buf, offsets, np.array([*kinds, PROOF], dtype=np.uint8))
+    many_rows(pts, inf, [([0, 2], [3, 4]), ([3], [1])])
