@@ -14,10 +14,10 @@ from collections.abc import Sequence
 
 from Crypto.Hash import keccak as _keccak
 
-from zkp.reference.field import Q, evm_neg, inv, powers
+from zkp.fast import scalar_kernels
+from zkp.reference.field import Q, evm_neg, powers
 
 U256 = 1 << 256
-_SLOT = 66  # bytes per Kronecker slot: sums of up to 64 products of two values < 2**256
 
 
 def word(x: int) -> bytes:
@@ -66,54 +66,61 @@ def ring_rows(f1: Sequence[int], f0: Sequence[int], m: int) -> tuple[list[int], 
     return rows[0], rows[1]
 
 
-def _pack(values: Sequence[int], stride: int) -> int:
-    """Kronecker packing: ``values[k]`` at slot ``k * stride``."""
-    gap = bytes(_SLOT * (stride - 1))
-    return int.from_bytes(b"".join(v.to_bytes(_SLOT, "little") + gap for v in values), "little")
-
-
 def cross(r0: Sequence[int], r1: Sequence[int], v: int) -> list[int]:
-    """``cross_coefficients``: ``X[l] = Σ_i v_i r[i mod 2][(l - 2⌊i/2⌋) mod N]``.
-
-    With ``a_k = v_{2k}``, ``b_k = v_{2k+1}`` (``v_i = 1, 1, v, v², ...``) this is the
-    cyclic convolution ``A(x²)·R0(x) + B(x²)·R1(x) mod x^N - 1``.
-    """
+    """``cross_coefficients``: ``X[l] = Σ_i v_i r[i mod 2][(l - 2⌊i/2⌋) mod N]``,
+    ``v_i = 1, 1, v, v², ...`` (one numba kernel, ``zkp.fast.scalar_kernels``)."""
     n = len(r0)
-    if n == 1:
-        return [r0[0] % Q]
-    vpow = [1, *powers(v, n - 1)]
-    half = n // 2
-    big = _pack(vpow[0::2][:half], 2) * _pack(r0, 1) + _pack(vpow[1::2][:half], 2) * _pack(r1, 1)
-    raw = big.to_bytes(_SLOT * 2 * n, "little")
-    coeff = [int.from_bytes(raw[k * _SLOT : (k + 1) * _SLOT], "little") for k in range(2 * n)]
-    return [(coeff[k] + coeff[k + n]) % Q for k in range(n)]
+    vpow = [1, *powers(v, n - 1)] if n > 1 else [1]
+    return scalar_kernels.cross([e % Q for e in r0], [e % Q for e in r1], vpow)
+
+
+def _batch_inv(xs: Sequence[int]) -> list[int] | None:
+    """Inverses modulo Q with one exponentiation; None if one of ``xs`` is zero."""
+    prefix = [1]
+    for x in xs:
+        prefix.append(prefix[-1] * x % Q)
+    if prefix[-1] == 0:
+        return None
+    acc = pow(prefix[-1], -1, Q)
+    out = [0] * len(xs)
+    for i in range(len(xs) - 1, -1, -1):
+        out[i] = acc * prefix[i] % Q
+        acc = acc * xs[i] % Q
+    return out
 
 
 def ip_scalars(
     n: int, x: int, z: int, ys: Sequence[int], twos: Sequence[int], mu: int, t_hat: int,
     o: int, challenges: Sequence[int], a: int, b: int,
-) -> tuple[list[int], list[int], int, list[int], list[int], int]:  # fmt: skip
+) -> tuple[list[int], list[int], int, list[int], list[int], int] | None:  # fmt: skip
     """Coefficients of ``ip_terms``: (gs, hs, h, L, R, BS); BA's is -1.
 
-    The ``z · gSum`` term is spread over ``gs[0..n)`` (``gSum = Σ gs[i]``).
+    The ``z · gSum`` term is spread over ``gs[0..n)`` (``gSum = Σ gs[i]``). None when
+    ``y`` (``ys[1]``) or a challenge is zero: the reference's ``inv(0) == 0`` path is
+    left to the reference verifier.
     """
     rounds = len(challenges)
-    y_inv = inv(ys[1]) if n > 1 else 1
-    ys_inv = powers(y_inv, n)
-    prod = 1
-    for c in challenges:
-        prod = prod * c % Q
+    inverses = _batch_inv([*challenges, ys[1]])
+    if inverses is None:
+        return None
+    y_inv = inverses[rounds]
+    s0 = 1
+    for ci in inverses[:rounds]:
+        s0 = s0 * ci % Q
     squares = [c * c % Q for c in challenges]
-    s = [inv(prod)] + [0] * (n - 1)
+    s = [s0] + [0] * (n - 1)
     for i in range(1, n):
         top = i.bit_length() - 1
         s[i] = s[i - (1 << top)] * squares[rounds - 1 - top] % Q
     a %= Q
     b %= Q
-    gs = [(s[i] * a + z) % Q for i in range(n)]
-    hs = [ys_inv[i] * (s[n - 1 - i] * b - (ys[i] * z + twos[i])) % Q for i in range(n)]
+    gs = [(si * a + z) % Q for si in s]
+    hs = [0] * n
+    yi = 1
+    for i in range(n):
+        hs[i] = (yi * (s[n - 1 - i] * b - twos[i]) - z) % Q
+        yi = yi * y_inv % Q
     h = (o * a % Q * b - (evm_neg(mu) % Q) - o * t_hat) % Q
-    inverses = [inv(c) for c in challenges]
     lcoef = [(-sq) % Q for sq in squares]
-    rcoef = [(-ci * ci) % Q for ci in inverses]
+    rcoef = [(-ci * ci) % Q for ci in inverses[:rounds]]
     return gs, hs, h, lcoef, rcoef, (-x) % Q

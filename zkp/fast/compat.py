@@ -137,7 +137,10 @@ def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
         chal.append(prev)
     digest = keccak(word(stmt_hash) + proof)
     rho = hash_to_scalar(_FUSE_TAG + digest) or 1
-    gs_ip, hs_ip, h_ip, lco, rco, bs_co = ip_scalars(64, x, z, ys, twos, mu, t_hat, o, chal, a, b)
+    ip = ip_scalars(64, x, z, ys, twos, mu, t_hat, o, chal, a, b)
+    if ip is None:
+        return None
+    gs_ip, hs_ip, h_ip, lco, rco, bs_co = ip
     fixed = [0] * 130
     fixed[_H] = -z_a + rho * h_ip
     for i in range(64):

@@ -118,7 +118,10 @@ def prepare_transfer(st: TransferStatement, proof: bytes) -> Fused | None:
         + W[5] * (t * cw - s_b) + W[7] * s_v + W[8] * s_diff
         - W[9] * f_s - W[10] * z_s - W[11] * f_r - W[12] * z_r
     )  # fmt: skip
-    gs_ip, hs_ip, h_ip, lco, rco, bs_co = ip_scalars(64, x, z, ys, twos, mu, t_hat, o, chal, a, b)
+    ip = ip_scalars(64, x, z, ys, twos, mu, t_hat, o, chal, a, b)
+    if ip is None:
+        return None
+    gs_ip, hs_ip, h_ip, lco, rco, bs_co = ip
     fixed[_H] = -W[0] * z_a + W[5] * s_tau + W[8] * s_rho + W[13] * h_ip
     w13 = W[13]
     for i in range(64):

@@ -1,16 +1,16 @@
-"""Montgomery multiplication on 4 x 64-bit limbs, emitted as LLVM IR (ADR 0044).
+"""Field arithmetic on 4 x 64-bit words, emitted as LLVM IR (ADR 0044).
 
-numba has no 128-bit integer type, but LLVM has: this ``@intrinsic`` writes the
-CIOS loop with ``i128`` products and sums, which LLVM lowers to the CPU's
-64 x 64 -> 128-bit ``mul`` and add-with-carry chains. That is 4 * 4 + 4 + 4 * 4
-wide products per multiplication instead of the 136 32-bit products of the
-8 x 32-bit CIOS, about three times faster. ``field.mul`` packs its 8 x 32-bit
-limb tuples into four words, calls :func:`mont_mul4` and unpacks the result, so
-the limb representation used everywhere else is unchanged.
+numba has no 128-bit integer type, but LLVM has: these intrinsics write the
+Montgomery CIOS loop with ``i128`` products and sums, and modular addition and
+subtraction with ``i256`` values, which LLVM lowers to the CPU's 64 x 64 -> 128-bit
+``mul`` and add-with-carry chains: 4 * 4 + 4 + 4 * 4 wide products per
+multiplication instead of the 136 32-bit products of an 8 x 32-bit CIOS.
+``zkp.fast.field`` builds Fp on them; ``zkp.fast.scalar_kernels`` uses the same
+emitters modulo the group order q for per-proof scalar algebra.
 
-p < 2**254 (top word below 2**62), so the "no-carry" CIOS applies: every partial
+p, q < 2**254 (top word below 2**62), so the "no-carry" CIOS applies: every partial
 sum ``t + a*b + carry`` fits 128 bits and the accumulator needs no fifth word.
-Inputs must be canonical (< p); the output is canonical.
+Inputs must be canonical (below the modulus); outputs are canonical.
 """
 
 from __future__ import annotations
@@ -20,17 +20,29 @@ from typing import Any
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
-from py_ecc.optimized_bn128.optimized_curve import field_modulus
+from py_ecc.optimized_bn128.optimized_curve import curve_order, field_modulus
 
 _P = int(field_modulus)
-P64 = [(_P >> (64 * i)) & ((1 << 64) - 1) for i in range(4)]
+_Q = int(curve_order)
+
+
+def _words(x: int) -> list[int]:
+    return [(x >> (64 * i)) & ((1 << 64) - 1) for i in range(4)]
+
+
+P64 = _words(_P)
 NINV64 = (-pow(_P, -1, 1 << 64)) % (1 << 64)
+Q64 = _words(_Q)
+QNINV64 = (-pow(_Q, -1, 1 << 64)) % (1 << 64)
 _U64 = types.uint64
 _UNI_TUPLE: Any = types.UniTuple
 
 
-def _emit(builder: Any, a: list[Any], b: list[Any]) -> list[Any]:
-    """IR for the Montgomery product of the 4-word values ``a`` and ``b`` (i64 values)."""
+def _emit(
+    builder: Any, a: list[Any], b: list[Any], mod: list[int] = P64, mod_ninv: int = NINV64
+) -> list[Any]:
+    """IR for the Montgomery product of the 4-word values ``a`` and ``b`` (i64 values)
+    modulo ``mod`` (4 words, below 2**254), ``mod_ninv = -mod**-1 mod 2**64``."""
     i64, i128 = ir.IntType(64), ir.IntType(128)
     sixty_four = ir.Constant(i128, 64)
 
@@ -40,8 +52,8 @@ def _emit(builder: Any, a: list[Any], b: list[Any]) -> list[Any]:
     def split(x: Any) -> tuple[Any, Any]:
         return builder.trunc(x, i64), builder.trunc(builder.lshr(x, sixty_four), i64)
 
-    p = [ir.Constant(i64, w) for w in P64]
-    ninv = ir.Constant(i64, NINV64)
+    p = [ir.Constant(i64, w) for w in mod]
+    ninv = ir.Constant(i64, mod_ninv)
     zero = ir.Constant(i64, 0)
     t = [zero, zero, zero, zero]
     for i in range(4):
@@ -71,20 +83,27 @@ def _emit(builder: Any, a: list[Any], b: list[Any]) -> list[Any]:
     return [builder.select(keep, t[j], d[j]) for j in range(4)]
 
 
-def _mont_mul4(
-    typingctx: Any, a0: Any, a1: Any, a2: Any, a3: Any, b0: Any, b1: Any, b2: Any, b3: Any
-) -> Any:
-    """``(a * b / 2**256) mod p`` on 4 little-endian uint64 words each; returns 4 words."""
-    sig = _UNI_TUPLE(_U64, 4)(_U64, _U64, _U64, _U64, _U64, _U64, _U64, _U64)
+def _mont(mod: list[int], mod_ninv: int) -> Any:
+    """A Montgomery-multiplication intrinsic for one modulus."""
 
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        out = _emit(builder, list(args[:4]), list(args[4:]))
-        return context.make_tuple(builder, signature.return_type, out)
+    def typer(
+        typingctx: Any, a0: Any, a1: Any, a2: Any, a3: Any, b0: Any, b1: Any, b2: Any, b3: Any
+    ) -> Any:
+        sig = _UNI_TUPLE(_U64, 4)(_U64, _U64, _U64, _U64, _U64, _U64, _U64, _U64)
 
-    return sig, codegen
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            out = _emit(builder, list(args[:4]), list(args[4:]), mod, mod_ninv)
+            return context.make_tuple(builder, signature.return_type, out)
+
+        return sig, codegen
+
+    return intrinsic(typer)
 
 
-mont_mul4: Any = intrinsic(_mont_mul4)
+mont_mul4: Any = _mont(P64, NINV64)
+"""``(a * b / 2**256) mod p`` on 4 little-endian uint64 words each; returns 4 words."""
+mont_mul4_q: Any = _mont(Q64, QNINV64)
+"""``(a * b / 2**256) mod q`` (the group order), same conventions."""
 
 
 def _join(builder: Any, words: list[Any]) -> Any:
@@ -101,8 +120,8 @@ def _split(builder: Any, value: Any) -> list[Any]:
     return [builder.trunc(builder.lshr(value, ir.Constant(i256, 64 * j)), i64) for j in range(4)]
 
 
-def _binary(emit: Any) -> Any:
-    """An intrinsic on two 4-word values, ``emit(builder, A, B, P)`` on i256 values."""
+def _binary(emit: Any, modulus_int: int = _P) -> Any:
+    """An intrinsic on two 4-word values, ``emit(builder, A, B, M)`` on i256 values."""
 
     def typer(
         typingctx: Any, a0: Any, a1: Any, a2: Any, a3: Any, b0: Any, b1: Any, b2: Any, b3: Any
@@ -112,7 +131,7 @@ def _binary(emit: Any) -> Any:
         def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
             a = _join(builder, list(args[:4]))
             b = _join(builder, list(args[4:]))
-            modulus = ir.Constant(ir.IntType(256), _P)
+            modulus = ir.Constant(ir.IntType(256), modulus_int)
             out = _split(builder, emit(builder, a, b, modulus))
             return context.make_tuple(builder, signature.return_type, out)
 
@@ -136,3 +155,5 @@ add_mod4: Any = _binary(_emit_add)
 """``(a + b) mod p`` on 4 little-endian uint64 words each (inputs < p)."""
 sub_mod4: Any = _binary(_emit_sub)
 """``(a - b) mod p`` on 4 little-endian uint64 words each (inputs < p)."""
+add_mod4_q: Any = _binary(_emit_add, _Q)
+"""``(a + b) mod q`` on 4 little-endian uint64 words each (inputs < q)."""

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 
+from zkp.fast import scalar_kernels
 from zkp.fast.convert import (
     Arr,
     Flags,
@@ -385,3 +386,4 @@ def warm_up() -> None:
     offsets = np.arange(0, 256, 64, dtype=np.int64)
     pts, inf, _ = load_points(buf, offsets, np.array([*kinds, PROOF], dtype=np.uint8))
     many_rows(pts, inf, [([0, 2], [3, 4]), ([3], [1])])
+    scalar_kernels.warm_up()

@@ -160,7 +160,7 @@ def test_every_vector_matches_evm_and_reference() -> None:
 
 @settings(max_examples=40)
 @given(st.integers(1, 6), st.randoms(use_true_random=False), st.integers(0, Q - 1))
-def test_kronecker_cross_and_ring_rows_match_reference(m: int, rnd: object, v: int) -> None:
+def test_cross_kernel_and_ring_rows_match_reference(m: int, rnd: object, v: int) -> None:
     draw = rnd.randrange  # type: ignore[attr-defined]
     f = [draw(1 << 256) for _ in range(2 * m)]
     w = draw(Q)
