@@ -338,32 +338,53 @@ def msm_many(jobs: Sequence[tuple[Sequence[Point], Sequence[int]]]) -> list[Poin
     return result
 
 
+_MANY_MAX_JOB = 32
+
+
 def many_rows(
     pts: Arr, inf: Flags, jobs: Sequence[tuple[Sequence[int], Sequence[int]]]
 ) -> list[bytes | None]:
     """Like :func:`msm_many`, for points already loaded (rows of ``pts``/``inf``).
 
     Each job is (point indices, scalars). Results are 64-byte big-endian ``x || y``
-    encodings (what a transcript hashes), None for the identity.
+    encodings (what a transcript hashes), None for the identity. Jobs of up to
+    ``_MANY_MAX_JOB`` points share one GLV-Straus kernel call; larger ones run
+    through the planned variable-base MSM each.
     """
-    idx: list[int] = []
-    scalars: list[int] = []
-    bounds = np.zeros(len(jobs) + 1, dtype=np.int64)
     for q, (ids, ks) in enumerate(jobs):
         if len(ids) != len(ks):
             raise ValueError(f"job {q}: points and scalars differ in length")
-        idx.extend(ids)
-        scalars.extend(ks)
-        bounds[q + 1] = len(idx)
-    sel = np.array(idx, dtype=np.int64)
-    sub = pts.reshape(-1, 2, NLIMBS)[sel].reshape(-1, NLIMBS)
-    w = variable_plan(max(1, int(np.max(np.diff(bounds)))))[0]
-    w = min(w, MAX_WINDOW[METHODS["straus-glv"]])
-    limbs, signs = split_scalars(scalars)
-    out = np.empty((3 * len(jobs), NLIMBS), dtype=np.uint64)
-    straus_glv_many(sub, inf[sel], recode_wnaf(limbs, w), signs, w, bounds, out)
-    enc = out[:, ::-1].astype(">u8").tobytes()
-    return [None if out[3 * q + 2, 0] == 0 else enc[96 * q : 96 * q + 64] for q in range(len(jobs))]
+    rows = pts.reshape(-1, 2, NLIMBS)
+    small = [q for q, (ids, _) in enumerate(jobs) if len(ids) <= _MANY_MAX_JOB]
+    out: list[bytes | None] = [None] * len(jobs)
+    if small:
+        idx: list[int] = []
+        scalars: list[int] = []
+        bounds = np.zeros(len(small) + 1, dtype=np.int64)
+        for j, q in enumerate(small):
+            idx.extend(jobs[q][0])
+            scalars.extend(jobs[q][1])
+            bounds[j + 1] = len(idx)
+        sel = np.array(idx, dtype=np.int64)
+        w = variable_plan(max(1, int(np.max(np.diff(bounds)))))[0]
+        w = min(w, MAX_WINDOW[METHODS["straus-glv"]])
+        limbs, signs = split_scalars(scalars)
+        res = np.empty((3 * len(small), NLIMBS), dtype=np.uint64)
+        sub = rows[sel].reshape(-1, NLIMBS)
+        straus_glv_many(sub, inf[sel], recode_wnaf(limbs, w), signs, w, bounds, res)
+        enc = res[:, ::-1].astype(">u8").tobytes()
+        for j, q in enumerate(small):
+            if res[3 * j + 2, 0] != 0:
+                out[q] = enc[96 * j : 96 * j + 64]
+    for q, (ids, ks) in enumerate(jobs):
+        if len(ids) > _MANY_MAX_JOB:
+            sel = np.array(ids, dtype=np.int64)
+            plan = variable_plan(len(ids))
+            acc = _fused_arrays(_NO_FIXED, rows[sel].reshape(-1, NLIMBS), inf[sel], ks, 1, plan)
+            pt = _to_point(acc)
+            if pt is not None:
+                out[q] = pt[0].to_bytes(32, "big") + pt[1].to_bytes(32, "big")
+    return out
 
 
 def warm_up() -> None:

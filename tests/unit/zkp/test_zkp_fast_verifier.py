@@ -72,7 +72,7 @@ def test_n64_matches_reference(mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", ["hardened", "compat"])
-@pytest.mark.parametrize("n", [2, 4])
+@pytest.mark.parametrize("n", [2, 4, 8])
 def test_every_word_flip_and_negated_point_matches_reference(n: int, mode: str) -> None:
     st_, proof = _case(n, mode)
     tampers = [t for _, t in word_tampers(proof)]
