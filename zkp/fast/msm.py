@@ -29,9 +29,13 @@ from zkp.fast.convert import (
     scalars_to_limbs,
 )
 from zkp.fast.field import NLIMBS, P_INT, limbs_to_int
+from zkp.fast.fixed_tree import build_full_table
 from zkp.fast.glv import split_scalars
 from zkp.fast.loader import PROOF, encode_points, load_points
 from zkp.fast.pippenger import (
+    FIXED_AFFINE,
+    FIXED_BUCKETS,
+    FIXED_TREE,
     build_table,
     msm_fused,
     num_windows,
@@ -62,6 +66,7 @@ _EMPTY_PTS = np.zeros((0, NLIMBS), dtype=np.uint64)
 _EMPTY_INF = np.zeros(0, dtype=np.uint8)
 _EMPTY_DIGITS = np.zeros((0, 1), dtype=np.int64)
 _MIN_TERMS_PER_THREAD = 64
+FULL_WINDOW = 8
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
 
@@ -106,19 +111,25 @@ def _run(jobs: list[Callable[[], Arr]]) -> Arr:
 
 
 class _Fixed:
-    """Fixed-base operands of one fused kernel call (possibly a slice of a table)."""
+    """Fixed-base operands of one fused kernel call (possibly a slice of a table).
 
-    def __init__(self, table: Arr, inf: Flags, digits: Digits, window: int, affine: bool) -> None:
+    ``mode`` is one of ``pippenger.FIXED_*``; ``per_base`` table points per base.
+    """
+
+    def __init__(
+        self, table: Arr, inf: Flags, digits: Digits, window: int, mode: int, per_base: int
+    ) -> None:
         self.table, self.inf, self.digits = table, inf, digits
-        self.window, self.affine = window, affine
+        self.window, self.mode, self.per_base = window, mode, per_base
 
     def part(self, lo: int, hi: int) -> _Fixed:
-        w = self.digits.shape[1]
-        rows = self.table[2 * lo * w : 2 * hi * w]
-        return _Fixed(rows, self.inf[lo:hi], self.digits[lo:hi], self.window, self.affine)
+        rows = self.table[2 * lo * self.per_base : 2 * hi * self.per_base]
+        return _Fixed(
+            rows, self.inf[lo:hi], self.digits[lo:hi], self.window, self.mode, self.per_base
+        )
 
 
-_NO_FIXED = _Fixed(_EMPTY_PTS, _EMPTY_INF, _EMPTY_DIGITS, 2, False)
+_NO_FIXED = _Fixed(_EMPTY_PTS, _EMPTY_INF, _EMPTY_DIGITS, 2, FIXED_BUCKETS, 1)
 
 
 def _fused(
@@ -164,7 +175,7 @@ def _fused_arrays(
         def run() -> Arr:
             out = np.empty((3, NLIMBS), dtype=np.uint64)
             msm_fused(
-                fx.table, fx.inf, fx.digits, fx.window, fx.affine,
+                fx.table, fx.inf, fx.digits, fx.window, fx.mode,
                 pts[2 * vlo : 2 * vhi], inf[vlo:vhi], digits[rows * vlo : rows * vhi],
                 signs[rows * vlo : rows * vhi], c, method, out,
             )  # fmt: skip
@@ -254,25 +265,38 @@ class FixedBaseMSM:
         bases: Sequence[Point],
         window: int | None = None,
         batch_affine: bool | None = None,
+        full: bool = False,
     ) -> None:
         """Validate ``bases`` (ValueError if one is off the curve) and build the table.
 
-        ``window`` and ``batch_affine`` override the cost model's choice.
+        ``window`` and ``batch_affine`` override the cost model's choice. ``full``
+        builds the table of every window multiple (ADR 0046; window 8 unless given,
+        ``n * 32 * 128`` points): no buckets, the terms are summed as a tree.
         """
         c, affine = fixed_plan(len(bases))
+        if full:
+            c = FULL_WINDOW
         if window is not None:
             c = window
         if batch_affine is not None:
             affine = batch_affine
-        if not 2 <= c <= 16:
-            raise ValueError("window must be in [2, 16]")
+        if not 2 <= c <= (10 if full else 16):
+            raise ValueError("window out of range")
         self.batch_affine = affine
+        self.full = full
         self.bases: tuple[Point, ...] = tuple(bases)
         self.window = c
         self.nwin = num_windows(c)
         pts, inf = _prepare(self.bases, True)
         self._inf = inf
-        self._table = build_table(pts, inf, c, self.nwin)
+        if full:
+            self._mode = FIXED_TREE
+            self._per_base = self.nwin << (c - 1)
+            self._table = build_full_table(pts, inf, c, self.nwin)
+        else:
+            self._mode = FIXED_AFFINE if affine else FIXED_BUCKETS
+            self._per_base = self.nwin
+            self._table = build_table(pts, inf, c, self.nwin)
 
     def __len__(self) -> int:
         return len(self.bases)
@@ -284,7 +308,7 @@ class FixedBaseMSM:
         limbs = np.zeros((len(self.bases), 8), dtype=np.uint64)
         limbs[: len(scalars)] = scalars_to_limbs(scalars)
         digits = recode_signed(limbs, self.window, self.nwin)
-        return _Fixed(self._table, self._inf, digits, self.window, self.batch_affine)
+        return _Fixed(self._table, self._inf, digits, self.window, self._mode, self._per_base)
 
     def __call__(self, scalars: Sequence[int], threads: int = 1) -> Point:
         """sum_i scalars[i] * bases[i]; scalars may be shorter than the bases."""
@@ -398,6 +422,9 @@ def warm_up() -> None:
         fb = FixedBaseMSM([g, None, g2], window=4, batch_affine=affine)
         fb([1, 0, 5])
         msm_mixed(fb, [2], [g2], [7])
+    fb = FixedBaseMSM([g, None, g2], window=3, full=True)
+    fb([1, 0, 5])
+    msm_mixed(fb, [2], [g2], [7])
     for algorithm in METHODS:
         msm([g, None, g2, g], [3, 1, 0, -3], algorithm=algorithm)
     validate_points([g, None])

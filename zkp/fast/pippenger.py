@@ -32,6 +32,7 @@ from zkp.fast.curve import (
     st_jac,
 )
 from zkp.fast.field import FE_ONE, NLIMBS, batch_inv, ld, mul, neg, sqr, st
+from zkp.fast.fixed_tree import fixed_tree
 from zkp.fast.straus import straus, straus_glv
 
 Arr = npt.NDArray[np.uint64]
@@ -180,9 +181,16 @@ def _any_variable(pts: Arr, inf: Flags, digits: Digits, signs: Flags, c: int, me
     return _variable(pts, inf, digits, c)
 
 
+FIXED_BUCKETS = 0
+FIXED_AFFINE = 1
+FIXED_TREE = 2
+
+
 @kernel
-def _any_fixed(table: Arr, inf: Flags, digits: Digits, c: int, affine: bool) -> Jac:
-    if affine:
+def _any_fixed(table: Arr, inf: Flags, digits: Digits, c: int, mode: int) -> Jac:
+    if mode == FIXED_TREE:
+        return fixed_tree(table, inf, digits, c)
+    if mode == FIXED_AFFINE:
         return fixed_affine(table, inf, digits, c)
     return _fixed(table, inf, digits, c)
 
@@ -193,7 +201,7 @@ def msm_fused(
     tinf: Flags,
     tdigits: Digits,
     tc: int,
-    taffine: bool,
+    tmode: int,
     pts: Arr,
     pinf: Flags,
     pdigits: Digits,
@@ -204,12 +212,13 @@ def msm_fused(
 ) -> None:
     """out (3, NLIMBS) = fixed-base part + variable-base part, in one call.
 
-    ``taffine`` selects batch-affine accumulation for the fixed part; ``method`` is
+    ``tmode`` is FIXED_BUCKETS, FIXED_AFFINE (batch-affine buckets) or FIXED_TREE
+    (a table of every window multiple, ``zkp.fast.fixed_tree``) for the fixed part; ``method`` is
     METHOD_BUCKETS, METHOD_STRAUS, METHOD_AFFINE or METHOD_GLV for the variable
     part (``psigns``: GLV half-scalar signs, empty otherwise).
     """
     var = _any_variable(pts, pinf, pdigits, psigns, pc, method)
-    st_jac(out, 0, jac_add(_any_fixed(table, tinf, tdigits, tc, taffine), var))
+    st_jac(out, 0, jac_add(_any_fixed(table, tinf, tdigits, tc, tmode), var))
 
 
 @kernel

@@ -1,0 +1,159 @@
+"""Fixed-base MSM from a table of every window multiple, summed as a tree (ADR 0046).
+
+For a fixed base B and window k the table holds ``d * 2**(c*k) * B`` for every
+``d = 1 .. 2**(c-1)`` (affine, Montgomery form), so a scalar's signed digit picks
+its term directly: the MSM is a plain sum of ``n * W`` looked-up points, with no
+buckets and no bucket reduction. The sum runs as a binary tree: each round adds
+disjoint pairs in affine coordinates with one shared inversion (Montgomery's
+trick), so an addition costs ~6 multiplications. P + P takes the tangent, P + (-P)
+gives infinity, and infinity passes through, so the sum is exact for any input.
+
+Table layout: rows ``(2 * n * W * D, NLIMBS)`` with ``D = 2**(c-1)``; entry
+``(i, k, d)`` is point ``(i * W + k) * D + d - 1``. At c = 8 and 130 bases this is
+34 MB, built once per process.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from zkp.fast._jit import kernel
+from zkp.fast.curve import Jac, jac_add, jac_double, jac_inf, ld_jac, st_jac
+from zkp.fast.field import FE_ONE, NLIMBS, add, batch_inv, eq, is_zero, ld, mul, neg, sqr, st, sub
+
+Arr = npt.NDArray[np.uint64]
+Flags = npt.NDArray[np.uint8]
+Digits = npt.NDArray[np.int64]
+
+
+@kernel
+def build_full_table(pts: Arr, inf: Flags, c: int, nwin: int) -> Arr:
+    """The table of ``d * 2**(c*k) * pts[i]`` (zero rows for infinite bases)."""
+    n = inf.shape[0]
+    nd = 1 << (c - 1)
+    per = nwin * nd
+    table = np.zeros((2 * n * per, NLIMBS), dtype=np.uint64)
+    jac = np.empty((3 * per, NLIMBS), dtype=np.uint64)
+    zs = np.empty((per, NLIMBS), dtype=np.uint64)
+    zinv = np.empty((per, NLIMBS), dtype=np.uint64)
+    for i in range(n):
+        if inf[i] != 0:
+            continue
+        cur = (ld(pts, 2 * i), ld(pts, 2 * i + 1), FE_ONE)
+        for k in range(nwin):
+            acc = cur
+            for d in range(nd):
+                st_jac(jac, k * nd + d, acc)
+                acc = jac_add(acc, cur)
+            for _ in range(c):
+                cur = jac_double(cur)
+        for t in range(per):
+            st(zs, t, ld(jac, 3 * t + 2))
+        batch_inv(zs, zinv)
+        for t in range(per):
+            p = ld_jac(jac, t)
+            zi = ld(zinv, t)
+            zi2 = sqr(zi)
+            row = 2 * (i * per + t)
+            st(table, row, mul(p[0], zi2))
+            st(table, row + 1, mul(p[1], mul(zi2, zi)))
+    return table
+
+
+@kernel
+def tree_sum(xs: Arr, ys: Arr, m: int) -> Jac:
+    """Sum of the m finite affine points (xs[j], ys[j]); the arrays are overwritten."""
+    infs = np.zeros(max(m, 1), dtype=np.uint8)
+    den = np.empty((max(m // 2, 1), NLIMBS), dtype=np.uint64)
+    dinv = np.empty((max(m // 2, 1), NLIMBS), dtype=np.uint64)
+    kind = np.empty(max(m // 2, 1), dtype=np.uint8)
+    while m > 1:
+        half = m // 2
+        t = 0
+        for j in range(half):
+            a = 2 * j
+            b = a + 1
+            if infs[a] != 0 or infs[b] != 0:
+                kind[j] = 0
+                continue
+            xa = ld(xs, a)
+            xb = ld(xs, b)
+            if eq(xa, xb):
+                ya = ld(ys, a)
+                if eq(ya, ld(ys, b)) and not is_zero(ya):
+                    kind[j] = 2
+                    st(den, t, add(ya, ya))
+                    t += 1
+                else:
+                    kind[j] = 3
+            else:
+                kind[j] = 1
+                st(den, t, sub(xb, xa))
+                t += 1
+        batch_inv(den[:t], dinv[:t])
+        t = 0
+        for j in range(half):
+            a = 2 * j
+            b = a + 1
+            kd = kind[j]
+            if kd == 0:
+                src = b if infs[a] != 0 else a
+                st(xs, j, ld(xs, src))
+                st(ys, j, ld(ys, src))
+                infs[j] = infs[src]
+                continue
+            if kd == 3:
+                infs[j] = 1
+                continue
+            xa = ld(xs, a)
+            ya = ld(ys, a)
+            xb = ld(xs, b)
+            if kd == 2:
+                x2 = sqr(xa)
+                lam = mul(add(add(x2, x2), x2), ld(dinv, t))
+            else:
+                lam = mul(sub(ld(ys, b), ya), ld(dinv, t))
+            t += 1
+            x3 = sub(sub(sqr(lam), xa), xb)
+            st(ys, j, sub(mul(lam, sub(xa, x3)), ya))
+            st(xs, j, x3)
+            infs[j] = 0
+        if m % 2 == 1:
+            st(xs, half, ld(xs, m - 1))
+            st(ys, half, ld(ys, m - 1))
+            infs[half] = infs[m - 1]
+        m = half + m % 2
+    if m == 0 or infs[0] != 0:
+        return jac_inf()
+    return (ld(xs, 0), ld(ys, 0), FE_ONE)
+
+
+@kernel
+def fixed_tree(table: Arr, inf: Flags, digits: Digits, c: int) -> Jac:
+    """sum_i scalar_i * B_i: one table lookup per non-zero digit, summed by :func:`tree_sum`."""
+    n = digits.shape[0]
+    nwin = digits.shape[1]
+    nd = 1 << (c - 1)
+    m = 0
+    for i in range(n):
+        if inf[i] == 0:
+            for k in range(nwin):
+                if digits[i, k] != 0:
+                    m += 1
+    xs = np.empty((max(m, 1), NLIMBS), dtype=np.uint64)
+    ys = np.empty((max(m, 1), NLIMBS), dtype=np.uint64)
+    m = 0
+    for i in range(n):
+        if inf[i] != 0:
+            continue
+        for k in range(nwin):
+            d = digits[i, k]
+            if d == 0:
+                continue
+            idx = (i * nwin + k) * nd + (d - 1 if d > 0 else -d - 1)
+            st(xs, m, ld(table, 2 * idx))
+            y = ld(table, 2 * idx + 1)
+            st(ys, m, neg(y) if d < 0 else y)
+            m += 1
+    return tree_sum(xs, ys, m)
