@@ -1,7 +1,8 @@
 """Fast compat-mode transfer verification: the reference contract's rules, flattened.
 
 Same steps and verdicts as ``zkp.reference.compat.verify_transfer`` (ADR 0045):
-transcript over slices of the proof bytes, the point-FFT revert replay (ADR 0051),
+transcript over slices of the proof bytes, the point-FFT revert replay (ADR 0051,
+in one kernel per base: ADR 0047),
 the ``tEval`` revert, the six Σ commitments and ``tEval`` in one batched kernel call
 on the loaded points, the challenge comparison, then the recovery and inner-product
 checks fused into one MSM with the reference's weight. Scalars are raw uint256
@@ -11,14 +12,13 @@ caller runs the reference verifier.
 
 from __future__ import annotations
 
-from zkp.fast import layout
+from zkp.fast import layout, replay
 from zkp.fast.algebra import abi, cross, hash_to_scalar, ip_scalars, keccak, ring_rows, word
-from zkp.fast.backend import fast_backend
 from zkp.fast.fused import Fused, fixed_index, load, read_scalars
 from zkp.fast.msm import many_rows
 from zkp.reference import generators as gen
 from zkp.reference.compat import COMPAT_FEE
-from zkp.reference.evm_quirks import EvmRevert, replay_convolutions_batched
+from zkp.reference.evm_quirks import _FFT_REVERT as FFT_REVERT
 from zkp.reference.field import Q, evm_neg, evm_sub, powers
 from zkp.reference.ipa import range_constants
 from zkp.reference.statements import TransferStatement
@@ -71,10 +71,9 @@ def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
     f1 = [e % Q for e in f]
     f0 = [evm_sub(w, e) % Q for e in f]
     r0, r1 = ring_rows(f1, f0, m)
-    try:
-        replay_convolutions_batched(r0, r1, [st.C, st.y], fast_backend().many)
-    except EvmRevert as exc:
-        return reject(f"reference contract reverts: {exc}")
+    bases = [(pts[4 * n : 6 * n], inf[2 * n : 3 * n]), (pts[6 * n : 8 * n], inf[3 * n : 4 * n])]
+    if replay.reverts(r0, r1, bases):
+        return reject(f"reference contract reverts: {FFT_REVERT}")
     crs = cross(r0, r1, v)
     wp = powers(w, m + 1)
     w_m = wp[m]

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 
-from zkp.fast import scalar_kernels
+from zkp.fast import replay, scalar_kernels
 from zkp.fast.convert import (
     Arr,
     Flags,
@@ -435,3 +435,4 @@ def warm_up() -> None:
     pts, inf, _ = load_points(buf, offsets, np.array([*kinds, PROOF], dtype=np.uint8))
     many_rows(pts, inf, [([0, 2], [3, 4]), ([3], [1])])
     scalar_kernels.warm_up()
+    replay.reverts([1, 2], [3, 4], [(pts[:4], inf[:2])])
