@@ -11,6 +11,7 @@ Python integers, one big multiplication, coefficients read back.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from Crypto.Hash import keccak as _keccak
 
@@ -89,11 +90,45 @@ def _batch_inv(xs: Sequence[int]) -> list[int] | None:
     return out
 
 
+@dataclass(frozen=True)
+class IpParts:
+    """The inner-product check's challenge-derived values (see :func:`ip_scalars`)."""
+
+    s0: int
+    squares: list[int]
+    y_inv: int
+    h: int
+    lcoef: list[int]
+    rcoef: list[int]
+    bs: int
+
+
+def ip_parts(
+    x: int, y: int, mu: int, t_hat: int, o: int, challenges: Sequence[int], a: int, b: int
+) -> IpParts | None:
+    """Everything of :func:`ip_scalars` but the 2n generator coefficients, which
+    ``scalar_kernels.ip_generator_scalars`` computes from ``s0``, ``squares``, ``y_inv``.
+    None when ``y`` or a challenge is zero (left to the reference verifier)."""
+    rounds = len(challenges)
+    inverses = _batch_inv([*challenges, y])
+    if inverses is None:
+        return None
+    s0 = 1
+    for ci in inverses[:rounds]:
+        s0 = s0 * ci % Q
+    squares = [c * c % Q for c in challenges]
+    h = (o * (a % Q) % Q * (b % Q) - (evm_neg(mu) % Q) - o * t_hat) % Q
+    lcoef = [(-sq) % Q for sq in squares]
+    rcoef = [(-ci * ci) % Q for ci in inverses[:rounds]]
+    return IpParts(s0, squares, inverses[rounds], h, lcoef, rcoef, (-x) % Q)
+
+
 def ip_scalars(
     n: int, x: int, z: int, ys: Sequence[int], twos: Sequence[int], mu: int, t_hat: int,
     o: int, challenges: Sequence[int], a: int, b: int,
 ) -> tuple[list[int], list[int], int, list[int], list[int], int] | None:  # fmt: skip
-    """Coefficients of ``ip_terms``: (gs, hs, h, L, R, BS); BA's is -1.
+    """Coefficients of ``ip_terms``: (gs, hs, h, L, R, BS); BA's is -1 (pure Python;
+    the verifiers use :func:`ip_parts` and the kernel, tests compare the two).
 
     The ``z · gSum`` term is spread over ``gs[0..n)`` (``gSum = Σ gs[i]``). None when
     ``y`` (``ys[1]``) or a challenge is zero: the reference's ``inv(0) == 0`` path is

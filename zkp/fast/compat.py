@@ -13,8 +13,8 @@ caller runs the reference verifier.
 from __future__ import annotations
 
 from zkp.fast import layout, replay
-from zkp.fast.algebra import abi, cross, hash_to_scalar, ip_scalars, keccak, ring_rows, word
-from zkp.fast.fused import Fused, fixed_index, load, read_scalars
+from zkp.fast.algebra import abi, cross, hash_to_scalar, ip_parts, keccak, ring_rows, word
+from zkp.fast.fused import Fused, generator_words, load, read_scalars
 from zkp.fast.msm import many_rows
 from zkp.reference import generators as gen
 from zkp.reference.compat import COMPAT_FEE
@@ -26,7 +26,6 @@ from zkp.verdict import ACCEPT, Verdict, reject
 
 ANON = ("CLnG", "CRnG", "C_0G", "DG", "y_0G", "gG", "C_XG", "y_XG")
 _SCALARS = ("z_A", "tHat", "mu", "c", "s_sk", "s_r", "s_b", "s_tau", "a", "b")
-_G, _H, _GS, _HS = fixed_index()
 _FUSE_TAG = b"drex/zether/compat/fuse"
 FAILURE = "recovery or inner-product check failed"
 
@@ -83,7 +82,7 @@ def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
     z = hash_to_scalar(word(y_ch))
     if y_ch == 0:
         return None
-    ys, twos, delta = range_constants(y_ch, z, 64)
+    _, _, delta = range_constants(y_ch, z, 64)
     z2 = z * z % Q
     z3 = z2 * z % Q
     t = evm_sub(t_hat, delta)
@@ -136,20 +135,11 @@ def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
         chal.append(prev)
     digest = keccak(word(stmt_hash) + proof)
     rho = hash_to_scalar(_FUSE_TAG + digest) or 1
-    ip = ip_scalars(64, x, z, ys, twos, mu, t_hat, o, chal, a, b)
+    ip = ip_parts(x, y_ch, mu, t_hat, o, chal, a, b)
     if ip is None:
         return None
-    gs_ip, hs_ip, h_ip, lco, rco, bs_co = ip
-    fixed = [0] * 130
-    fixed[_H] = -z_a + rho * h_ip
-    for i in range(64):
-        fixed[_GS + i] = rho * gs_ip[i]
-        fixed[_HS + i] = rho * hs_ip[i]
-    for k in range(2 * m):
-        fixed[_GS + k] -= f1[k]
-        fixed[_HS + k] -= f1[k] * f0[k]
-    fixed[_HS + 2 * m] -= f1[0] * f1[m]
-    fixed[_HS + 2 * m + 1] -= f0[0] * f0[m]
+    h_ip, lco, rco, bs_co = ip.h, ip.lcoef, ip.rcoef, ip.bs
+    fixed = generator_words(0, -z_a + rho * h_ip, ip, a, b, z, rho, f1, f0, m)
     ks = [0] * plan.npoints
     ks[pi["A"]] = 1
     ks[pi["B"]] = w

@@ -3,8 +3,7 @@
 :class:`Fused` is the flattened form of a reference ``PreparedCheck``: one
 coefficient per generator of the per-process table (``g, h, gs[..], hs[..]``) and
 one per variable point, the points already in Montgomery limbs. ``holds`` runs
-the single MSM; :func:`fold` weights several checks into one (batch
-verification, ADR 0045).
+the single MSM (ADR 0045).
 """
 
 from __future__ import annotations
@@ -15,10 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from zkp.fast.algebra import IpParts
 from zkp.fast.backend import fast_backend
 from zkp.fast.layout import Plan
 from zkp.fast.loader import encode_points, load_points
 from zkp.fast.msm import mixed_is_identity
+from zkp.fast.scalar_kernels import Words, ip_generator_scalars, to_words
 from zkp.reference.field import Q
 
 Arr = npt.NDArray[np.uint64]
@@ -30,7 +31,7 @@ Point = tuple[int, int] | None
 class Fused:
     """``Σ fixed[j]·G_j + Σ scalars[i]·P_i`` must be the identity; ``digest`` names the proof."""
 
-    fixed: list[int]
+    fixed: Words
     pts: Arr
     inf: Flags
     scalars: list[int]
@@ -41,9 +42,22 @@ class Fused:
         return mixed_is_identity(fast_backend().table, self.fixed, self.pts, self.inf, self.scalars)
 
 
-def fixed_index() -> tuple[int, int, int, int]:
-    """Positions of ``g``, ``h``, ``gs[0]`` and ``hs[0]`` in the backend's table."""
-    return 0, 1, 2, 66
+def generator_words(
+    g: int, h: int, ip: IpParts, a: int, b: int, z: int, weight: int,
+    f1: Sequence[int], f0: Sequence[int], m: int,
+) -> Words:  # fmt: skip
+    """The (130, 4) coefficient words of ``g, h, gs[..], hs[..]``: ``g``, ``h`` as given,
+    ``weight`` times the inner-product terms (``scalar_kernels``) and the recovery
+    equation's ``-f1``, ``-f1·f0`` terms (weight 1) on ``gs/hs[0..2m+1]``."""
+    adjust = {k: f1[k] for k in range(2 * m)}
+    for k in range(2 * m):
+        adjust[64 + k] = f1[k] * f0[k]
+    adjust[64 + 2 * m] = f1[0] * f1[m]
+    adjust[64 + 2 * m + 1] = f0[0] * f0[m]
+    gens = ip_generator_scalars(
+        64, ip.s0, a % Q, b % Q, z, ip.y_inv, weight % Q, ip.squares, adjust
+    )
+    return np.concatenate([to_words([g % Q, h % Q]), gens])
 
 
 def load(plan: Plan, head: Sequence[Point], proof: bytes) -> tuple[bytes, Arr, Flags] | None:
@@ -78,16 +92,3 @@ def read_scalars(
     if canonical and any(v >= Q for v in out):
         return None
     return out
-
-
-def fold(checks: Sequence[Fused], weights: Sequence[int]) -> Fused:
-    """``Σ weights[i]·checks[i]`` as one check (variable points concatenated)."""
-    fixed = [0] * len(checks[0].fixed)
-    scalars: list[int] = []
-    for check, wt in zip(checks, weights, strict=True):
-        for j, k in enumerate(check.fixed):
-            fixed[j] += k * wt
-        scalars.extend(k * wt % Q for k in check.scalars)
-    pts = np.concatenate([c.pts for c in checks])
-    inf = np.concatenate([c.inf for c in checks])
-    return Fused([k % Q for k in fixed], pts, inf, scalars, b"")

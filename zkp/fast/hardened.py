@@ -14,8 +14,8 @@ reference verifier, so verdicts and reasons are the reference's in every case.
 from __future__ import annotations
 
 from zkp.fast import layout
-from zkp.fast.algebra import abi, cross, hash_to_scalar, ip_scalars, keccak, ring_rows, word
-from zkp.fast.fused import Fused, fixed_index, load, read_scalars
+from zkp.fast.algebra import abi, cross, hash_to_scalar, ip_parts, keccak, ring_rows, word
+from zkp.fast.fused import Fused, generator_words, load, read_scalars
 from zkp.reference import generators as gen
 from zkp.reference.field import Q, powers
 from zkp.reference.hardened_transcript import FUSE_TAG, TRANSFER_TAG
@@ -25,7 +25,6 @@ from zkp.reference.statements import TransferStatement
 ANON = ("CLnG", "CRnG", "C_0G", "DG", "y_0G", "gG", "C_XG", "y_XG")
 _SCALARS = ("z_A", "tHat", "mu", "s_sk", "s_r", "s_v", "s_diff", "s_rho", "s_tau", "z_s")
 _SCALARS2 = ("z_r", "a", "b")
-_G, _H, _GS, _HS = fixed_index()
 
 
 def _uint(value: object) -> bool:
@@ -87,7 +86,7 @@ def prepare_transfer(st: TransferStatement, proof: bytes) -> Fused | None:
     rho = hash_to_scalar(FUSE_TAG + word(stmt_hash) + proof) or 1
     W = powers(rho, 14)
 
-    ys, twos, delta = range_constants(y_ch, z, 64)
+    _, _, delta = range_constants(y_ch, z, 64)
     f1 = f
     f0 = [(w - e) % Q for e in f]
     r0, r1 = ring_rows(f1, f0, m)
@@ -112,26 +111,18 @@ def prepare_transfer(st: TransferStatement, proof: bytes) -> Fused | None:
     k_cxr = W[4] * -c % Q
     k_yxr = W[4] * s_r % Q
 
-    fixed = [0] * 130
-    fixed[_G] = (
+    g_co = (
         w_m * k_gr + fee_w * k_cxr + W[2] * s_r + W[3] * (s_b + z2 * fee_w % Q * c)
         + W[5] * (t * cw - s_b) + W[7] * s_v + W[8] * s_diff
         - W[9] * f_s - W[10] * z_s - W[11] * f_r - W[12] * z_r
     )  # fmt: skip
-    ip = ip_scalars(64, x, z, ys, twos, mu, t_hat, o, chal, a, b)
+    ip = ip_parts(x, y_ch, mu, t_hat, o, chal, a, b)
     if ip is None:
         return None
-    gs_ip, hs_ip, h_ip, lco, rco, bs_co = ip
-    fixed[_H] = -W[0] * z_a + W[5] * s_tau + W[8] * s_rho + W[13] * h_ip
+    h_ip, lco, rco, bs_co = ip.h, ip.lcoef, ip.rcoef, ip.bs
+    h_co = -W[0] * z_a + W[5] * s_tau + W[8] * s_rho + W[13] * h_ip
     w13 = W[13]
-    for i in range(64):
-        fixed[_GS + i] = w13 * gs_ip[i]
-        fixed[_HS + i] = w13 * hs_ip[i]
-    for k in range(2 * m):
-        fixed[_GS + k] -= f1[k]
-        fixed[_HS + k] -= f1[k] * f0[k]
-    fixed[_HS + 2 * m] -= f1[0] * f1[m]
-    fixed[_HS + 2 * m + 1] -= f0[0] * f0[m]
+    fixed = generator_words(g_co, h_co, ip, a, b, z, w13, f1, f0, m)
 
     ks = [0] * plan.npoints
     for i in range(n):

@@ -157,3 +157,5 @@ sub_mod4: Any = _binary(_emit_sub)
 """``(a - b) mod p`` on 4 little-endian uint64 words each (inputs < p)."""
 add_mod4_q: Any = _binary(_emit_add, _Q)
 """``(a + b) mod q`` on 4 little-endian uint64 words each (inputs < q)."""
+sub_mod4_q: Any = _binary(_emit_sub, _Q)
+"""``(a - b) mod q`` on 4 little-endian uint64 words each (inputs < q)."""

@@ -187,7 +187,11 @@ def _fused_arrays(
 
 
 def mixed_is_identity(
-    fixed: FixedBaseMSM, fixed_scalars: Sequence[int], pts: Arr, inf: Flags, scalars: Sequence[int]
+    fixed: FixedBaseMSM,
+    fixed_scalars: Sequence[int] | Arr,
+    pts: Arr,
+    inf: Flags,
+    scalars: Sequence[int],
 ) -> bool:
     """True iff ``fixed(fixed_scalars) + sum scalars[i] * P_i`` is the identity.
 
@@ -301,12 +305,20 @@ class FixedBaseMSM:
     def __len__(self) -> int:
         return len(self.bases)
 
-    def operands(self, scalars: Sequence[int]) -> _Fixed:
-        """Kernel operands for ``scalars`` (at most len(self) of them; missing ones are 0)."""
+    def operands(self, scalars: Sequence[int] | Arr) -> _Fixed:
+        """Kernel operands for ``scalars`` (at most len(self) of them; missing ones are 0).
+
+        ``scalars`` may also be an ``(k, 4)`` uint64 array of 64-bit words of scalars
+        already reduced mod r (as ``zkp.fast.scalar_kernels`` produces them).
+        """
         if len(scalars) > len(self.bases):
             raise ValueError("more scalars than fixed bases")
         limbs = np.zeros((len(self.bases), 8), dtype=np.uint64)
-        limbs[: len(scalars)] = scalars_to_limbs(scalars)
+        if isinstance(scalars, np.ndarray):
+            words = np.ascontiguousarray(scalars, dtype="<u8")
+            limbs[: len(scalars)] = words.view("<u4").reshape(len(scalars), 8)
+        else:
+            limbs[: len(scalars)] = scalars_to_limbs(scalars)
         digits = recode_signed(limbs, self.window, self.nwin)
         return _Fixed(self._table, self._inf, digits, self.window, self._mode, self._per_base)
 

@@ -123,3 +123,31 @@ def test_cross_kernel_matches_reference(m: int, rnd: random.Random) -> None:
 
     vpow = [1, *powers(v, n - 1)]
     assert cross(r0, r1, vpow) == cross_coefficients(r0, r1, v)
+
+
+@settings(max_examples=20)
+@given(st.integers(1, Q - 1), st.integers(0, Q - 1), st.randoms(use_true_random=False))
+def test_ip_generator_kernel_matches_python(y: int, z: int, rnd: random.Random) -> None:
+    from zkp.fast.algebra import ip_parts, ip_scalars
+    from zkp.fast.scalar_kernels import ip_generator_scalars
+    from zkp.reference.ipa import range_constants
+
+    chal = [rnd.randrange(1, Q) for _ in range(6)]
+    x, mu, t_hat, o, a, b, weight = (rnd.randrange(1 << 256) for _ in range(7))
+    ys, twos, _ = range_constants(y, z, 64)
+    want = ip_scalars(64, x, z, ys, twos, mu, t_hat, o, chal, a, b)
+    parts = ip_parts(x, y, mu, t_hat, o, chal, a, b)
+    assert want is not None and parts is not None
+    gs, hs, h, lco, rco, bs = want
+    assert (parts.h, parts.lcoef, parts.rcoef, parts.bs) == (h, lco, rco, bs)
+    adjust = {0: 5, 64: 7, 70: Q + 3}
+    got = from_words(
+        ip_generator_scalars(64, parts.s0, a % Q, b % Q, z, parts.y_inv, weight % Q,
+                             parts.squares, adjust)
+    )  # fmt: skip
+    expect = [weight * v % Q for v in gs + hs]
+    for row, val in adjust.items():
+        expect[row] = (expect[row] - val) % Q
+    assert got == expect
+    assert ip_parts(x, 0, mu, t_hat, o, chal, a, b) is None
+    assert ip_parts(x, y, mu, t_hat, o, [0, *chal[1:]], a, b) is None
