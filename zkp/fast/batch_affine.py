@@ -27,6 +27,7 @@ from zkp.fast.curve import (
     jac_mul_small,
 )
 from zkp.fast.field import NLIMBS, add, batch_inv, eq, ld, mul, neg, sqr, st, sub
+from zkp.fast.fixed_tree import segment_sums
 
 Arr = npt.NDArray[np.uint64]
 Flags = npt.NDArray[np.uint8]
@@ -170,12 +171,53 @@ def variable_affine(pts: Arr, inf: Flags, digits: Digits, c: int) -> Jac:
                     ent_neg[m] = 1 if d < 0 else 0
                     m += 1
     buckets, empty = accumulate(pts, ent_b, ent_p, ent_neg, nwin * nb)
+    return _reduce_by_bits(buckets, empty, nwin, c)
+
+
+@kernel
+def _reduce_by_bits(buckets: Arr, empty: Flags, nwin: int, c: int) -> Jac:
+    """sum_k 2**(c k) sum_j (j + 1) bucket[k, j], as sum_p 2**p S_p (ADR 0046).
+
+    ``S_(c k + b)`` is the sum of window k's buckets whose digit ``j + 1`` has bit b
+    set; all ``c * nwin`` sums run side by side as batch-affine trees
+    (``segment_sums``), then one Horner pass doubles and adds them.
+    """
+    nb = 1 << (c - 1)
+    nseg = nwin * c
+    length = np.zeros(nseg, dtype=np.int64)
+    for k in range(nwin):
+        for j in range(nb):
+            if empty[k * nb + j] == 0:
+                for b in range(c):
+                    if ((j + 1) >> b) & 1:
+                        length[k * c + b] += 1
+    start = np.zeros(nseg, dtype=np.int64)
+    total = 0
+    for sg in range(nseg):
+        start[sg] = total
+        total += length[sg]
+    xs = np.empty((max(total, 1), NLIMBS), dtype=np.uint64)
+    ys = np.empty((max(total, 1), NLIMBS), dtype=np.uint64)
+    fill = start.copy()
+    for k in range(nwin):
+        for j in range(nb):
+            bk = k * nb + j
+            if empty[bk] == 0:
+                for b in range(c):
+                    if ((j + 1) >> b) & 1:
+                        sg = k * c + b
+                        st(xs, fill[sg], ld(buckets, 2 * bk))
+                        st(ys, fill[sg], ld(buckets, 2 * bk + 1))
+                        fill[sg] += 1
+    flags = segment_sums(xs, ys, start, length)
     acc = jac_inf()
     for k in range(nwin - 1, -1, -1):
-        if not jac_is_inf(acc):
-            for _ in range(c):
+        for b in range(c - 1, -1, -1):
+            if not jac_is_inf(acc):
                 acc = jac_double(acc)
-        acc = jac_add(acc, bucket_sum(buckets, empty, k * nb, nb))
+            sg = k * c + b
+            if flags[sg] == 0:
+                acc = jac_add_affine(acc, ld(xs, start[sg]), ld(ys, start[sg]))
     return acc
 
 

@@ -8,6 +8,9 @@ disjoint pairs in affine coordinates with one shared inversion (Montgomery's
 trick), so an addition costs ~6 multiplications. P + P takes the tangent, P + (-P)
 gives infinity, and infinity passes through, so the sum is exact for any input.
 
+:func:`segment_sums` runs many such sums side by side (the bucket reduction of the
+variable-base batch-affine MSM uses it, ADR 0046).
+
 Table layout: rows ``(2 * n * W * D, NLIMBS)`` with ``D = 2**(c-1)``; entry
 ``(i, k, d)`` is point ``(i * W + k) * D + d - 1``. At c = 8 and 130 bases this is
 34 MB, built once per process.
@@ -62,69 +65,101 @@ def build_full_table(pts: Arr, inf: Flags, c: int, nwin: int) -> Arr:
 
 
 @kernel
-def tree_sum(xs: Arr, ys: Arr, m: int) -> Jac:
-    """Sum of the m finite affine points (xs[j], ys[j]); the arrays are overwritten."""
-    infs = np.zeros(max(m, 1), dtype=np.uint8)
-    den = np.empty((max(m // 2, 1), NLIMBS), dtype=np.uint64)
-    dinv = np.empty((max(m // 2, 1), NLIMBS), dtype=np.uint64)
-    kind = np.empty(max(m // 2, 1), dtype=np.uint8)
-    while m > 1:
-        half = m // 2
+def segment_sums(
+    xs: Arr, ys: Arr, start: npt.NDArray[np.int64], length: npt.NDArray[np.int64]
+) -> Flags:
+    """Sum each segment ``[start[s], start[s] + length[s])`` of finite affine points.
+
+    The sums are left in row ``start[s]`` of ``xs``/``ys`` (other rows are
+    overwritten); returns per-segment infinity flags (an empty segment is infinity).
+    All segments advance together: each round adds disjoint pairs inside every
+    segment with one batch inversion for the whole round.
+    """
+    nseg = start.shape[0]
+    total = xs.shape[0]
+    infs = np.zeros(max(total, 1), dtype=np.uint8)
+    cur = length.copy()
+    den = np.empty((max(total // 2, 1), NLIMBS), dtype=np.uint64)
+    dinv = np.empty((max(total // 2, 1), NLIMBS), dtype=np.uint64)
+    kind = np.empty(max(total // 2, 1), dtype=np.uint8)
+    while True:
+        busy = False
         t = 0
-        for j in range(half):
-            a = 2 * j
-            b = a + 1
-            if infs[a] != 0 or infs[b] != 0:
-                kind[j] = 0
-                continue
-            xa = ld(xs, a)
-            xb = ld(xs, b)
-            if eq(xa, xb):
-                ya = ld(ys, a)
-                if eq(ya, ld(ys, b)) and not is_zero(ya):
-                    kind[j] = 2
-                    st(den, t, add(ya, ya))
-                    t += 1
+        q = 0
+        for sg in range(nseg):
+            base = start[sg]
+            for j in range(cur[sg] // 2):
+                busy = True
+                a = base + 2 * j
+                b = a + 1
+                if infs[a] != 0 or infs[b] != 0:
+                    kind[q] = 0
+                elif eq(ld(xs, a), ld(xs, b)):
+                    ya = ld(ys, a)
+                    if eq(ya, ld(ys, b)) and not is_zero(ya):
+                        kind[q] = 2
+                        st(den, t, add(ya, ya))
+                        t += 1
+                    else:
+                        kind[q] = 3
                 else:
-                    kind[j] = 3
-            else:
-                kind[j] = 1
-                st(den, t, sub(xb, xa))
-                t += 1
+                    kind[q] = 1
+                    st(den, t, sub(ld(xs, b), ld(xs, a)))
+                    t += 1
+                q += 1
+        if not busy:
+            break
         batch_inv(den[:t], dinv[:t])
         t = 0
-        for j in range(half):
-            a = 2 * j
-            b = a + 1
-            kd = kind[j]
-            if kd == 0:
-                src = b if infs[a] != 0 else a
-                st(xs, j, ld(xs, src))
-                st(ys, j, ld(ys, src))
-                infs[j] = infs[src]
-                continue
-            if kd == 3:
-                infs[j] = 1
-                continue
-            xa = ld(xs, a)
-            ya = ld(ys, a)
-            xb = ld(xs, b)
-            if kd == 2:
-                x2 = sqr(xa)
-                lam = mul(add(add(x2, x2), x2), ld(dinv, t))
-            else:
-                lam = mul(sub(ld(ys, b), ya), ld(dinv, t))
-            t += 1
-            x3 = sub(sub(sqr(lam), xa), xb)
-            st(ys, j, sub(mul(lam, sub(xa, x3)), ya))
-            st(xs, j, x3)
-            infs[j] = 0
-        if m % 2 == 1:
-            st(xs, half, ld(xs, m - 1))
-            st(ys, half, ld(ys, m - 1))
-            infs[half] = infs[m - 1]
-        m = half + m % 2
-    if m == 0 or infs[0] != 0:
+        q = 0
+        for sg in range(nseg):
+            base = start[sg]
+            half = cur[sg] // 2
+            for j in range(half):
+                a = base + 2 * j
+                b = a + 1
+                dst = base + j
+                kd = kind[q]
+                q += 1
+                if kd == 0:
+                    src = b if infs[a] != 0 else a
+                    st(xs, dst, ld(xs, src))
+                    st(ys, dst, ld(ys, src))
+                    infs[dst] = infs[src]
+                    continue
+                if kd == 3:
+                    infs[dst] = 1
+                    continue
+                xa = ld(xs, a)
+                ya = ld(ys, a)
+                xb = ld(xs, b)
+                if kd == 2:
+                    x2 = sqr(xa)
+                    lam = mul(add(add(x2, x2), x2), ld(dinv, t))
+                else:
+                    lam = mul(sub(ld(ys, b), ya), ld(dinv, t))
+                t += 1
+                x3 = sub(sub(sqr(lam), xa), xb)
+                st(ys, dst, sub(mul(lam, sub(xa, x3)), ya))
+                st(xs, dst, x3)
+                infs[dst] = 0
+            if cur[sg] % 2 == 1 and half > 0:
+                st(xs, base + half, ld(xs, base + cur[sg] - 1))
+                st(ys, base + half, ld(ys, base + cur[sg] - 1))
+                infs[base + half] = infs[base + cur[sg] - 1]
+            cur[sg] = half + cur[sg] % 2
+    out = np.zeros(nseg, dtype=np.uint8)
+    for sg in range(nseg):
+        out[sg] = 1 if length[sg] == 0 or infs[start[sg]] != 0 else 0
+    return out
+
+
+@kernel
+def tree_sum(xs: Arr, ys: Arr, m: int) -> Jac:
+    """Sum of the m finite affine points (xs[j], ys[j]); the arrays are overwritten."""
+    start = np.zeros(1, dtype=np.int64)
+    length = np.full(1, m, dtype=np.int64)
+    if segment_sums(xs, ys, start, length)[0] != 0:
         return jac_inf()
     return (ld(xs, 0), ld(ys, 0), FE_ONE)
 

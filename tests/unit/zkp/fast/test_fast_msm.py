@@ -312,3 +312,17 @@ def test_large_distinct_msm_all_algorithms(
         fixed = FixedBaseMSM(pts[:cut], batch_affine=affine)
         assert msm_mixed(fixed, ks[:cut], pts[cut:], ks[cut:]) == want
         assert msm_mixed(fixed, ks[:cut], pts[cut:], ks[cut:], threads=2) == want
+
+
+def test_batch_affine_bit_sum_reduction_edge_cases() -> None:
+    g = POOL[0]
+    for window in (3, 4, 5):
+        # digits 1 and 3 share bit 0: the bit-0 sum adds G + G (tangent) or G + (-G) (identity)
+        for pts, ks in (
+            ([g, g], [1, 3]),
+            ([g, _neg(g)], [1, 3]),
+            ([g, _neg(g), g], [3, 3, 5]),
+            ([g, g, g, _neg(g)], [1, 2, 3, 7]),
+            ([g, None, _neg(g)], [2**200 + 1, 5, 2**200 + 1]),
+        ):
+            assert msm(pts, ks, window=window, algorithm="batch-affine") == naive(pts, ks)
