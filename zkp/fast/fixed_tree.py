@@ -12,8 +12,8 @@ gives infinity, and infinity passes through, so the sum is exact for any input.
 variable-base batch-affine MSM uses it, ADR 0046).
 
 Table layout: rows ``(2 * n * W * D, NLIMBS)`` with ``D = 2**(c-1)``; entry
-``(i, k, d)`` is point ``(i * W + k) * D + d - 1``. At c = 8 and 130 bases this is
-34 MB, built once per process.
+``(i, k, d)`` is point ``(i * W + k) * D + d - 1``. At c = 9 and 130 bases this is
+62 MB, built once per process.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ _EMPTY_PTS = np.zeros((0, NLIMBS), dtype=np.uint64)
 _EMPTY_INF = np.zeros(0, dtype=np.uint8)
 _EMPTY_DIGITS = np.zeros((0, 1), dtype=np.int64)
 _MIN_TERMS_PER_THREAD = 64
-FULL_WINDOW = 8
+FULL_WINDOW = 9
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
 
@@ -274,8 +274,8 @@ class FixedBaseMSM:
         """Validate ``bases`` (ValueError if one is off the curve) and build the table.
 
         ``window`` and ``batch_affine`` override the cost model's choice. ``full``
-        builds the table of every window multiple (ADR 0046; window 8 unless given,
-        ``n * 32 * 128`` points): no buckets, the terms are summed as a tree.
+        builds the table of every window multiple (ADR 0046; window 9 unless given,
+        ``n * 29 * 256`` points): no buckets, the terms are summed as a tree.
         """
         c, affine = fixed_plan(len(bases))
         if full:
