@@ -11,6 +11,7 @@ from __future__ import annotations
 from zkp.fast import compat as fast_compat
 from zkp.fast import hardened as fast_hardened
 from zkp.fast.backend import fast_backend
+from zkp.fast.msm import warm_up as warm_kernels
 from zkp.reference import compat, hardened
 from zkp.reference.statements import BurnStatement, TransferStatement
 from zkp.verdict import ACCEPT, Verdict, reject
@@ -40,6 +41,12 @@ def verify_transfer(st: TransferStatement, proof: bytes, mode: str = "hardened")
             return compat.verify_transfer(st, proof, fast_backend())
         return verdict
     raise ValueError(f"unknown proof mode {mode!r}")
+
+
+def warm_up() -> None:
+    """Compile or load every kernel and build the generator table (node start)."""
+    warm_kernels()
+    fast_backend()
 
 
 def verify_burn(st: BurnStatement, proof: bytes, mode: str = "hardened") -> Verdict:
