@@ -374,7 +374,7 @@ def msm_many(jobs: Sequence[tuple[Sequence[Point], Sequence[int]]]) -> list[Poin
     return result
 
 
-_MANY_MAX_JOB = 32
+_MANY_MAX_JOB = 48
 
 
 def many_rows(

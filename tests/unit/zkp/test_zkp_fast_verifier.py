@@ -49,6 +49,7 @@ def _case(n: int, mode: str) -> tuple[TransferStatement, bytes]:
 @pytest.mark.parametrize("mode", ["hardened", "compat"])
 @pytest.mark.parametrize("n", [2, 4, 8])
 def test_honest_proofs_on_the_fast_path_match_py_ecc(n: int, mode: str) -> None:
+    verifier.warm_up()  # idempotent; verdicts never depend on it
     st_, proof = _case(n, mode)
     if mode == "hardened":
         assert fast_hardened.prepare_transfer(st_, proof) is not None
