@@ -6,8 +6,9 @@ FFTs without the ``1/2`` factors; the contract reverts exactly when the odd inpu
 some butterfly is the identity. Here the recursion runs bottom-up (bit-reversed
 order, the same butterflies and twiddles ``ω^(i·N/s)`` at size ``s``), every point
 stays in Jacobian coordinates inside the kernel, twiddle and fold multiplications
-use GLV with width-w NAF (``φ(X:Y:Z) = (βX:Y:Z)``), and the twiddles' digits are
-computed once per N.
+use GLV with width-w NAF over affine odd-multiple tables (``φ(x, y) = (βx, y)``),
+normalised with one inversion per FFT stage, and the twiddles' digits are computed
+once per N.
 """
 
 from __future__ import annotations
@@ -19,8 +20,17 @@ import numpy as np
 import numpy.typing as npt
 
 from zkp.fast._jit import kernel
-from zkp.fast.curve import Jac, jac_add, jac_double, jac_inf, jac_is_inf, jac_neg, st_jac
-from zkp.fast.field import FE_ONE, NLIMBS, ld, mul, neg
+from zkp.fast.curve import (
+    Jac,
+    jac_add,
+    jac_add_affine,
+    jac_double,
+    jac_inf,
+    jac_is_inf,
+    jac_neg,
+    st_jac,
+)
+from zkp.fast.field import FE_ONE, NLIMBS, batch_inv, ld, mul, neg, sqr, st
 from zkp.fast.glv import split_scalars
 from zkp.fast.straus import FE_BETA, recode_wnaf
 from zkp.reference.evm_quirks import TWO_INV, UNITY, _fft_scalars
@@ -34,23 +44,52 @@ W = 4  # NAF width of the replay's multiplications (tables of 4 odd multiples)
 
 
 @kernel
-def _glv_sum(pj: Arr, k: int, naf: Digits, signs: Flags, rows: npt.NDArray[np.int64]) -> Jac:
-    """Σ_j s_j·P_j over Jacobian points pj[0..k); s_j's GLV NAF rows rows[j], rows[j] + 1."""
+def _tables(src: Arr, idx: npt.NDArray[np.int64], m: int) -> tuple[Arr, Flags]:
+    """Affine odd multiples P, 3P, .., (2 nt - 1)P of the Jacobian points src[idx[0..m)],
+    normalised with one batch inversion; rows ``2 (j nt + e)``, flags for infinity."""
     nt = 1 << (W - 2)
-    table = np.empty((3 * 2 * k * nt, NLIMBS), dtype=np.uint64)
-    top = -1
-    for j in range(k):
-        p = (ld(pj, 3 * j), ld(pj, 3 * j + 1), ld(pj, 3 * j + 2))
+    jac = np.empty((3 * m * nt, NLIMBS), dtype=np.uint64)
+    tinf = np.zeros(m, dtype=np.uint8)
+    for j in range(m):
+        q = idx[j]
+        p = (ld(src, 3 * q), ld(src, 3 * q + 1), ld(src, 3 * q + 2))
+        if jac_is_inf(p):
+            tinf[j] = 1
+            for e in range(nt):
+                st_jac(jac, j * nt + e, (FE_ONE, FE_ONE, FE_ONE))
+            continue
         cur = p
         two = jac_double(p)
         for e in range(nt):
             if e > 0:
                 cur = jac_add(cur, two)
-            for h in range(2):
-                r = rows[j] + h
-                x = cur[0] if h == 0 else mul(cur[0], FE_BETA)
-                y = neg(cur[1]) if signs[r] != 0 else cur[1]
-                st_jac(table, (2 * j + h) * nt + e, (x, y, cur[2]))
+            st_jac(jac, j * nt + e, cur)
+    zs = np.empty((m * nt, NLIMBS), dtype=np.uint64)
+    for t in range(m * nt):
+        st(zs, t, ld(jac, 3 * t + 2))
+    zinv = np.empty((m * nt, NLIMBS), dtype=np.uint64)
+    batch_inv(zs, zinv)
+    table = np.empty((2 * m * nt, NLIMBS), dtype=np.uint64)
+    for t in range(m * nt):
+        zi = ld(zinv, t)
+        zi2 = sqr(zi)
+        st(table, 2 * t, mul(ld(jac, 3 * t), zi2))
+        st(table, 2 * t + 1, mul(ld(jac, 3 * t + 1), mul(zi2, zi)))
+    return table, tinf
+
+
+@kernel
+def _glv_sum(
+    table: Arr, tinf: Flags, slots: npt.NDArray[np.int64], k: int, naf: Digits,
+    signs: Flags, rows: npt.NDArray[np.int64],
+) -> Jac:  # fmt: skip
+    """Σ_j s_j·P_j over the points with tables ``slots[0..k)`` (see :func:`_tables`);
+    s_j's GLV NAF rows are rows[j] (|k1|, on P) and rows[j] + 1 (|k2|, on φ(P))."""
+    nt = 1 << (W - 2)
+    top = -1
+    for j in range(k):
+        if tinf[slots[j]] != 0:
+            continue
         for pos in range(naf.shape[1] - 1, top, -1):
             if naf[rows[j], pos] != 0 or naf[rows[j] + 1, pos] != 0:
                 top = pos
@@ -60,12 +99,21 @@ def _glv_sum(pj: Arr, k: int, naf: Digits, signs: Flags, rows: npt.NDArray[np.in
         if not jac_is_inf(acc):
             acc = jac_double(acc)
         for v in range(2 * k):
-            d = naf[rows[v // 2] + v % 2, pos]
+            j = v // 2
+            if tinf[slots[j]] != 0:
+                continue
+            r = rows[j] + v % 2
+            d = naf[r, pos]
             if d == 0:
                 continue
-            t = 3 * (v * nt + ((d if d > 0 else -d) - 1) // 2)
-            entry = (ld(table, t), ld(table, t + 1), ld(table, t + 2))
-            acc = jac_add(acc, jac_neg(entry) if d < 0 else entry)
+            t = 2 * (slots[j] * nt + ((d if d > 0 else -d) - 1) // 2)
+            x = ld(table, t)
+            if v % 2 == 1:
+                x = mul(x, FE_BETA)
+            y = ld(table, t + 1)
+            if (d < 0) != (signs[r] != 0):
+                y = neg(y)
+            acc = jac_add_affine(acc, x, y)
     return acc
 
 
@@ -74,26 +122,37 @@ def _fft_reverts(a: Arr, n: int, naf: Digits, signs: Flags) -> bool:
     """In-place unscaled DIT FFT of the n Jacobian points of ``a`` (bit-reversed input).
 
     Twiddle ``i`` of the top level has GLV rows ``2(i-1)``, ``2(i-1)+1`` (``ω^0 = 1`` is
-    not multiplied). True as soon as a butterfly's odd input is the identity.
+    not multiplied). True as soon as a butterfly's odd input is the identity. Each
+    stage builds the tables of all its multiplied points with one inversion.
     """
-    one = np.empty(1, dtype=np.int64)
-    buf = np.empty((3, NLIMBS), dtype=np.uint64)
+    slot = np.empty(1, dtype=np.int64)
+    row = np.empty(1, dtype=np.int64)
+    idx = np.empty(n, dtype=np.int64)
     s = 2
     while s <= n:
         h = s // 2
         step = n // s
+        m = 0
         for o in range(0, n, s):
             for i in range(h):
                 q = o + h + i
-                odd = (ld(a, 3 * q), ld(a, 3 * q + 1), ld(a, 3 * q + 2))
-                if jac_is_inf(odd):
+                if jac_is_inf((ld(a, 3 * q), ld(a, 3 * q + 1), ld(a, 3 * q + 2))):
                     return True
+                if i > 0:
+                    idx[m] = q
+                    m += 1
+        table, tinf = _tables(a, idx, m)
+        m = 0
+        for o in range(0, n, s):
+            for i in range(h):
+                q = o + h + i
                 if i == 0:
-                    t = odd
+                    t = (ld(a, 3 * q), ld(a, 3 * q + 1), ld(a, 3 * q + 2))
                 else:
-                    st_jac(buf, 0, odd)
-                    one[0] = 2 * (i * step - 1)
-                    t = _glv_sum(buf, 1, naf, signs, one)
+                    slot[0] = m
+                    row[0] = 2 * (i * step - 1)
+                    t = _glv_sum(table, tinf, slot, 1, naf, signs, row)
+                    m += 1
                 p = o + i
                 even = (ld(a, 3 * p), ld(a, 3 * p + 1), ld(a, 3 * p + 2))
                 st_jac(a, p, jac_add(even, t))
@@ -140,18 +199,18 @@ def replay_reverts(
     if _fft_reverts(a, n, tw_naf, tw_signs):
         return True
     h = n // 2
-    pair = np.empty((6, NLIMBS), dtype=np.uint64)
+    idx = np.arange(n)
+    table, tinf = _tables(a, idx, n)
+    slots = np.empty(2, dtype=np.int64)
     rows = np.empty(2, dtype=np.int64)
     for r in range(2):
         folded = np.empty((3 * h, NLIMBS), dtype=np.uint64)
         for i in range(h):
-            for c in range(3):
-                for j in range(NLIMBS):
-                    pair[c, j] = a[3 * i + c, j]
-                    pair[3 + c, j] = a[3 * (i + h) + c, j]
+            slots[0] = i
+            slots[1] = i + h
             rows[0] = 2 * (r * n + i)
             rows[1] = 2 * (r * n + i + h)
-            st_jac(folded, i, _glv_sum(pair, 2, fold_naf, fold_signs, rows))
+            st_jac(folded, i, _glv_sum(table, tinf, slots, 2, fold_naf, fold_signs, rows))
         if _fft_reverts(_bit_reverse(folded, h), h, inv_naf, inv_signs):
             return True
     return False
