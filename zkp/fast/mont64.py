@@ -159,3 +159,43 @@ add_mod4_q: Any = _binary(_emit_add, _Q)
 """``(a + b) mod q`` on 4 little-endian uint64 words each (inputs < q)."""
 sub_mod4_q: Any = _binary(_emit_sub, _Q)
 """``(a - b) mod q`` on 4 little-endian uint64 words each (inputs < q)."""
+
+
+def _glv_typer(typingctx: Any, k0: Any, k1: Any, k2: Any, k3: Any) -> Any:
+    """``glv_split4``: see :mod:`zkp.fast.glv` for the lattice constants."""
+    from zkp.fast import glv
+
+    g1 = ((1 << 256) * glv.B2) // _Q
+    g2 = ((1 << 256) * -glv.B1) // _Q
+    sig = _UNI_TUPLE(_U64, 10)(_U64, _U64, _U64, _U64)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        i512, i256, i64 = ir.IntType(512), ir.IntType(256), ir.IntType(64)
+
+        def const(x: int) -> Any:
+            return ir.Constant(i512, x % (1 << 512))
+
+        k = builder.zext(_join(builder, list(args)), i512)
+        half = const(1 << 255)
+        shift = const(256)
+        c1 = builder.lshr(builder.add(builder.mul(k, const(g1)), half), shift)
+        c2 = builder.lshr(builder.add(builder.mul(k, const(g2)), half), shift)
+        h1 = builder.sub(
+            builder.sub(k, builder.mul(c1, const(glv.A1))), builder.mul(c2, const(glv.A2))
+        )
+        h2 = builder.sub(builder.mul(c1, const(-glv.B1)), builder.mul(c2, const(glv.B2)))
+        out = []
+        for h in (h1, h2):
+            negative = builder.icmp_signed("<", h, const(0))
+            mag = builder.trunc(builder.select(negative, builder.neg(h), h), i256)
+            out.extend(_split(builder, mag))
+            out.append(builder.zext(negative, i64))
+        return context.make_tuple(builder, signature.return_type, out)
+
+    return sig, codegen
+
+
+glv_split4: Any = intrinsic(_glv_typer)
+"""``(|k1| words, k1 < 0, |k2| words, k2 < 0)`` with ``k1 + k2 λ = k (mod r)`` and
+``|k1|, |k2| < 2**129`` for a 4-word scalar ``k < r`` (GLV, Barrett-rounded lattice
+coefficients: within one of :func:`zkp.fast.glv.decompose`'s, still a valid split)."""

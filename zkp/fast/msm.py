@@ -30,7 +30,7 @@ from zkp.fast.convert import (
 )
 from zkp.fast.field import NLIMBS, P_INT, limbs_to_int
 from zkp.fast.fixed_tree import build_full_table
-from zkp.fast.glv import split_scalars
+from zkp.fast.glv import split_scalars_fast as split_scalars
 from zkp.fast.loader import PROOF, encode_points, load_points
 from zkp.fast.pippenger import (
     FIXED_AFFINE,

@@ -31,7 +31,7 @@ from zkp.fast.curve import (
     st_jac,
 )
 from zkp.fast.field import FE_ONE, NLIMBS, batch_inv, ld, mul, neg, sqr, st
-from zkp.fast.glv import split_scalars
+from zkp.fast.glv import split_scalars_fast as split_scalars
 from zkp.fast.straus import FE_BETA, recode_wnaf
 from zkp.reference.evm_quirks import TWO_INV, UNITY, _fft_scalars
 from zkp.reference.field import Q, inv
