@@ -23,7 +23,21 @@ import numpy.typing as npt
 
 from zkp.fast._jit import kernel
 from zkp.fast.curve import Jac, jac_add, jac_double, jac_inf, ld_jac, st_jac
-from zkp.fast.field import FE_ONE, NLIMBS, add, batch_inv, eq, is_zero, ld, mul, neg, sqr, st, sub
+from zkp.fast.field import (
+    FE_ONE,
+    NLIMBS,
+    add,
+    batch_inv,
+    eq,
+    inv,
+    is_zero,
+    ld,
+    mul,
+    neg,
+    sqr,
+    st,
+    sub,
+)
 
 Arr = npt.NDArray[np.uint64]
 Flags = npt.NDArray[np.uint8]
@@ -72,82 +86,84 @@ def segment_sums(
 
     The sums are left in row ``start[s]`` of ``xs``/``ys`` (other rows are
     overwritten); returns per-segment infinity flags (an empty segment is infinity).
-    All segments advance together: each round adds disjoint pairs inside every
-    segment with one batch inversion for the whole round.
+    All segments advance together: each round adds the pairs (i, i + stride) of every
+    segment in place, with one inversion for the whole round (Montgomery's trick,
+    its backward pass fused with the additions).
     """
     nseg = start.shape[0]
     total = xs.shape[0]
+    half = max(total // 2, 1)
     infs = np.zeros(max(total, 1), dtype=np.uint8)
     cur = length.copy()
-    den = np.empty((max(total // 2, 1), NLIMBS), dtype=np.uint64)
-    dinv = np.empty((max(total // 2, 1), NLIMBS), dtype=np.uint64)
-    kind = np.empty(max(total // 2, 1), dtype=np.uint8)
+    stride = np.ones(nseg, dtype=np.int64)
+    den = np.empty((half, NLIMBS), dtype=np.uint64)
+    pre = np.empty((half, NLIMBS), dtype=np.uint64)
+    pa = np.empty(half, dtype=np.int64)
+    pb = np.empty(half, dtype=np.int64)
+    pk = np.empty(half, dtype=np.uint8)
     while True:
         busy = False
         t = 0
-        q = 0
+        acc = FE_ONE
         for sg in range(nseg):
+            c = cur[sg]
+            if c < 2:
+                continue
+            busy = True
             base = start[sg]
-            for j in range(cur[sg] // 2):
-                busy = True
-                a = base + 2 * j
-                b = a + 1
+            sd = stride[sg]
+            for j in range(c // 2):
+                a = base + 2 * j * sd
+                b = a + sd
                 if infs[a] != 0 or infs[b] != 0:
-                    kind[q] = 0
-                elif eq(ld(xs, a), ld(xs, b)):
-                    ya = ld(ys, a)
-                    if eq(ya, ld(ys, b)) and not is_zero(ya):
-                        kind[q] = 2
-                        st(den, t, add(ya, ya))
-                        t += 1
-                    else:
-                        kind[q] = 3
-                else:
-                    kind[q] = 1
-                    st(den, t, sub(ld(xs, b), ld(xs, a)))
-                    t += 1
-                q += 1
-        if not busy:
-            break
-        batch_inv(den[:t], dinv[:t])
-        t = 0
-        q = 0
-        for sg in range(nseg):
-            base = start[sg]
-            half = cur[sg] // 2
-            for j in range(half):
-                a = base + 2 * j
-                b = a + 1
-                dst = base + j
-                kd = kind[q]
-                q += 1
-                if kd == 0:
-                    src = b if infs[a] != 0 else a
-                    st(xs, dst, ld(xs, src))
-                    st(ys, dst, ld(ys, src))
-                    infs[dst] = infs[src]
-                    continue
-                if kd == 3:
-                    infs[dst] = 1
+                    if infs[a] != 0 and infs[b] == 0:
+                        st(xs, a, ld(xs, b))
+                        st(ys, a, ld(ys, b))
+                        infs[a] = 0
                     continue
                 xa = ld(xs, a)
-                ya = ld(ys, a)
                 xb = ld(xs, b)
-                if kd == 2:
-                    x2 = sqr(xa)
-                    lam = mul(add(add(x2, x2), x2), ld(dinv, t))
+                if eq(xa, xb):
+                    ya = ld(ys, a)
+                    if eq(ya, ld(ys, b)) and not is_zero(ya):
+                        d = add(ya, ya)
+                        pk[t] = 2
+                    else:
+                        infs[a] = 1
+                        continue
                 else:
-                    lam = mul(sub(ld(ys, b), ya), ld(dinv, t))
+                    d = sub(xb, xa)
+                    pk[t] = 1
+                st(den, t, d)
+                acc = mul(acc, d)
+                st(pre, t, acc)
+                pa[t] = a
+                pb[t] = b
                 t += 1
-                x3 = sub(sub(sqr(lam), xa), xb)
-                st(ys, dst, sub(mul(lam, sub(xa, x3)), ya))
-                st(xs, dst, x3)
-                infs[dst] = 0
-            if cur[sg] % 2 == 1 and half > 0:
-                st(xs, base + half, ld(xs, base + cur[sg] - 1))
-                st(ys, base + half, ld(ys, base + cur[sg] - 1))
-                infs[base + half] = infs[base + cur[sg] - 1]
-            cur[sg] = half + cur[sg] % 2
+            cur[sg] = (c + 1) // 2
+            stride[sg] = 2 * sd
+        if not busy:
+            break
+        if t == 0:
+            continue
+        inv_acc = inv(acc)
+        for u in range(t - 1, -1, -1):
+            a = pa[u]
+            b = pb[u]
+            dinv = mul(inv_acc, ld(pre, u - 1)) if u > 0 else inv_acc
+            inv_acc = mul(inv_acc, ld(den, u))
+            xa = ld(xs, a)
+            ya = ld(ys, a)
+            if pk[u] == 2:
+                x2 = sqr(xa)
+                lam = mul(add(add(x2, x2), x2), dinv)
+                xb = xa
+            else:
+                xb = ld(xs, b)
+                lam = mul(sub(ld(ys, b), ya), dinv)
+            x3 = sub(sub(sqr(lam), xa), xb)
+            st(ys, a, sub(mul(lam, sub(xa, x3)), ya))
+            st(xs, a, x3)
     out = np.zeros(nseg, dtype=np.uint8)
     for sg in range(nseg):
         out[sg] = 1 if length[sg] == 0 or infs[start[sg]] != 0 else 0
