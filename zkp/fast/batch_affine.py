@@ -26,7 +26,7 @@ from zkp.fast.curve import (
     jac_is_inf,
     jac_mul_small,
 )
-from zkp.fast.field import NLIMBS, add, batch_inv, eq, ld, mul, neg, sqr, st, sub
+from zkp.fast.field import FE_ONE, NLIMBS, add, eq, inv, is_zero, ld, mul, neg, sqr, st, sub
 from zkp.fast.fixed_tree import segment_sums
 
 Arr = npt.NDArray[np.uint64]
@@ -40,11 +40,18 @@ MAX_BATCH = 512
 @kernel
 def _flush(
     src: Arr, ent_p: Index, ent_neg: Flags, buckets: Arr, inbatch: Flags,
-    bb: Index, be: Index, den: Arr, dinv: Arr, t: int,
+    bb: Index, be: Index, den: Arr, pre: Arr, t: int,
 ) -> None:  # fmt: skip
-    """Apply the t pending additions whose denominators are den[:t]."""
-    batch_inv(den[:t], dinv[:t])
-    for j in range(t):
+    """Apply the t pending additions: denominators den[:t], running products pre[:t].
+
+    One inversion of ``pre[t-1]``; the backward pass of Montgomery's trick yields
+    each ``1/den[j]`` as it goes (the buckets of one batch are distinct, so the
+    order does not matter).
+    """
+    inv_acc = inv(ld(pre, t - 1))
+    for j in range(t - 1, -1, -1):
+        dinv = mul(inv_acc, ld(pre, j - 1)) if j > 0 else inv_acc
+        inv_acc = mul(inv_acc, ld(den, j))
         b = bb[j]
         e = be[j]
         x = ld(src, 2 * ent_p[e])
@@ -53,12 +60,11 @@ def _flush(
             y = neg(y)
         bx = ld(buckets, 2 * b)
         by = ld(buckets, 2 * b + 1)
-        inv = ld(dinv, j)
         if eq(bx, x):
             x2 = sqr(x)
-            lam = mul(add(add(x2, x2), x2), inv)
+            lam = mul(add(add(x2, x2), x2), dinv)
         else:
-            lam = mul(sub(y, by), inv)
+            lam = mul(sub(y, by), dinv)
         x3 = sub(sub(sqr(lam), bx), x)
         st(buckets, 2 * b, x3)
         st(buckets, 2 * b + 1, sub(mul(lam, sub(bx, x3)), by))
@@ -80,8 +86,9 @@ def accumulate(
     bb = np.empty(batch, dtype=np.int64)
     be = np.empty(batch, dtype=np.int64)
     den = np.empty((batch, NLIMBS), dtype=np.uint64)
-    dinv = np.empty((batch, NLIMBS), dtype=np.uint64)
+    pre = np.empty((batch, NLIMBS), dtype=np.uint64)
     qlen = m
+    acc = FE_ONE
     while qlen > 0:
         nlen = 0
         t = 0
@@ -103,21 +110,24 @@ def accumulate(
                 continue
             bx = ld(buckets, 2 * b)
             if eq(bx, x):
-                if not eq(ld(buckets, 2 * b + 1), y):
-                    empty[b] = 1
+                if not eq(ld(buckets, 2 * b + 1), y) or is_zero(y):
+                    empty[b] = 1  # P + (-P); y = 0 would be 2-torsion (none in G1)
                     continue
-                st(den, t, add(y, y))
+                d = add(y, y)
             else:
-                st(den, t, sub(x, bx))
+                d = sub(x, bx)
+            st(den, t, d)
+            acc = d if t == 0 else mul(acc, d)
+            st(pre, t, acc)
             bb[t] = b
             be[t] = e
             inbatch[b] = 1
             t += 1
             if t == batch:
-                _flush(src, ent_p, ent_neg, buckets, inbatch, bb, be, den, dinv, t)
+                _flush(src, ent_p, ent_neg, buckets, inbatch, bb, be, den, pre, t)
                 t = 0
         if t > 0:
-            _flush(src, ent_p, ent_neg, buckets, inbatch, bb, be, den, dinv, t)
+            _flush(src, ent_p, ent_neg, buckets, inbatch, bb, be, den, pre, t)
         queue, deferred = deferred, queue
         qlen = nlen
     return buckets, empty
