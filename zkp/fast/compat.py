@@ -148,7 +148,7 @@ def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
     for i in range(6):
         ks[pi["L"] + i] = rho * lco[i]
         ks[pi["R"] + i] = rho * rco[i]
-    check = Fused(fixed, pts, inf, ks, digest)
+    check = Fused(fixed, pts, inf, ks)
     return ACCEPT if check.holds() else reject(FAILURE)
 
 

@@ -29,13 +29,12 @@ Point = tuple[int, int] | None
 
 @dataclass
 class Fused:
-    """``Σ fixed[j]·G_j + Σ scalars[i]·P_i`` must be the identity; ``digest`` names the proof."""
+    """``Σ fixed[j]·G_j + Σ scalars[i]·P_i`` must be the identity."""
 
     fixed: Words
     pts: Arr
     inf: Flags
     scalars: list[int]
-    digest: bytes
 
     def holds(self) -> bool:
         """Evaluate the check with one fused MSM."""

@@ -14,7 +14,7 @@ reference verifier, so verdicts and reasons are the reference's in every case.
 from __future__ import annotations
 
 from zkp.fast import layout
-from zkp.fast.algebra import abi, cross, hash_to_scalar, ip_parts, keccak, ring_rows, word
+from zkp.fast.algebra import abi, cross, hash_to_scalar, ip_parts, ring_rows, word
 from zkp.fast.fused import Fused, generator_words, load, read_scalars
 from zkp.reference import generators as gen
 from zkp.reference.field import Q, powers
@@ -154,5 +154,4 @@ def prepare_transfer(st: TransferStatement, proof: bytes) -> Fused | None:
     for i in range(6):
         ks[pi["L"] + i] = w13 * lco[i]
         ks[pi["R"] + i] = w13 * rco[i]
-    digest = keccak(word(stmt_hash) + proof)
-    return Fused(fixed, pts, inf, ks, digest)
+    return Fused(fixed, pts, inf, ks)
