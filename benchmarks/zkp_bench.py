@@ -4,8 +4,9 @@ Per anonymity set N (default 2, 8, 64), on the same proofs for every backend:
 
 * hardened mode (the network default): ``reference_verify_ms`` (the readable verifier
   of ``zkp.reference.hardened`` on ``zkp.msm.reference_msm``, py-ecc Pippenger, one
-  fused MSM), ``fast_verify_ms`` (the same verifier on ``zkp.fast.backend``'s
-  table-backed numba backend, null if numba is missing), ``speedup_vs_reference`` =
+  fused MSM), ``fast_verify_ms`` (``zkp.api.verify_transfer`` on ``zkp.fast.backend``'s
+  table-backed numba backend, which runs the flattened fast verifier of
+  ``zkp.fast.verifier``; null if numba is missing), ``speedup_vs_reference`` =
   their ratio; ``naive_py_ecc_verify_ms`` (one py-ecc multiplication per term, as the
   reference contracts evaluate it; only for ``--naive-sizes``) and
   ``speedup_vs_naive``;
@@ -32,6 +33,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from zkp import api
 from zkp.batch import BatchItem, batch_verify
 from zkp.msm import MSM, naive_msm, reference_msm
 from zkp.reference import compat, hardened, wallet
@@ -63,7 +65,10 @@ def _log(msg: str) -> None:
 REFERENCE = (
     "zkp.reference verifier on zkp.msm.reference_msm (py-ecc Jacobian Pippenger, one fused MSM)"
 )
-FAST = "zkp.reference verifier on zkp.fast.backend.FastBackend (numba, generator tables)"
+FAST = (
+    "zkp.api.verify_transfer on zkp.fast.backend.FastBackend: the flattened verifiers of"
+    " zkp.fast.verifier (numba, generator tables; reference verifier as fallback)"
+)
 
 
 def _fast_msm() -> MSM | None:
@@ -95,6 +100,15 @@ def _make(
         chain_id=1, auditor=auditor, balance=1000, msm=msm,
     )  # fmt: skip
     return st, proof, (time.perf_counter() - t0) * 1000
+
+
+def _api_verifier(mode: str) -> Callable[..., Any]:
+    """``zkp.api.verify_transfer`` in ``mode``: the fast backend's own verifier (ADR 0045)."""
+
+    def verify(st: TransferStatement, proof: bytes, msm: MSM) -> Any:
+        return api.verify_transfer(st, proof, mode, msm)
+
+    return verify
 
 
 def _time_ms(fn: Callable[[], bool], repeat: int) -> float:
@@ -218,8 +232,8 @@ def _size_entry(n: int, args: argparse.Namespace, fast: MSM | None) -> dict[str,
     fast_ms = compat_fast_ms = fast_best = compat_fast_best = None
     if fast is not None:
         reps = max(args.repeat, 5)
-        fast_ms, fast_best = timed(hardened.verify_transfer, st, proof, fast, reps)
-        compat_fast_ms, compat_fast_best = timed(compat.verify_transfer, cst, cproof, fast, reps)
+        fast_ms, fast_best = timed(_api_verifier("hardened"), st, proof, fast, reps)
+        compat_fast_ms, compat_fast_best = timed(_api_verifier("compat"), cst, cproof, fast, reps)
     return {
         "reference_verify_ms": round(ref_ms, 2),
         "fast_verify_ms": None if fast_ms is None else round(fast_ms, 3),

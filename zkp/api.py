@@ -2,8 +2,10 @@
 
 ``mode`` is ``"hardened"`` (the network default) or ``"compat"`` (byte-exact with the
 reference Anonymous Zether contracts). ``msm`` selects the multi-scalar-multiplication
-backend; ``None`` means the py-ecc reference. Bad input yields a rejected
-:class:`~zkp.verdict.Verdict`, never an exception.
+backend; ``None`` means the py-ecc reference. A backend that brings its own verifier
+(``verify_transfer`` / ``verify_burn`` methods, as ``zkp.fast.backend.FastBackend``
+does: ADR 0045) is asked for the verdict directly; it must return the reference's.
+Bad input yields a rejected :class:`~zkp.verdict.Verdict`, never an exception.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ def verify_transfer(
     """Verify a confidential transfer proof."""
     _check_mode(mode)
     backend = msm or reference_msm
+    own = getattr(backend, "verify_transfer", None)
+    if own is not None:
+        verdict: Verdict = own(statement, proof, mode)
+        return verdict
     if mode == "compat":
         return compat.verify_transfer(statement, proof, backend)
     return hardened.verify_transfer(statement, proof, backend)
@@ -38,6 +44,10 @@ def verify_burn(
     """Verify a burn proof."""
     _check_mode(mode)
     backend = msm or reference_msm
+    own = getattr(backend, "verify_burn", None)
+    if own is not None:
+        verdict: Verdict = own(statement, proof, mode)
+        return verdict
     if mode == "compat":
         return compat.verify_burn(statement, proof, backend)
     return hardened.verify_burn(statement, proof, backend)

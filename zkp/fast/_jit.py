@@ -28,11 +28,11 @@ _config: Any = numba.config
 
 
 def _source_digest() -> str:
-    """SHA-256 over the modules that define kernels (names and contents)."""
+    """SHA-256 over the modules that define kernels or intrinsics (names and contents)."""
     digest = hashlib.sha256()
     for path in sorted(_PACKAGE.glob("*.py")):
         source = path.read_bytes()
-        if b"@kernel" in source:
+        if b"@kernel" in source or b"@intrinsic" in source:
             digest.update(path.name.encode())
             digest.update(source)
     return digest.hexdigest()[:16]

@@ -26,7 +26,8 @@ from zkp.fast.curve import (
     jac_is_inf,
     jac_mul_small,
 )
-from zkp.fast.field import add, batch_inv, eq, ld, mul, neg, sqr, st, sub
+from zkp.fast.field import FE_ONE, NLIMBS, add, eq, inv, is_zero, ld, mul, neg, sqr, st, sub
+from zkp.fast.fixed_tree import segment_sums
 
 Arr = npt.NDArray[np.uint64]
 Flags = npt.NDArray[np.uint8]
@@ -39,11 +40,18 @@ MAX_BATCH = 512
 @kernel
 def _flush(
     src: Arr, ent_p: Index, ent_neg: Flags, buckets: Arr, inbatch: Flags,
-    bb: Index, be: Index, den: Arr, dinv: Arr, t: int,
+    bb: Index, be: Index, den: Arr, pre: Arr, t: int,
 ) -> None:  # fmt: skip
-    """Apply the t pending additions whose denominators are den[:t]."""
-    batch_inv(den[:t], dinv[:t])
-    for j in range(t):
+    """Apply the t pending additions: denominators den[:t], running products pre[:t].
+
+    One inversion of ``pre[t-1]``; the backward pass of Montgomery's trick yields
+    each ``1/den[j]`` as it goes (the buckets of one batch are distinct, so the
+    order does not matter).
+    """
+    inv_acc = inv(ld(pre, t - 1))
+    for j in range(t - 1, -1, -1):
+        dinv = mul(inv_acc, ld(pre, j - 1)) if j > 0 else inv_acc
+        inv_acc = mul(inv_acc, ld(den, j))
         b = bb[j]
         e = be[j]
         x = ld(src, 2 * ent_p[e])
@@ -52,12 +60,11 @@ def _flush(
             y = neg(y)
         bx = ld(buckets, 2 * b)
         by = ld(buckets, 2 * b + 1)
-        inv = ld(dinv, j)
         if eq(bx, x):
             x2 = sqr(x)
-            lam = mul(add(add(x2, x2), x2), inv)
+            lam = mul(add(add(x2, x2), x2), dinv)
         else:
-            lam = mul(sub(y, by), inv)
+            lam = mul(sub(y, by), dinv)
         x3 = sub(sub(sqr(lam), bx), x)
         st(buckets, 2 * b, x3)
         st(buckets, 2 * b + 1, sub(mul(lam, sub(bx, x3)), by))
@@ -68,19 +75,20 @@ def _flush(
 def accumulate(
     src: Arr, ent_b: Index, ent_p: Index, ent_neg: Flags, nbuckets: int
 ) -> tuple[Arr, Flags]:
-    """Affine buckets (2 nbuckets, 8) and their empty flags after adding every entry."""
+    """Affine buckets (2 nbuckets, NLIMBS) and their empty flags after adding every entry."""
     m = ent_b.shape[0]
     batch = min(MAX_BATCH, max(1, nbuckets // 2))
-    buckets = np.zeros((2 * nbuckets, 8), dtype=np.uint64)
+    buckets = np.zeros((2 * nbuckets, NLIMBS), dtype=np.uint64)
     empty = np.ones(nbuckets, dtype=np.uint8)
     inbatch = np.zeros(nbuckets, dtype=np.uint8)
     queue = np.arange(m)
     deferred = np.empty(m, dtype=np.int64)
     bb = np.empty(batch, dtype=np.int64)
     be = np.empty(batch, dtype=np.int64)
-    den = np.empty((batch, 8), dtype=np.uint64)
-    dinv = np.empty((batch, 8), dtype=np.uint64)
+    den = np.empty((batch, NLIMBS), dtype=np.uint64)
+    pre = np.empty((batch, NLIMBS), dtype=np.uint64)
     qlen = m
+    acc = FE_ONE
     while qlen > 0:
         nlen = 0
         t = 0
@@ -102,21 +110,24 @@ def accumulate(
                 continue
             bx = ld(buckets, 2 * b)
             if eq(bx, x):
-                if not eq(ld(buckets, 2 * b + 1), y):
-                    empty[b] = 1
+                if not eq(ld(buckets, 2 * b + 1), y) or is_zero(y):
+                    empty[b] = 1  # P + (-P); y = 0 would be 2-torsion (none in G1)
                     continue
-                st(den, t, add(y, y))
+                d = add(y, y)
             else:
-                st(den, t, sub(x, bx))
+                d = sub(x, bx)
+            st(den, t, d)
+            acc = d if t == 0 else mul(acc, d)
+            st(pre, t, acc)
             bb[t] = b
             be[t] = e
             inbatch[b] = 1
             t += 1
             if t == batch:
-                _flush(src, ent_p, ent_neg, buckets, inbatch, bb, be, den, dinv, t)
+                _flush(src, ent_p, ent_neg, buckets, inbatch, bb, be, den, pre, t)
                 t = 0
         if t > 0:
-            _flush(src, ent_p, ent_neg, buckets, inbatch, bb, be, den, dinv, t)
+            _flush(src, ent_p, ent_neg, buckets, inbatch, bb, be, den, pre, t)
         queue, deferred = deferred, queue
         qlen = nlen
     return buckets, empty
@@ -170,12 +181,53 @@ def variable_affine(pts: Arr, inf: Flags, digits: Digits, c: int) -> Jac:
                     ent_neg[m] = 1 if d < 0 else 0
                     m += 1
     buckets, empty = accumulate(pts, ent_b, ent_p, ent_neg, nwin * nb)
+    return _reduce_by_bits(buckets, empty, nwin, c)
+
+
+@kernel
+def _reduce_by_bits(buckets: Arr, empty: Flags, nwin: int, c: int) -> Jac:
+    """sum_k 2**(c k) sum_j (j + 1) bucket[k, j], as sum_p 2**p S_p (ADR 0046).
+
+    ``S_(c k + b)`` is the sum of window k's buckets whose digit ``j + 1`` has bit b
+    set; all ``c * nwin`` sums run side by side as batch-affine trees
+    (``segment_sums``), then one Horner pass doubles and adds them.
+    """
+    nb = 1 << (c - 1)
+    nseg = nwin * c
+    length = np.zeros(nseg, dtype=np.int64)
+    for k in range(nwin):
+        for j in range(nb):
+            if empty[k * nb + j] == 0:
+                for b in range(c):
+                    if ((j + 1) >> b) & 1:
+                        length[k * c + b] += 1
+    start = np.zeros(nseg, dtype=np.int64)
+    total = 0
+    for sg in range(nseg):
+        start[sg] = total
+        total += length[sg]
+    xs = np.empty((max(total, 1), NLIMBS), dtype=np.uint64)
+    ys = np.empty((max(total, 1), NLIMBS), dtype=np.uint64)
+    fill = start.copy()
+    for k in range(nwin):
+        for j in range(nb):
+            bk = k * nb + j
+            if empty[bk] == 0:
+                for b in range(c):
+                    if ((j + 1) >> b) & 1:
+                        sg = k * c + b
+                        st(xs, fill[sg], ld(buckets, 2 * bk))
+                        st(ys, fill[sg], ld(buckets, 2 * bk + 1))
+                        fill[sg] += 1
+    flags = segment_sums(xs, ys, start, length)
     acc = jac_inf()
     for k in range(nwin - 1, -1, -1):
-        if not jac_is_inf(acc):
-            for _ in range(c):
+        for b in range(c - 1, -1, -1):
+            if not jac_is_inf(acc):
                 acc = jac_double(acc)
-        acc = jac_add(acc, bucket_sum(buckets, empty, k * nb, nb))
+            sg = k * c + b
+            if flags[sg] == 0:
+                acc = jac_add_affine(acc, ld(xs, start[sg]), ld(ys, start[sg]))
     return acc
 
 

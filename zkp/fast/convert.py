@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from zkp.fast._jit import kernel
 from zkp.fast.curve import jac_is_inf, ld_jac, on_curve
-from zkp.fast.field import R_INT, from_mont, geq_p, ld, st, to_mont
+from zkp.fast.field import NLIMBS, R_INT, from_mont, geq_p, ld, st, to_mont
 
 Point = tuple[int, int] | None
 Arr = npt.NDArray[np.uint64]
@@ -37,7 +37,7 @@ def scalars_to_limbs(scalars: Sequence[int]) -> Arr:
 
 
 def points_to_raw(points: Sequence[Point]) -> tuple[Arr, Flags]:
-    """Pack affine points into a ``(2n, 8)`` plain-limb array plus ``(n,)`` infinity flags.
+    """Pack affine points into a ``(2n, NLIMBS)`` plain-word array plus ``(n,)`` infinity flags.
 
     Raises ``ValueError`` for a point that is not ``None`` or a pair of ints in
     ``[0, 2**256)``; the range ``[p, 2**256)`` is rejected later by ``raw_to_mont``.
@@ -55,7 +55,7 @@ def points_to_raw(points: Sequence[Point]) -> tuple[Arr, Flags]:
             parts.append(index(x).to_bytes(32, "little") + index(y).to_bytes(32, "little"))
         except (TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise ValueError(f"point {i} is not None or a pair of ints in [0, p)") from exc
-    raw = np.frombuffer(b"".join(parts), dtype="<u4").astype(np.uint64).reshape(2 * n, 8)
+    raw = np.frombuffer(b"".join(parts), dtype="<u8").astype(np.uint64).reshape(2 * n, NLIMBS)
     return raw, inf
 
 
@@ -67,7 +67,7 @@ def raw_to_mont(raw: Arr, inf: Flags, check_curve: bool) -> tuple[Arr, np.int64]
     not on y**2 = x**3 + 3.  Infinite points are left as zero rows.
     """
     n = inf.shape[0]
-    out = np.zeros((2 * n, 8), dtype=np.uint64)
+    out = np.zeros((2 * n, NLIMBS), dtype=np.uint64)
     for i in range(n):
         if inf[i] != 0:
             continue
@@ -86,7 +86,7 @@ def raw_to_mont(raw: Arr, inf: Flags, check_curve: bool) -> tuple[Arr, np.int64]
 
 @kernel
 def jac_to_plain(acc: Arr, out: Arr) -> bool:
-    """out (3, 8) = plain (X, Y, Z) of the Jacobian point in acc (3, 8); True if infinity.
+    """out (3, NLIMBS) = plain (X, Y, Z) of the Jacobian point in acc (3, NLIMBS); True if infinity.
 
     The caller inverts Z with Python's ``pow(Z, -1, p)``, several times faster than
     a Fermat inversion in limbs.

@@ -5,7 +5,7 @@ form representing the affine point ``(X/Z**2, Y/Z**3)``; ``Z == 0`` is the point
 at infinity.  The curve is y**2 = x**3 + 3 (a = 0), so the a = 0 formulas of the
 Explicit-Formulas Database apply: dbl-2009-l, madd-2007-bl, add-2007-bl, with
 the cases the formulas miss (infinity, P + P, P + (-P)) handled explicitly.
-Storage: an array of n Jacobian points is ``(3n, 8)``, of n affine points ``(2n, 8)``.
+Storage: an array of n Jacobian points is ``(3n, NLIMBS)``, of n affine points ``(2n, NLIMBS)``.
 """
 
 from __future__ import annotations
@@ -166,13 +166,13 @@ def on_curve(x: Fe, y: Fe) -> bool:
 
 @kernel
 def ld_jac(arr: Arr, i: int) -> Jac:
-    """Jacobian point i of a (3n, 8) array."""
+    """Jacobian point i of a (3n, NLIMBS) array."""
     return (ld(arr, 3 * i), ld(arr, 3 * i + 1), ld(arr, 3 * i + 2))
 
 
 @kernel
 def st_jac(arr: Arr, i: int, p: Jac) -> None:
-    """Store Jacobian point p as point i of a (3n, 8) array."""
+    """Store Jacobian point p as point i of a (3n, NLIMBS) array."""
     st(arr, 3 * i, p[0])
     st(arr, 3 * i + 1, p[1])
     st(arr, 3 * i + 2, p[2])

@@ -19,7 +19,10 @@ import numpy as np
 import numpy.typing as npt
 from py_ecc.optimized_bn128.optimized_curve import G1, multiply, normalize
 
+from zkp.fast._jit import kernel
+from zkp.fast.convert import scalars_to_limbs
 from zkp.fast.field import P_INT, R_INT
+from zkp.fast.mont64 import glv_split4
 
 Arr = npt.NDArray[np.uint64]
 Flags = npt.NDArray[np.uint8]
@@ -85,3 +88,38 @@ def split_scalars(scalars: Sequence[int]) -> tuple[Arr, Flags]:
             parts.append(half.to_bytes(32, "little"))
     limbs = np.frombuffer(b"".join(parts), dtype="<u4").astype(np.uint64)
     return limbs.reshape(2 * len(scalars), 8), signs
+
+
+@kernel
+def split_limbs(limbs: Arr) -> tuple[Arr, Flags]:
+    """Kernel form of :func:`split_scalars` for ``(n, 8)`` 32-bit limbs of scalars < r.
+
+    Uses ``mont64.glv_split4`` (Barrett-rounded lattice coefficients): the halves may
+    differ from :func:`decompose`'s but always satisfy ``k1 + k2 λ = k (mod r)``.
+    """
+    n = limbs.shape[0]
+    out = np.zeros((2 * n, 8), dtype=np.uint64)
+    signs = np.zeros(2 * n, dtype=np.uint8)
+    m32 = np.uint64(0xFFFFFFFF)
+    s32 = np.uint64(32)
+    for i in range(n):
+        r = glv_split4(
+            limbs[i, 0] | (limbs[i, 1] << s32),
+            limbs[i, 2] | (limbs[i, 3] << s32),
+            limbs[i, 4] | (limbs[i, 5] << s32),
+            limbs[i, 6] | (limbs[i, 7] << s32),
+        )
+        for h in range(2):
+            for j in range(4):
+                w = r[5 * h + j]
+                out[2 * i + h, 2 * j] = w & m32
+                out[2 * i + h, 2 * j + 1] = w >> s32
+            signs[2 * i + h] = np.uint8(r[5 * h + 4])
+    return out, signs
+
+
+def split_scalars_fast(scalars: Sequence[int]) -> tuple[Arr, Flags]:
+    """Like :func:`split_scalars` (same layout), with the split in one kernel call."""
+    if len(scalars) == 0:
+        return np.zeros((0, 8), dtype=np.uint64), np.zeros(0, dtype=np.uint8)
+    return split_limbs(scalars_to_limbs(scalars))

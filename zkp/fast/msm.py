@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 
+from zkp.fast import replay, scalar_kernels
 from zkp.fast.convert import (
     Arr,
     Flags,
@@ -27,9 +28,14 @@ from zkp.fast.convert import (
     raw_to_mont,
     scalars_to_limbs,
 )
-from zkp.fast.field import P_INT, limbs_to_int
-from zkp.fast.glv import split_scalars
+from zkp.fast.field import NLIMBS, P_INT, limbs_to_int
+from zkp.fast.fixed_tree import build_full_table
+from zkp.fast.glv import split_scalars_fast as split_scalars
+from zkp.fast.loader import PROOF, encode_points, load_points
 from zkp.fast.pippenger import (
+    FIXED_AFFINE,
+    FIXED_BUCKETS,
+    FIXED_TREE,
     build_table,
     msm_fused,
     num_windows,
@@ -45,6 +51,8 @@ __all__ = [
     "is_on_curve",
     "msm",
     "msm_many",
+    "many_rows",
+    "mixed_is_identity",
     "msm_mixed",
     "validate_points",
     "variable_plan",
@@ -54,10 +62,11 @@ __all__ = [
 
 Digits = npt.NDArray[np.int64]
 
-_EMPTY_PTS = np.zeros((0, 8), dtype=np.uint64)
+_EMPTY_PTS = np.zeros((0, NLIMBS), dtype=np.uint64)
 _EMPTY_INF = np.zeros(0, dtype=np.uint8)
 _EMPTY_DIGITS = np.zeros((0, 1), dtype=np.int64)
 _MIN_TERMS_PER_THREAD = 64
+FULL_WINDOW = 9
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
 
@@ -73,7 +82,7 @@ def _prepare(points: Sequence[Point], check_curve: bool) -> tuple[Arr, Flags]:
 
 
 def _to_point(acc: Arr) -> Point:
-    out = np.zeros((3, 8), dtype=np.uint64)
+    out = np.zeros((3, NLIMBS), dtype=np.uint64)
     if jac_to_plain(acc, out):
         return None
     x, y, z = (limbs_to_int(row) for row in out)
@@ -87,7 +96,7 @@ def _bounds(n: int, parts: int) -> list[tuple[int, int]]:
 
 
 def _run(jobs: list[Callable[[], Arr]]) -> Arr:
-    """Run jobs (each returning a (3, 8) Jacobian partial sum) on threads; sum the parts."""
+    """Run jobs (each returning a (3, NLIMBS) Jacobian partial sum) on threads; sum the parts."""
     if len(jobs) == 1:
         return jobs[0]()
     with _pools_lock:
@@ -96,25 +105,31 @@ def _run(jobs: list[Callable[[], Arr]]) -> Arr:
             pool = ThreadPoolExecutor(len(jobs), thread_name_prefix="zkp-msm")
             _pools[len(jobs)] = pool
     parts = np.concatenate([f.result() for f in [pool.submit(job) for job in jobs]])
-    out = np.empty((3, 8), dtype=np.uint64)
+    out = np.empty((3, NLIMBS), dtype=np.uint64)
     sum_partials(parts, out)
     return out
 
 
 class _Fixed:
-    """Fixed-base operands of one fused kernel call (possibly a slice of a table)."""
+    """Fixed-base operands of one fused kernel call (possibly a slice of a table).
 
-    def __init__(self, table: Arr, inf: Flags, digits: Digits, window: int, affine: bool) -> None:
+    ``mode`` is one of ``pippenger.FIXED_*``; ``per_base`` table points per base.
+    """
+
+    def __init__(
+        self, table: Arr, inf: Flags, digits: Digits, window: int, mode: int, per_base: int
+    ) -> None:
         self.table, self.inf, self.digits = table, inf, digits
-        self.window, self.affine = window, affine
+        self.window, self.mode, self.per_base = window, mode, per_base
 
     def part(self, lo: int, hi: int) -> _Fixed:
-        w = self.digits.shape[1]
-        rows = self.table[2 * lo * w : 2 * hi * w]
-        return _Fixed(rows, self.inf[lo:hi], self.digits[lo:hi], self.window, self.affine)
+        rows = self.table[2 * lo * self.per_base : 2 * hi * self.per_base]
+        return _Fixed(
+            rows, self.inf[lo:hi], self.digits[lo:hi], self.window, self.mode, self.per_base
+        )
 
 
-_NO_FIXED = _Fixed(_EMPTY_PTS, _EMPTY_INF, _EMPTY_DIGITS, 2, False)
+_NO_FIXED = _Fixed(_EMPTY_PTS, _EMPTY_INF, _EMPTY_DIGITS, 2, FIXED_BUCKETS, 1)
 
 
 def _fused(
@@ -128,6 +143,18 @@ def _fused(
     if len(points) != len(scalars):
         raise ValueError("points and scalars differ in length")
     pts, inf = _prepare(points, False)
+    return _to_point(_fused_arrays(fixed, pts, inf, scalars, threads, plan))
+
+
+def _fused_arrays(
+    fixed: _Fixed,
+    pts: Arr,
+    inf: Flags,
+    scalars: Sequence[int],
+    threads: int,
+    plan: tuple[int, int],
+) -> Arr:
+    """The (3, NLIMBS) Jacobian sum for points already in Montgomery arrays."""
     c, method = plan
     signs, rows = _EMPTY_INF, 1
     if method == METHODS["straus-glv"]:
@@ -137,7 +164,7 @@ def _fused(
         digits = recode_wnaf(scalars_to_limbs(scalars), c)
     else:
         digits = recode_signed(scalars_to_limbs(scalars), c, num_windows(c))
-    nf, nv = fixed.inf.shape[0], len(points)
+    nf, nv = fixed.inf.shape[0], inf.shape[0]
     parts = max(1, min(threads, (nf + nv) // _MIN_TERMS_PER_THREAD))
 
     def job(j: int) -> Callable[[], Arr]:
@@ -146,9 +173,9 @@ def _fused(
         fx = fixed.part(flo, fhi)
 
         def run() -> Arr:
-            out = np.empty((3, 8), dtype=np.uint64)
+            out = np.empty((3, NLIMBS), dtype=np.uint64)
             msm_fused(
-                fx.table, fx.inf, fx.digits, fx.window, fx.affine,
+                fx.table, fx.inf, fx.digits, fx.window, fx.mode,
                 pts[2 * vlo : 2 * vhi], inf[vlo:vhi], digits[rows * vlo : rows * vhi],
                 signs[rows * vlo : rows * vhi], c, method, out,
             )  # fmt: skip
@@ -156,7 +183,26 @@ def _fused(
 
         return run
 
-    return _to_point(_run([job(j) for j in range(parts)]))
+    return _run([job(j) for j in range(parts)])
+
+
+def mixed_is_identity(
+    fixed: FixedBaseMSM,
+    fixed_scalars: Sequence[int] | Arr,
+    pts: Arr,
+    inf: Flags,
+    scalars: Sequence[int],
+) -> bool:
+    """True iff ``fixed(fixed_scalars) + sum scalars[i] * P_i`` is the identity.
+
+    ``pts``/``inf`` are Montgomery affine rows as made by ``zkp.fast.loader``
+    (already validated); one fused kernel call, no conversion back to integers.
+    """
+    if inf.shape[0] != len(scalars):
+        raise ValueError("points and scalars differ in length")
+    plan = variable_plan(max(1, len(scalars)))
+    acc = _fused_arrays(fixed.operands(fixed_scalars), pts, inf, scalars, 1, plan)
+    return bool(acc[2].max() == 0)
 
 
 def is_on_curve(point: Point) -> bool:
@@ -223,37 +269,58 @@ class FixedBaseMSM:
         bases: Sequence[Point],
         window: int | None = None,
         batch_affine: bool | None = None,
+        full: bool = False,
     ) -> None:
         """Validate ``bases`` (ValueError if one is off the curve) and build the table.
 
-        ``window`` and ``batch_affine`` override the cost model's choice.
+        ``window`` and ``batch_affine`` override the cost model's choice. ``full``
+        builds the table of every window multiple (ADR 0046; window 9 unless given,
+        ``n * 29 * 256`` points): no buckets, the terms are summed as a tree.
         """
         c, affine = fixed_plan(len(bases))
+        if full:
+            c = FULL_WINDOW
         if window is not None:
             c = window
         if batch_affine is not None:
             affine = batch_affine
-        if not 2 <= c <= 16:
-            raise ValueError("window must be in [2, 16]")
+        if not 2 <= c <= (10 if full else 16):
+            raise ValueError("window out of range")
         self.batch_affine = affine
+        self.full = full
         self.bases: tuple[Point, ...] = tuple(bases)
         self.window = c
         self.nwin = num_windows(c)
         pts, inf = _prepare(self.bases, True)
         self._inf = inf
-        self._table = build_table(pts, inf, c, self.nwin)
+        if full:
+            self._mode = FIXED_TREE
+            self._per_base = self.nwin << (c - 1)
+            self._table = build_full_table(pts, inf, c, self.nwin)
+        else:
+            self._mode = FIXED_AFFINE if affine else FIXED_BUCKETS
+            self._per_base = self.nwin
+            self._table = build_table(pts, inf, c, self.nwin)
 
     def __len__(self) -> int:
         return len(self.bases)
 
-    def operands(self, scalars: Sequence[int]) -> _Fixed:
-        """Kernel operands for ``scalars`` (at most len(self) of them; missing ones are 0)."""
+    def operands(self, scalars: Sequence[int] | Arr) -> _Fixed:
+        """Kernel operands for ``scalars`` (at most len(self) of them; missing ones are 0).
+
+        ``scalars`` may also be an ``(k, 4)`` uint64 array of 64-bit words of scalars
+        already reduced mod r (as ``zkp.fast.scalar_kernels`` produces them).
+        """
         if len(scalars) > len(self.bases):
             raise ValueError("more scalars than fixed bases")
         limbs = np.zeros((len(self.bases), 8), dtype=np.uint64)
-        limbs[: len(scalars)] = scalars_to_limbs(scalars)
+        if isinstance(scalars, np.ndarray):
+            words = np.ascontiguousarray(scalars, dtype="<u8")
+            limbs[: len(scalars)] = words.view("<u4").reshape(len(scalars), 8)
+        else:
+            limbs[: len(scalars)] = scalars_to_limbs(scalars)
         digits = recode_signed(limbs, self.window, self.nwin)
-        return _Fixed(self._table, self._inf, digits, self.window, self.batch_affine)
+        return _Fixed(self._table, self._inf, digits, self.window, self._mode, self._per_base)
 
     def __call__(self, scalars: Sequence[int], threads: int = 1) -> Point:
         """sum_i scalars[i] * bases[i]; scalars may be shorter than the bases."""
@@ -296,7 +363,7 @@ def msm_many(jobs: Sequence[tuple[Sequence[Point], Sequence[int]]]) -> list[Poin
     w = min(w, MAX_WINDOW[METHODS["straus-glv"]])
     pts, inf = _prepare(points, False)
     limbs, signs = split_scalars(scalars)
-    out = np.empty((3 * len(jobs), 8), dtype=np.uint64)
+    out = np.empty((3 * len(jobs), NLIMBS), dtype=np.uint64)
     straus_glv_many(pts, inf, recode_wnaf(limbs, w), signs, w, bounds, out)
     result: list[Point] = []
     for q in range(len(jobs)):
@@ -305,6 +372,55 @@ def msm_many(jobs: Sequence[tuple[Sequence[Point], Sequence[int]]]) -> list[Poin
         else:
             result.append((limbs_to_int(out[3 * q]), limbs_to_int(out[3 * q + 1])))
     return result
+
+
+_MANY_MAX_JOB = 48
+
+
+def many_rows(
+    pts: Arr, inf: Flags, jobs: Sequence[tuple[Sequence[int], Sequence[int]]]
+) -> list[bytes | None]:
+    """Like :func:`msm_many`, for points already loaded (rows of ``pts``/``inf``).
+
+    Each job is (point indices, scalars). Results are 64-byte big-endian ``x || y``
+    encodings (what a transcript hashes), None for the identity. Jobs of up to
+    ``_MANY_MAX_JOB`` points share one GLV-Straus kernel call; larger ones run
+    through the planned variable-base MSM each.
+    """
+    for q, (ids, ks) in enumerate(jobs):
+        if len(ids) != len(ks):
+            raise ValueError(f"job {q}: points and scalars differ in length")
+    rows = pts.reshape(-1, 2, NLIMBS)
+    small = [q for q, (ids, _) in enumerate(jobs) if len(ids) <= _MANY_MAX_JOB]
+    out: list[bytes | None] = [None] * len(jobs)
+    if small:
+        idx: list[int] = []
+        scalars: list[int] = []
+        bounds = np.zeros(len(small) + 1, dtype=np.int64)
+        for j, q in enumerate(small):
+            idx.extend(jobs[q][0])
+            scalars.extend(jobs[q][1])
+            bounds[j + 1] = len(idx)
+        sel = np.array(idx, dtype=np.int64)
+        w = variable_plan(max(1, int(np.max(np.diff(bounds)))))[0]
+        w = min(w, MAX_WINDOW[METHODS["straus-glv"]])
+        limbs, signs = split_scalars(scalars)
+        res = np.empty((3 * len(small), NLIMBS), dtype=np.uint64)
+        sub = rows[sel].reshape(-1, NLIMBS)
+        straus_glv_many(sub, inf[sel], recode_wnaf(limbs, w), signs, w, bounds, res)
+        enc = res[:, ::-1].astype(">u8").tobytes()
+        for j, q in enumerate(small):
+            if res[3 * j + 2, 0] != 0:
+                out[q] = enc[96 * j : 96 * j + 64]
+    for q, (ids, ks) in enumerate(jobs):
+        if len(ids) > _MANY_MAX_JOB:
+            sel = np.array(ids, dtype=np.int64)
+            plan = variable_plan(len(ids))
+            acc = _fused_arrays(_NO_FIXED, rows[sel].reshape(-1, NLIMBS), inf[sel], ks, 1, plan)
+            pt = _to_point(acc)
+            if pt is not None:
+                out[q] = pt[0].to_bytes(32, "big") + pt[1].to_bytes(32, "big")
+    return out
 
 
 def warm_up() -> None:
@@ -318,7 +434,17 @@ def warm_up() -> None:
         fb = FixedBaseMSM([g, None, g2], window=4, batch_affine=affine)
         fb([1, 0, 5])
         msm_mixed(fb, [2], [g2], [7])
+    fb = FixedBaseMSM([g, None, g2], window=3, full=True)
+    fb([1, 0, 5])
+    msm_mixed(fb, [2], [g2], [7])
     for algorithm in METHODS:
         msm([g, None, g2, g], [3, 1, 0, -3], algorithm=algorithm)
     validate_points([g, None])
     msm_many([([g], [2]), ([], []), ([g, g2], [1, -1])])
+    blob, kinds = encode_points([g, None, g2])
+    buf = np.frombuffer(blob + bytes(64), dtype=np.uint8)
+    offsets = np.arange(0, 256, 64, dtype=np.int64)
+    pts, inf, _ = load_points(buf, offsets, np.array([*kinds, PROOF], dtype=np.uint8))
+    many_rows(pts, inf, [([0, 2], [3, 4]), ([3], [1])])
+    scalar_kernels.warm_up()
+    replay.reverts([1, 2], [3, 4], [(pts[:4], inf[:2])])

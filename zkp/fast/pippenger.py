@@ -8,9 +8,9 @@ adds the negated affine point.  Variable bases run the classic Pippenger loop
 precomputed table of ``2**(c*k) * B_i`` in affine form, so every (base, window)
 pair is one more point in a single bucket pass with no doublings (ADR 0041).
 
-Array layouts: affine points ``(2n, 8)`` (x then y per point, Montgomery form),
+Array layouts: affine points ``(2n, NLIMBS)`` (x then y per point, Montgomery form),
 infinity flags ``(n,)`` uint8, digits ``(n, W)`` int64, a fixed-base table
-``(2 n W, 8)`` with entry (i, k) at point index ``i * W + k``.
+``(2 n W, NLIMBS)`` with entry (i, k) at point index ``i * W + k``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from zkp.fast.curve import (
     ld_jac,
     st_jac,
 )
-from zkp.fast.field import FE_ONE, batch_inv, ld, mul, neg, sqr, st
+from zkp.fast.field import FE_ONE, NLIMBS, batch_inv, ld, mul, neg, sqr, st
+from zkp.fast.fixed_tree import fixed_tree
 from zkp.fast.straus import straus, straus_glv
 
 Arr = npt.NDArray[np.uint64]
@@ -124,7 +125,7 @@ def _variable(pts: Arr, inf: Flags, digits: Digits, c: int) -> Jac:
     n = inf.shape[0]
     nwin = digits.shape[1]
     nb = 1 << (c - 1)
-    buckets = np.empty((3 * nb, 8), dtype=np.uint64)
+    buckets = np.empty((3 * nb, NLIMBS), dtype=np.uint64)
     acc = jac_inf()
     for k in range(nwin - 1, -1, -1):
         if not jac_is_inf(acc):
@@ -147,7 +148,7 @@ def _fixed(table: Arr, inf: Flags, digits: Digits, c: int) -> Jac:
     n = digits.shape[0]
     nwin = digits.shape[1]
     nb = 1 << (c - 1)
-    buckets = np.empty((3 * nb, 8), dtype=np.uint64)
+    buckets = np.empty((3 * nb, NLIMBS), dtype=np.uint64)
     _clear(buckets, nb)
     used = False
     for i in range(n):
@@ -180,9 +181,16 @@ def _any_variable(pts: Arr, inf: Flags, digits: Digits, signs: Flags, c: int, me
     return _variable(pts, inf, digits, c)
 
 
+FIXED_BUCKETS = 0
+FIXED_AFFINE = 1
+FIXED_TREE = 2
+
+
 @kernel
-def _any_fixed(table: Arr, inf: Flags, digits: Digits, c: int, affine: bool) -> Jac:
-    if affine:
+def _any_fixed(table: Arr, inf: Flags, digits: Digits, c: int, mode: int) -> Jac:
+    if mode == FIXED_TREE:
+        return fixed_tree(table, inf, digits, c)
+    if mode == FIXED_AFFINE:
         return fixed_affine(table, inf, digits, c)
     return _fixed(table, inf, digits, c)
 
@@ -193,7 +201,7 @@ def msm_fused(
     tinf: Flags,
     tdigits: Digits,
     tc: int,
-    taffine: bool,
+    tmode: int,
     pts: Arr,
     pinf: Flags,
     pdigits: Digits,
@@ -202,19 +210,20 @@ def msm_fused(
     method: int,
     out: Arr,
 ) -> None:
-    """out (3, 8) = fixed-base part + variable-base part, in one call.
+    """out (3, NLIMBS) = fixed-base part + variable-base part, in one call.
 
-    ``taffine`` selects batch-affine accumulation for the fixed part; ``method`` is
+    ``tmode`` is FIXED_BUCKETS, FIXED_AFFINE (batch-affine buckets) or FIXED_TREE
+    (a table of every window multiple, ``zkp.fast.fixed_tree``) for the fixed part; ``method`` is
     METHOD_BUCKETS, METHOD_STRAUS, METHOD_AFFINE or METHOD_GLV for the variable
     part (``psigns``: GLV half-scalar signs, empty otherwise).
     """
     var = _any_variable(pts, pinf, pdigits, psigns, pc, method)
-    st_jac(out, 0, jac_add(_any_fixed(table, tinf, tdigits, tc, taffine), var))
+    st_jac(out, 0, jac_add(_any_fixed(table, tinf, tdigits, tc, tmode), var))
 
 
 @kernel
 def sum_partials(parts: Arr, out: Arr) -> None:
-    """out (3, 8) = sum of the Jacobian points stored in parts (3k, 8)."""
+    """out (3, NLIMBS) = sum of the Jacobian points stored in parts (3k, NLIMBS)."""
     acc = jac_inf()
     for j in range(parts.shape[0] // 3):
         acc = jac_add(acc, ld_jac(parts, j))
@@ -223,10 +232,10 @@ def sum_partials(parts: Arr, out: Arr) -> None:
 
 @kernel
 def build_table(pts: Arr, inf: Flags, c: int, nwin: int) -> Arr:
-    """Rows (2 n W, 8): entry i * W + k = 2**(c*k) * pts[i], affine Montgomery (0 if infinite)."""
+    """Rows (2 n W, NLIMBS): entry i * W + k = 2**(c*k) * pts[i], affine Montgomery (0 if infinite)."""
     n = inf.shape[0]
     m = n * nwin
-    jac = np.empty((3 * m, 8), dtype=np.uint64)
+    jac = np.empty((3 * m, NLIMBS), dtype=np.uint64)
     for i in range(n):
         if inf[i] != 0:
             for k in range(nwin):
@@ -237,12 +246,12 @@ def build_table(pts: Arr, inf: Flags, c: int, nwin: int) -> Arr:
             st_jac(jac, i * nwin + k, cur)
             for _ in range(c):
                 cur = jac_double(cur)
-    zs = np.empty((m, 8), dtype=np.uint64)
+    zs = np.empty((m, NLIMBS), dtype=np.uint64)
     for t in range(m):
         st(zs, t, ld(jac, 3 * t + 2))
-    zinv = np.empty((m, 8), dtype=np.uint64)
+    zinv = np.empty((m, NLIMBS), dtype=np.uint64)
     batch_inv(zs, zinv)
-    table = np.zeros((2 * m, 8), dtype=np.uint64)
+    table = np.zeros((2 * m, NLIMBS), dtype=np.uint64)
     for t in range(m):
         zi = ld(zinv, t)
         zi2 = sqr(zi)

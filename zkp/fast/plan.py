@@ -34,11 +34,20 @@ def bucket_cost(n: int, c: int, doublings: bool) -> float:
 
 
 def affine_cost(n: int, c: int, doublings: bool, nsets: int) -> float:
-    """Batch-affine buckets: cheap additions, inversions per batch, Jacobian bucket sums."""
+    """Batch-affine buckets: cheap additions, inversions per batch, bucket reduction.
+
+    With ``nsets > 1`` (variable bases) the buckets are reduced by bit sums
+    (ADR 0046): per window ``Σ popcount(1..nb) - c`` batch-affine additions plus a
+    Horner step; a single set (fixed bucket table) uses Jacobian running sums.
+    """
     nb = 1 << (c - 1)
     adds = num_windows(c) * n
     batch = min(MAX_BATCH, max(1, nsets * nb // 2))
-    sums = nsets * nb * 2.5
+    if nsets > 1:
+        bits = sum(bin(v).count("1") for v in range(1, nb + 1))
+        sums = nsets * (0.6 * (bits - c) + 2.0 * c)
+    else:
+        sums = nb * 2.5
     return 0.65 * adds + 35 * (adds / batch + 1) + sums + (180 if doublings else 0)
 
 

@@ -29,6 +29,7 @@ from zkp.fast.field import (
     FE_ONE,
     FE_PLAIN_ONE,
     FE_ZERO,
+    NLIMBS,
     P_INT,
     batch_inv,
     from_mont,
@@ -98,10 +99,10 @@ def recode_wnaf(scalars: Arr, w: int) -> Digits:
 
 @kernel
 def _odd_multiples(pts: Arr, inf: Flags, nt: int) -> Arr:
-    """Affine rows (2 n nt, 8): entry i * nt + j = (2j + 1) * pts[i] (zero rows if infinite)."""
+    """Affine rows (2 n nt, NLIMBS): entry i * nt + j = (2j + 1) * pts[i] (zero rows if infinite)."""
     n = inf.shape[0]
     m = n * nt
-    jac = np.empty((3 * m, 8), dtype=np.uint64)
+    jac = np.empty((3 * m, NLIMBS), dtype=np.uint64)
     for i in range(n):
         if inf[i] != 0:
             for j in range(nt):
@@ -113,12 +114,12 @@ def _odd_multiples(pts: Arr, inf: Flags, nt: int) -> Arr:
         for j in range(1, nt):
             cur = jac_add(cur, two)
             st_jac(jac, i * nt + j, cur)
-    zs = np.empty((m, 8), dtype=np.uint64)
+    zs = np.empty((m, NLIMBS), dtype=np.uint64)
     for t in range(m):
         st(zs, t, ld(jac, 3 * t + 2))
-    zinv = np.empty((m, 8), dtype=np.uint64)
+    zinv = np.empty((m, NLIMBS), dtype=np.uint64)
     batch_inv(zs, zinv)
-    table = np.zeros((2 * m, 8), dtype=np.uint64)
+    table = np.zeros((2 * m, NLIMBS), dtype=np.uint64)
     for t in range(m):
         zi = ld(zinv, t)
         zi2 = sqr(zi)
@@ -171,7 +172,7 @@ def glv_table(pts: Arr, inf: Flags, signs: Flags, nt: int) -> tuple[Arr, Flags]:
     """
     n = inf.shape[0]
     base = _odd_multiples(pts, inf, nt)
-    table = np.empty((4 * n * nt, 8), dtype=np.uint64)
+    table = np.empty((4 * n * nt, NLIMBS), dtype=np.uint64)
     inf2 = np.empty(2 * n, dtype=np.uint8)
     for i in range(n):
         for h in range(2):
@@ -203,23 +204,23 @@ def straus_glv_many(
 ) -> None:
     """Independent GLV-Straus MSMs over point ranges [bounds[q], bounds[q+1]).
 
-    All tables share one batch inversion and all results another: out (3k, 8)
+    All tables share one batch inversion and all results another: out (3k, NLIMBS)
     receives plain (X, Y, Z) with Z = 1 (affine, Z = 0 for infinity).
     """
     nt = 1 << (w - 2)
     table, inf2 = glv_table(pts, inf, signs, nt)
     k = bounds.shape[0] - 1
-    jac = np.empty((3 * k, 8), dtype=np.uint64)
+    jac = np.empty((3 * k, NLIMBS), dtype=np.uint64)
     for q in range(k):
         lo = bounds[q]
         hi = bounds[q + 1]
         acc = _loop(table[4 * lo * nt : 4 * hi * nt], inf2[2 * lo : 2 * hi],
                     naf[2 * lo : 2 * hi], nt)  # fmt: skip
         st_jac(jac, q, acc)
-    zs = np.empty((k, 8), dtype=np.uint64)
+    zs = np.empty((k, NLIMBS), dtype=np.uint64)
     for q in range(k):
         st(zs, q, ld(jac, 3 * q + 2))
-    zinv = np.empty((k, 8), dtype=np.uint64)
+    zinv = np.empty((k, NLIMBS), dtype=np.uint64)
     batch_inv(zs, zinv)
     for q in range(k):
         p = ld_jac(jac, q)

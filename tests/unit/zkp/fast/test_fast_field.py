@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from py_ecc.optimized_bn128 import curve_order, field_modulus
 
 from zkp.fast import field as F
+from zkp.fast import mont64
 
 P = F.P_INT
 R = 1 << 256
@@ -40,7 +41,8 @@ def test_constants_match_py_ecc() -> None:
     assert P == int(field_modulus)
     assert F.R_INT == int(curve_order)
     assert P < 1 << 254
-    assert (int(F.NINV) * P) % (1 << 32) == (1 << 32) - 1
+    assert (mont64.NINV64 * P) % (1 << 64) == (1 << 64) - 1
+    assert sum(w << (64 * i) for i, w in enumerate(mont64.P64)) == P
 
 
 def test_limb_round_trip() -> None:
@@ -83,7 +85,7 @@ def test_geq_p_boundaries() -> None:
 @settings(max_examples=30)
 @given(st.lists(elements, min_size=0, max_size=20))
 def test_batch_inv_maps_zero_to_zero(xs: list[int]) -> None:
-    vals = np.array([F.int_to_limbs(x * R % P) for x in xs], dtype=np.uint64).reshape(-1, 8)
+    vals = np.array([F.int_to_limbs(x * R % P) for x in xs], dtype=np.uint64).reshape(-1, F.NLIMBS)
     out = np.empty_like(vals)
     F.batch_inv(vals, out)
     got = [F.limbs_to_int(row) * RINV % P for row in out]

@@ -83,7 +83,25 @@ def test_fixed_base_matches_msm(ks: list[int], window: int) -> None:
     for affine in (False, True):
         fixed = FixedBaseMSM(POOL, window=window, batch_affine=affine)
         assert fixed(ks) == want
+    assert FixedBaseMSM(POOL, window=min(window, 6), full=True)(ks) == want
     assert msm(POOL[: len(ks)], ks) == want
+
+
+def test_full_table_tree_sum_edge_cases() -> None:
+    g = POOL[0]
+    fixed = FixedBaseMSM([g, g, _neg(g), None], window=3, full=True)
+    for k in (1, 2, 5, R_INT - 1, 2**200 + 17):
+        assert fixed([k, k, 2 * k, 9]) is None  # k g + k g - 2k g: doubling then cancelling
+        assert fixed([k, k, 0, 9]) == naive([g], [2 * k])
+        assert fixed([k, 0, k]) is None
+    assert fixed([]) is None
+    assert fixed([0, 0, 0, 0]) is None
+    big = FixedBaseMSM(POOL, full=True)  # default window (8)
+    ks = [(i * 0x9E3779B97F4A7C15) ** 3 - i for i in range(len(POOL))]
+    assert big(ks) == naive(POOL, ks)
+    assert msm_mixed(big, ks, POOL, [-k for k in ks]) is None
+    with pytest.raises(ValueError):
+        FixedBaseMSM(POOL, window=11, full=True)
 
 
 @settings(max_examples=8)
@@ -240,8 +258,10 @@ def test_threads_do_not_change_results() -> None:
     pts = (POOL * 40)[:300]
     ks = [(i * 0x9E3779B97F4A7C15) ** 3 - i for i in range(len(pts))]
     fixed = FixedBaseMSM(pts)
+    full = FixedBaseMSM(pts[:40], window=4, full=True)
     want = msm(pts, ks)
     assert want is not None
+    assert full(ks[:40], threads=2) == full(ks[:40]) == msm(pts[:40], ks[:40])
     for threads in (2, 3):
         assert msm(pts, ks, threads=threads) == want
         assert msm(pts, ks, threads=threads, algorithm="straus-glv") == want
@@ -292,3 +312,17 @@ def test_large_distinct_msm_all_algorithms(
         fixed = FixedBaseMSM(pts[:cut], batch_affine=affine)
         assert msm_mixed(fixed, ks[:cut], pts[cut:], ks[cut:]) == want
         assert msm_mixed(fixed, ks[:cut], pts[cut:], ks[cut:], threads=2) == want
+
+
+def test_batch_affine_bit_sum_reduction_edge_cases() -> None:
+    g = POOL[0]
+    for window in (3, 4, 5):
+        # digits 1 and 3 share bit 0: the bit-0 sum adds G + G (tangent) or G + (-G) (identity)
+        for pts, ks in (
+            ([g, g], [1, 3]),
+            ([g, _neg(g)], [1, 3]),
+            ([g, _neg(g), g], [3, 3, 5]),
+            ([g, g, g, _neg(g)], [1, 2, 3, 7]),
+            ([g, None, _neg(g)], [2**200 + 1, 5, 2**200 + 1]),
+        ):
+            assert msm(pts, ks, window=window, algorithm="batch-affine") == naive(pts, ks)

@@ -67,3 +67,21 @@ def test_glv_endomorphism_constants() -> None:
     gx, gy = 1, 2
     lam_g = bn.normalize(bn.multiply(bn.G1, LAMBDA))
     assert (int(lam_g[0]), int(lam_g[1])) == (BETA * gx % P_INT, gy)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.integers(-(2**300), 2**300), max_size=20))
+def test_kernel_glv_split_is_a_valid_short_decomposition(ks: list[int]) -> None:
+    from zkp.fast.field import R_INT
+    from zkp.fast.glv import LAMBDA, split_scalars_fast
+
+    ks = ks + [0, 1, R_INT - 1, LAMBDA, R_INT - LAMBDA, 2**253, 2**128]
+    limbs, signs = split_scalars_fast(ks)
+    assert limbs.shape == (2 * len(ks), 8)
+    for i, k in enumerate(ks):
+        halves = []
+        for h in range(2):
+            mag = sum(int(v) << (32 * j) for j, v in enumerate(limbs[2 * i + h]))
+            assert mag < 1 << 129
+            halves.append(-mag if signs[2 * i + h] else mag)
+        assert (halves[0] + halves[1] * LAMBDA - k) % R_INT == 0

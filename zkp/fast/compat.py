@@ -1,0 +1,182 @@
+"""Fast compat-mode transfer verification: the reference contract's rules, flattened.
+
+Same steps and verdicts as ``zkp.reference.compat.verify_transfer`` (ADR 0045):
+transcript over slices of the proof bytes, the point-FFT revert replay (ADR 0051,
+in one kernel per base: ADR 0047),
+the ``tEval`` revert, the six Σ commitments and ``tEval`` in one batched kernel call
+on the loaded points, the challenge comparison, then the recovery and inner-product
+checks fused into one MSM with the reference's weight. Scalars are raw uint256
+(the contract's ``Utils`` quirks included). ``None`` means "not handled here": the
+caller runs the reference verifier.
+"""
+
+from __future__ import annotations
+
+from zkp.fast import layout, replay
+from zkp.fast.algebra import abi, cross, hash_to_scalar, ip_parts, keccak, ring_rows, word
+from zkp.fast.fused import Fused, generator_words, load, read_scalars
+from zkp.fast.msm import many_rows
+from zkp.reference import generators as gen
+from zkp.reference.compat import COMPAT_FEE
+from zkp.reference.evm_quirks import _FFT_REVERT as FFT_REVERT
+from zkp.reference.field import Q, evm_neg, evm_sub, powers
+from zkp.reference.ipa import range_constants
+from zkp.reference.statements import TransferStatement
+from zkp.verdict import ACCEPT, Verdict, reject
+
+ANON = ("CLnG", "CRnG", "C_0G", "DG", "y_0G", "gG", "C_XG", "y_XG")
+_SCALARS = ("z_A", "tHat", "mu", "c", "s_sk", "s_r", "s_b", "s_tau", "a", "b")
+_FUSE_TAG = b"drex/zether/compat/fuse"
+FAILURE = "recovery or inner-product check failed"
+
+
+def _uint(value: object) -> bool:
+    return isinstance(value, int) and 0 <= value < 1 << 256
+
+
+def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
+    """The compat verdict, or None to defer to the reference verifier."""
+    n = len(st.y)
+    if n < 2 or n > 64 or n & (n - 1) or not (len(st.CLn) == len(st.CRn) == len(st.C) == n):
+        return None
+    if not (_uint(st.epoch) and _uint(st.fee) and _uint(st.chain_id)):
+        return None
+    # the reference validates u and auditor too (points or None)
+    m = n.bit_length() - 1
+    plan = layout.compat_transfer(m)
+    if not isinstance(proof, bytes) or len(proof) != plan.size:
+        return None
+    head = [*st.CLn, *st.CRn, *st.C, *st.y, st.D, st.u, gen.g_epoch(st.epoch), gen.g(), gen.h()]
+    loaded = load(plan, head, proof)
+    if loaded is None or not _auditor_ok(st):
+        return None
+    blob, pts, inf = loaded
+    f = read_scalars(plan, proof, ("f",), 2 * m, canonical=False)
+    sc = read_scalars(plan, proof, _SCALARS, 0, canonical=False)
+    if f is None or sc is None:
+        return None
+    z_a, t_hat, mu, p_c, s_sk, s_r, s_b, s_tau, a, b = sc
+
+    seg = 64 * n
+    stmt_hash = hash_to_scalar(
+        abi([
+            (n, blob[0:seg]), (n, blob[seg : 2 * seg]), (n, blob[2 * seg : 3 * seg]),
+            blob[4 * seg : 4 * seg + 64], (n, blob[3 * seg : 4 * seg]), word(st.epoch),
+        ])
+    )  # fmt: skip
+    by = plan.byte
+    v = hash_to_scalar(word(stmt_hash) + proof[0:256])
+    w = hash_to_scalar(abi([word(v), *[(m, proof[by[k] : by[k] + 64 * m]) for k in ANON]]))
+    f1 = [e % Q for e in f]
+    f0 = [evm_sub(w, e) % Q for e in f]
+    r0, r1 = ring_rows(f1, f0, m)
+    bases = [(pts[4 * n : 6 * n], inf[2 * n : 3 * n]), (pts[6 * n : 8 * n], inf[3 * n : 4 * n])]
+    if replay.reverts(r0, r1, bases):
+        return reject(f"reference contract reverts: {FFT_REVERT}")
+    crs = cross(r0, r1, v)
+    wp = powers(w, m + 1)
+    w_m = wp[m]
+    neg_w = [(-e) % Q for e in wp[:m]]
+
+    y_ch = hash_to_scalar(word(w))
+    z = hash_to_scalar(word(y_ch))
+    if y_ch == 0:
+        return None
+    _, _, delta = range_constants(y_ch, z, 64)
+    z2 = z * z % Q
+    z3 = z2 * z % Q
+    t = evm_sub(t_hat, delta)
+    x = hash_to_scalar(word(z) + proof[by["T_1"] : by["T_1"] + 128])
+    x2 = x * x % Q
+    cneg = evm_neg(p_c)
+    cw = p_c * w_m % Q
+
+    pi = plan.point
+    cl, cr, cc, yy = 0, n, 2 * n, 3 * n
+    d_i, u_i, ge_i, g_i, h_i = 4 * n, 4 * n + 1, 4 * n + 2, 4 * n + 3, 4 * n + 4
+    t1, t2 = pi["T_1"], pi["T_2"]
+
+    def anon(name: str, k: int) -> tuple[list[int], list[int]]:
+        return [pi[name] + j for j in range(m)], [e * k % Q for e in neg_w]
+
+    def ring(base: int, coeffs: list[int], k: int) -> tuple[list[int], list[int]]:
+        return [base + i for i in range(n)], [e * k % Q for e in coeffs]
+
+    jobs: list[tuple[list[int], list[int]]] = [([t1, t2], [x, x2])]
+    job = _Job()
+    job.add([g_i], [w_m * s_sk]).add(*anon("gG", s_sk)).add(*ring(yy, r0, cneg))
+    jobs.append(job.add(*anon("y_0G", cneg)).done())
+    jobs.append(_Job().add([g_i, d_i], [s_r, cneg]).done())
+    job = _Job().add([d_i], [w_m * (-z2 * s_sk)]).add(*anon("DG", -z2 * s_sk))
+    job.add(*ring(cr, r0, z3 * s_sk)).add(*anon("CRnG", z3 * s_sk)).add([g_i], [s_b])
+    job.add(*ring(cc, r0, -z2 * cneg)).add(*anon("C_0G", -z2 * cneg))
+    job.add(*ring(cl, r0, z3 * cneg)).add(*anon("CLnG", z3 * cneg))
+    jobs.append(job.add([g_i], [-z2 * COMPAT_FEE * w_m % Q * cneg]).done())
+    job = _Job().add(*ring(yy, crs, s_r)).add(*anon("y_XG", s_r))
+    job.add(*ring(cc, crs, cneg)).add(*anon("C_XG", cneg))
+    jobs.append(job.add([g_i], [COMPAT_FEE * w_m % Q * cneg]).done())
+    job = _Job().add([g_i, t1, t2, h_i], [t * cw, -x * cw, -x2 * cw, s_tau])
+    jobs.append(job.add([g_i], [evm_neg(s_b)]).done())
+    jobs.append(_Job().add([ge_i, u_i], [s_sk, cneg]).done())
+    results = many_rows(pts, inf, jobs)
+    if results[0] is None:
+        return reject("reference contract reverts: Utils.neg of tEval = O")
+    zero = bytes(64)
+    c = hash_to_scalar(word(x) + b"".join(r or zero for r in results[1:]))
+    if c != p_c:
+        return reject("sigma challenge mismatch")
+
+    o = hash_to_scalar(word(c))
+    chal = []
+    prev = o
+    for i in range(6):
+        lo, ro = by["L"] + 64 * i, by["R"] + 64 * i
+        prev = hash_to_scalar(word(prev) + proof[lo : lo + 64] + proof[ro : ro + 64])
+        chal.append(prev)
+    digest = keccak(word(stmt_hash) + proof)
+    rho = hash_to_scalar(_FUSE_TAG + digest) or 1
+    ip = ip_parts(x, y_ch, mu, t_hat, o, chal, a, b)
+    if ip is None:
+        return None
+    h_ip, lco, rco, bs_co = ip.h, ip.lcoef, ip.rcoef, ip.bs
+    fixed = generator_words(0, -z_a + rho * h_ip, ip, a, b, z, rho, f1, f0, m)
+    ks = [0] * plan.npoints
+    ks[pi["A"]] = 1
+    ks[pi["B"]] = w
+    ks[pi["BA"]] = -rho
+    ks[pi["BS"]] = rho * bs_co
+    for i in range(6):
+        ks[pi["L"] + i] = rho * lco[i]
+        ks[pi["R"] + i] = rho * rco[i]
+    check = Fused(fixed, pts, inf, ks)
+    return ACCEPT if check.holds() else reject(FAILURE)
+
+
+class _Job:
+    """Point indices and scalars of one MSM job."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.ks: list[int] = []
+
+    def add(self, ids: list[int], ks: list[int]) -> _Job:
+        self.ids.extend(ids)
+        self.ks.extend(k % Q for k in ks)
+        return self
+
+    def done(self) -> tuple[list[int], list[int]]:
+        return self.ids, self.ks
+
+
+def _auditor_ok(st: TransferStatement) -> bool:
+    """The reference's ``validate`` also checks ``auditor`` (ignored in compat)."""
+    y = st.auditor
+    if y is None:
+        return True
+    if not (isinstance(y, tuple) and len(y) == 2):
+        return False
+    if not (isinstance(y[0], int) and isinstance(y[1], int)):
+        return False
+    from zkp.reference.curve import is_on_curve
+
+    return is_on_curve(y)

@@ -1,0 +1,258 @@
+"""The compat point-FFT revert replay in one numba kernel per base (ADR 0047).
+
+Same checks as ``zkp.reference.evm_quirks.replay_convolutions_batched`` (ADR 0051):
+the forward FFT of the base points, the two folded point vectors, and their inverse
+FFTs without the ``1/2`` factors; the contract reverts exactly when the odd input of
+some butterfly is the identity. Here the recursion runs bottom-up (bit-reversed
+order, the same butterflies and twiddles ``ω^(i·N/s)`` at size ``s``), every point
+stays in Jacobian coordinates inside the kernel, twiddle and fold multiplications
+use GLV with width-w NAF over affine odd-multiple tables (``φ(x, y) = (βx, y)``),
+normalised with one inversion per FFT stage, and the twiddles' digits are computed
+once per N.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+from zkp.fast._jit import kernel
+from zkp.fast.curve import (
+    Jac,
+    jac_add,
+    jac_add_affine,
+    jac_double,
+    jac_inf,
+    jac_is_inf,
+    jac_neg,
+    st_jac,
+)
+from zkp.fast.field import FE_ONE, NLIMBS, batch_inv, ld, mul, neg, sqr, st
+from zkp.fast.glv import split_scalars_fast as split_scalars
+from zkp.fast.straus import FE_BETA, recode_wnaf
+from zkp.reference.evm_quirks import TWO_INV, UNITY, _fft_scalars
+from zkp.reference.field import Q, inv
+
+Arr = npt.NDArray[np.uint64]
+Flags = npt.NDArray[np.uint8]
+Digits = npt.NDArray[np.int64]
+
+W = 4  # NAF width of the replay's multiplications (tables of 4 odd multiples)
+
+
+@kernel
+def _tables(src: Arr, idx: npt.NDArray[np.int64], m: int) -> tuple[Arr, Flags]:
+    """Affine odd multiples P, 3P, .., (2 nt - 1)P of the Jacobian points src[idx[0..m)],
+    normalised with one batch inversion; rows ``2 (j nt + e)``, flags for infinity."""
+    nt = 1 << (W - 2)
+    jac = np.empty((3 * m * nt, NLIMBS), dtype=np.uint64)
+    tinf = np.zeros(m, dtype=np.uint8)
+    for j in range(m):
+        q = idx[j]
+        p = (ld(src, 3 * q), ld(src, 3 * q + 1), ld(src, 3 * q + 2))
+        if jac_is_inf(p):
+            tinf[j] = 1
+            for e in range(nt):
+                st_jac(jac, j * nt + e, (FE_ONE, FE_ONE, FE_ONE))
+            continue
+        cur = p
+        two = jac_double(p)
+        for e in range(nt):
+            if e > 0:
+                cur = jac_add(cur, two)
+            st_jac(jac, j * nt + e, cur)
+    zs = np.empty((m * nt, NLIMBS), dtype=np.uint64)
+    for t in range(m * nt):
+        st(zs, t, ld(jac, 3 * t + 2))
+    zinv = np.empty((m * nt, NLIMBS), dtype=np.uint64)
+    batch_inv(zs, zinv)
+    table = np.empty((2 * m * nt, NLIMBS), dtype=np.uint64)
+    for t in range(m * nt):
+        zi = ld(zinv, t)
+        zi2 = sqr(zi)
+        st(table, 2 * t, mul(ld(jac, 3 * t), zi2))
+        st(table, 2 * t + 1, mul(ld(jac, 3 * t + 1), mul(zi2, zi)))
+    return table, tinf
+
+
+@kernel
+def _glv_sum(
+    table: Arr, tinf: Flags, slots: npt.NDArray[np.int64], k: int, naf: Digits,
+    signs: Flags, rows: npt.NDArray[np.int64],
+) -> Jac:  # fmt: skip
+    """Σ_j s_j·P_j over the points with tables ``slots[0..k)`` (see :func:`_tables`);
+    s_j's GLV NAF rows are rows[j] (|k1|, on P) and rows[j] + 1 (|k2|, on φ(P))."""
+    nt = 1 << (W - 2)
+    top = -1
+    for j in range(k):
+        if tinf[slots[j]] != 0:
+            continue
+        for pos in range(naf.shape[1] - 1, top, -1):
+            if naf[rows[j], pos] != 0 or naf[rows[j] + 1, pos] != 0:
+                top = pos
+                break
+    acc = jac_inf()
+    for pos in range(top, -1, -1):
+        if not jac_is_inf(acc):
+            acc = jac_double(acc)
+        for v in range(2 * k):
+            j = v // 2
+            if tinf[slots[j]] != 0:
+                continue
+            r = rows[j] + v % 2
+            d = naf[r, pos]
+            if d == 0:
+                continue
+            t = 2 * (slots[j] * nt + ((d if d > 0 else -d) - 1) // 2)
+            x = ld(table, t)
+            if v % 2 == 1:
+                x = mul(x, FE_BETA)
+            y = ld(table, t + 1)
+            if (d < 0) != (signs[r] != 0):
+                y = neg(y)
+            acc = jac_add_affine(acc, x, y)
+    return acc
+
+
+@kernel
+def _fft_reverts(a: Arr, n: int, naf: Digits, signs: Flags) -> bool:
+    """In-place unscaled DIT FFT of the n Jacobian points of ``a`` (bit-reversed input).
+
+    Twiddle ``i`` of the top level has GLV rows ``2(i-1)``, ``2(i-1)+1`` (``ω^0 = 1`` is
+    not multiplied). True as soon as a butterfly's odd input is the identity. Each
+    stage builds the tables of all its multiplied points with one inversion.
+    """
+    slot = np.empty(1, dtype=np.int64)
+    row = np.empty(1, dtype=np.int64)
+    idx = np.empty(n, dtype=np.int64)
+    s = 2
+    while s <= n:
+        h = s // 2
+        step = n // s
+        m = 0
+        for o in range(0, n, s):
+            for i in range(h):
+                q = o + h + i
+                if jac_is_inf((ld(a, 3 * q), ld(a, 3 * q + 1), ld(a, 3 * q + 2))):
+                    return True
+                if i > 0:
+                    idx[m] = q
+                    m += 1
+        table, tinf = _tables(a, idx, m)
+        m = 0
+        for o in range(0, n, s):
+            for i in range(h):
+                q = o + h + i
+                if i == 0:
+                    t = (ld(a, 3 * q), ld(a, 3 * q + 1), ld(a, 3 * q + 2))
+                else:
+                    slot[0] = m
+                    row[0] = 2 * (i * step - 1)
+                    t = _glv_sum(table, tinf, slot, 1, naf, signs, row)
+                    m += 1
+                p = o + i
+                even = (ld(a, 3 * p), ld(a, 3 * p + 1), ld(a, 3 * p + 2))
+                st_jac(a, p, jac_add(even, t))
+                st_jac(a, q, jac_add(even, jac_neg(t)))
+        s *= 2
+    return False
+
+
+@kernel
+def _bit_reverse(src: Arr, n: int) -> Arr:
+    """(3n, NLIMBS) Jacobian copy of n Jacobian points in bit-reversed order."""
+    out = np.empty((3 * n, NLIMBS), dtype=np.uint64)
+    bits = 0
+    while (1 << bits) < n:
+        bits += 1
+    for i in range(n):
+        r = 0
+        for b in range(bits):
+            r |= ((i >> b) & 1) << (bits - 1 - b)
+        for c in range(3):
+            for j in range(NLIMBS):
+                out[3 * r + c, j] = src[3 * i + c, j]
+    return out
+
+
+@kernel
+def replay_reverts(
+    base: Arr, binf: Flags, tw_naf: Digits, tw_signs: Flags, fold_naf: Digits,
+    fold_signs: Flags, inv_naf: Digits, inv_signs: Flags,
+) -> bool:  # fmt: skip
+    """True iff ``assembleConvolutions`` on these base points would revert (one base).
+
+    ``base``/``binf``: affine Montgomery rows and infinity flags of the N points;
+    fold rows ``2(r N + i)``: GLV digits of ``exp_fft_r[i] / 2``.
+    """
+    n = binf.shape[0]
+    jac = np.empty((3 * n, NLIMBS), dtype=np.uint64)
+    for i in range(n):
+        if binf[i] != 0:
+            st_jac(jac, i, jac_inf())
+        else:
+            st_jac(jac, i, (ld(base, 2 * i), ld(base, 2 * i + 1), FE_ONE))
+    a = _bit_reverse(jac, n)
+    if _fft_reverts(a, n, tw_naf, tw_signs):
+        return True
+    h = n // 2
+    idx = np.arange(n)
+    table, tinf = _tables(a, idx, n)
+    slots = np.empty(2, dtype=np.int64)
+    rows = np.empty(2, dtype=np.int64)
+    for r in range(2):
+        folded = np.empty((3 * h, NLIMBS), dtype=np.uint64)
+        for i in range(h):
+            slots[0] = i
+            slots[1] = i + h
+            rows[0] = 2 * (r * n + i)
+            rows[1] = 2 * (r * n + i + h)
+            st_jac(folded, i, _glv_sum(table, tinf, slots, 2, fold_naf, fold_signs, rows))
+        if _fft_reverts(_bit_reverse(folded, h), h, inv_naf, inv_signs):
+            return True
+    return False
+
+
+def _digits(scalars: Sequence[int]) -> tuple[Digits, Flags]:
+    if not scalars:
+        return np.zeros((2, 256), dtype=np.int64), np.zeros(2, dtype=np.uint8)
+    limbs, signs = split_scalars(scalars)
+    return recode_wnaf(limbs, W), signs
+
+
+@cache
+def _twiddles(size: int) -> tuple[Digits, Flags, Digits, Flags]:
+    """GLV digits of ω^i (i = 1 .. N/2 - 1) and of the inverse FFT's twiddles, per N."""
+    half = size // 2
+    omega = pow(UNITY, (1 << 28) // size, Q)
+    omega_inv = inv(omega * omega)
+    half_half = 1 if half == 1 else half // 2
+    tw = _digits([pow(omega, i, Q) for i in range(1, half)])
+    iv = _digits([pow(omega_inv, i, Q) for i in range(1, half_half)])
+    return tw[0], tw[1], iv[0], iv[1]
+
+
+def fold_scalars(r0: Sequence[int], r1: Sequence[int]) -> list[int]:
+    """``exp_fft_r[i] · TWO_INV`` for r = r0, r1 (the contract's ``assembleConvolutions``)."""
+    size = len(r0)
+    half = size // 2
+    omega = pow(UNITY, (1 << 28) // size, Q)
+    omegas = [pow(omega, i, Q) for i in range(half)]
+    out: list[int] = []
+    for row in (r0, r1):
+        exp_fft = _fft_scalars([row[(size - i) % size] for i in range(size)], omegas)
+        out.extend(e * TWO_INV % Q for e in exp_fft)
+    return out
+
+
+def reverts(r0: Sequence[int], r1: Sequence[int], bases: Sequence[tuple[Arr, Flags]]) -> bool:
+    """True iff the contract's convolution of (r0, r1) with one of ``bases`` reverts."""
+    tw_naf, tw_signs, inv_naf, inv_signs = _twiddles(len(r0))
+    fold_naf, fold_signs = _digits(fold_scalars(r0, r1))
+    return any(
+        replay_reverts(pts, inf, tw_naf, tw_signs, fold_naf, fold_signs, inv_naf, inv_signs)
+        for pts, inf in bases
+    )
