@@ -124,6 +124,7 @@ class Node:
             self.driver = ConsensusDriver(
                 engine, storage, transport, self.core.commit, cs, self.metrics
             )
+            self.driver.on_peer_batch = self.core.preverify
             peers = [a for vid, a in sorted(addresses.items()) if vid != c.institution]
             self.sync = BlockSync(
                 self.core, peers, self.credentials, lambda: engine.schedule, self.metrics
@@ -273,6 +274,7 @@ class Node:
     async def submit(self, raws: list[bytes]) -> list[SubmitResult]:
         """Admit transactions, then feed them to the local lanes or queue them for
         forwarding, in the order the calls arrived (one sender's nonces stay in order)."""
+        t_in = time.monotonic()
         prev = self._turn
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._turn = mine
@@ -295,6 +297,8 @@ class Node:
             if self._turn is mine:
                 self._turn = None
         done: dict[bytes, SubmitResult] = {}
+        t_admit = time.monotonic()
+        self.metrics.stage.labels("admission").observe(t_admit - t_in)
         if waits is None:
             done = {a.tx.hash: SubmitResult(a.tx.hash, SubmitStatus.ACCEPTED) for a in admitted}
         else:
@@ -302,6 +306,7 @@ class Node:
                 done[a.tx.hash] = r
                 if r.status is SubmitStatus.REJECTED:
                     self.pending.discard(a.tx.hash)
+            self.metrics.stage.labels("forward").observe(time.monotonic() - t_admit)
         return [done[o.tx.hash] if isinstance(o, Admitted) else o for o in outcomes]
 
     def tx_info(self, tx_hash: bytes) -> TxInfo:

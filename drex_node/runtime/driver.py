@@ -19,11 +19,12 @@ from collections.abc import Awaitable, Callable
 from consensus.codec import encode
 from consensus.engine import Engine, Input, SubmitTx
 from consensus.step import CommittedSubDag, Step
-from consensus.types import Message
+from consensus.types import BatchAck, Message
 from drex_node.config.model import ConsensusSection
 from drex_node.metrics import NodeMetrics
 from drex_node.runtime.blocks import Candidate, from_subdag
 from drex_node.runtime.engine_store import KVEngineStorage
+from drex_node.runtime.stages import StageClock
 from drex_node.runtime.transport import Transport
 
 log = logging.getLogger("drex_node.driver")
@@ -59,6 +60,9 @@ class ConsensusDriver:
         self._t0 = time.monotonic()
         self._delay = -1
         self._busy = False
+        self.stages = StageClock(engine.me, metrics)
+        # Called with a peer's batch (its transactions) once this node stored it.
+        self.on_peer_batch: Callable[[list[bytes]], None] = lambda _txs: None
 
     def now_ms(self) -> int:
         """The engine's clock: milliseconds since the driver started (monotonic)."""
@@ -77,14 +81,21 @@ class ConsensusDriver:
     def submit(self, items: list[tuple[int, bytes]]) -> None:
         """Hand admitted transactions (partition index, bytes) to their lanes."""
         for partition, tx in items:
+            lane = self.engine.lanes.get(partition)
+            self.stages.lane_add(partition, lane is not None and len(lane) == 0)
             self._perform(self.engine.handle_input(SubmitTx(partition, tx)))
         self._flush()
 
     # ---- effects ---------------------------------------------------------------------------
     def _perform(self, step: Step) -> None:
+        self.stages.observe(step)
         encoded: dict[int, bytes] = {}
         for out in step.messages:
             msg: Message = out.message
+            if isinstance(msg, BatchAck) and out.to is not None:
+                batch = self.engine.batch(msg.digest)
+                if batch is not None:
+                    self.on_peer_batch(list(batch.txs))
             key = id(msg)
             payload = encoded.get(key)
             if payload is None:
@@ -121,7 +132,9 @@ class ConsensusDriver:
             self._ready.clear()
             groups, self._groups = self._groups, []
             if any(dirty for dirty, _ in groups):
+                t0 = time.monotonic()
                 await loop.run_in_executor(self._io, self.storage.sync_now)
+                self.stages.fsync(time.monotonic() - t0)
             for _, out in groups:
                 for to, payload in out:
                     if to is None:
@@ -180,7 +193,10 @@ class ConsensusDriver:
     async def _commit(self) -> None:
         while True:
             cand = await self.blocks.get()
+            t0 = time.monotonic()
             await self.on_block(cand)
+            self.metrics.stage.labels("apply").observe(time.monotonic() - t0)
+            self.stages.applied([b.digest for b in cand.batches])
 
     def start(self) -> None:
         """Start the consumer, ticker and block tasks."""

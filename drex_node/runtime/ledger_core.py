@@ -54,6 +54,7 @@ class LedgerCore:
         store.create_namespace(RECORDS_NS)
         self.state = CommittedDirectory(store)
         self.verified: OrderedDict[bytes, None] = OrderedDict()
+        self._verifying: dict[bytes, asyncio.Future[list[bool]]] = {}
         self._lock = asyncio.Lock()
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ledger")
         self._changed = asyncio.Condition()
@@ -70,6 +71,33 @@ class LedgerCore:
             self.verified[h] = None
         while len(self.verified) > VERIFIED_CACHE:
             self.verified.popitem(last=False)
+
+    def preverify(self, raws: list[bytes]) -> None:
+        """Check the signatures of a peer's batch now, in the background, so that its block
+        does not wait for them at commit (a validator stores batches rounds before they
+        commit). Undecodable or already known transactions are skipped."""
+        txs = []
+        for raw in raws:
+            try:
+                tx = decode(raw)
+            except TxDecodeError:
+                continue
+            if tx.hash not in self.verified and tx.hash not in self._verifying:
+                txs.append(tx)
+        if not txs:
+            return
+        task = asyncio.ensure_future(self.verifier.verify(txs))
+        for tx in txs:
+            self._verifying[tx.hash] = task
+
+        def done(t: asyncio.Future[list[bool]]) -> None:
+            for tx in txs:
+                self._verifying.pop(tx.hash, None)
+            if t.cancelled() or t.exception() is not None:
+                return
+            self.mark_verified([tx.hash for tx, ok in zip(txs, t.result(), strict=True) if ok])
+
+        task.add_done_callback(done)
 
     # ---- commit --------------------------------------------------------------------------
     async def commit(self, cand: Candidate) -> bool:
@@ -107,6 +135,10 @@ class LedgerCore:
             decoded.append(tx)
             if tx.hash not in self.verified:
                 unknown.append(tx)
+        running = {id(f): f for f in (self._verifying.get(t.hash) for t in unknown) if f}
+        if running:  # signatures being checked since the batch arrived: wait, not redo
+            await asyncio.gather(*running.values(), return_exceptions=True)
+            unknown = [t for t in unknown if t.hash not in self.verified]
         good = {t.hash for t in decoded if isinstance(t, Tx) and t.hash in self.verified}
         if unknown:
             verdicts = await self.verifier.verify(unknown)
