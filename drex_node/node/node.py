@@ -112,7 +112,8 @@ class Node:
                 header_timeout_ms=cs.header_timeout_ms,
                 retry_ms=cs.retry_ms,
                 batch_max_txs=cs.batch_max_txs,
-                batch_timeout_ms=cs.batch_timeout_ms,
+                # The driver's feeder applies cs.batch_timeout_ms and seals what it feeds.
+                batch_timeout_ms=1,
                 min_header_delay_ms=cs.header_delay_ms,
             )
             seed = read_seed(config.path(c.consensus_key))

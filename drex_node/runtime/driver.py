@@ -24,12 +24,14 @@ from drex_node.config.model import ConsensusSection
 from drex_node.metrics import NodeMetrics
 from drex_node.runtime.blocks import Candidate, from_subdag
 from drex_node.runtime.engine_store import KVEngineStorage
+from drex_node.runtime.feeder import LaneFeeder
 from drex_node.runtime.stages import StageClock
 from drex_node.runtime.transport import Transport
 
 log = logging.getLogger("drex_node.driver")
 INBOUND = 20_000
 DRAIN = 512
+SEAL_AFTER_S = 0.0015  # lanes seal at a tick once their oldest transaction is >= 1 ms old
 
 
 class ConsensusDriver:
@@ -61,6 +63,9 @@ class ConsensusDriver:
         self._delay = -1
         self._busy = False
         self.stages = StageClock(engine.me, metrics)
+        self.feeder = LaneFeeder(config.batch_timeout_ms / 1000, config.batch_max_txs)
+        self._feed_at: asyncio.TimerHandle | None = None
+        self._seal_soon = False
         # Called with a peer's batch (its transactions) once this node stored it.
         self.on_peer_batch: Callable[[list[bytes]], None] = lambda _txs: None
 
@@ -79,11 +84,35 @@ class ConsensusDriver:
         self._flush()
 
     def submit(self, items: list[tuple[int, bytes]]) -> None:
-        """Hand admitted transactions (partition index, bytes) to their lanes."""
+        """Accept admitted transactions (partition index, bytes) for their lanes."""
         for partition, tx in items:
-            lane = self.engine.lanes.get(partition)
-            self.stages.lane_add(partition, lane is not None and len(lane) == 0)
-            self._perform(self.engine.handle_input(SubmitTx(partition, tx)))
+            self.stages.lane_add(partition, self.feeder.add(partition, tx))
+        self._feed()
+
+    def _feed(self) -> None:
+        """Hand the due buffers to their lanes and seal them a millisecond later (the
+        engine seals a lane at a tick once its oldest transaction is 1 ms old)."""
+        if self._feed_at is not None:
+            self._feed_at.cancel()
+            self._feed_at = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        fed = False
+        for partition, txs in self.feeder.due(now):
+            for tx in txs:
+                self._perform(self.engine.handle_input(SubmitTx(partition, tx)))
+            fed = True
+        if fed and not self._seal_soon:
+            self._seal_soon = True
+            loop.call_later(SEAL_AFTER_S, self._seal)
+        nxt = self.feeder.next_due()
+        if nxt is not None:
+            self._feed_at = loop.call_at(nxt, self._feed)
+        self._flush()
+
+    def _seal(self) -> None:
+        self._seal_soon = False
+        self._perform(self.engine.handle_tick(self.now_ms()))
         self._flush()
 
     # ---- effects ---------------------------------------------------------------------------
@@ -144,7 +173,8 @@ class ConsensusDriver:
 
     def _pace(self) -> None:
         e = self.engine
-        busy = bool(e.book.ready or e.book.unacked or any(len(lane) for lane in e.lanes.values()))
+        busy = bool(e.book.ready or e.book.unacked or len(self.feeder))
+        busy = busy or any(len(lane) for lane in e.lanes.values())
         busy = busy or any(c.header.payload for c in e.own_unordered.values())
         # A peer's batch waiting for its header: that peer is busy, so round pace must be.
         busy = busy or any(n > 0 for n in e.book.per_author.values())
@@ -209,6 +239,8 @@ class ConsensusDriver:
 
     async def stop(self) -> None:
         """Cancel the tasks."""
+        if self._feed_at is not None:
+            self._feed_at.cancel()
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:
