@@ -22,11 +22,12 @@ from drex_node.api.ledger_servicer import LedgerServicer
 from drex_node.config.model import NodeConfig
 from drex_node.genesis import load_genesis
 from drex_node.ledger.commit import block_receipts
+from drex_node.ledger.execute import BlockResult
 from drex_node.ledger.tx import TxDecodeError, decode
 from drex_node.metrics import NodeMetrics
 from drex_node.net.server import NodeServer, ServerConfig, Servicers, build_server
 from drex_node.node.committee import central_bank_of, committee_from_genesis
-from drex_node.node.reconfig import check_change, decode_change, first_round
+from drex_node.node.reconfig import check_change, committee_of, first_round
 from drex_node.node.services import (
     VERSION,
     AdminService,
@@ -146,21 +147,30 @@ class Node:
 
         self.core.on_applied = self._committee_changes
 
-    def _committee_changes(self, cand: Candidate) -> None:
-        """Schedule committee changes carried by a committed block (ADR 0064)."""
-        for raw in cand.block.txs:
-            change = decode_change(raw)
-            if change is None:
+    def _committee_changes(self, cand: Candidate, result: BlockResult) -> None:
+        """Schedule the committee changes a block applied with an OK receipt (ADR 0065)."""
+        if not cand.committee_signatures:
+            return
+        applied = {r.tx_hash for r in result.receipts if r.applied}
+        for index, signature in cand.committee_signatures:
+            try:
+                tx = decode(cand.block.txs[index])
+            except TxDecodeError:
+                continue
+            change = committee_of(tx, signature)
+            if change is None or tx.hash not in applied:
                 continue
             schedule = self.committee_schedule()
             why = check_change(change, schedule, self.genesis.authority, Ed25519Verifier())
             if why is not None:
-                log.warning("committee change at height %d ignored: %s", cand.block.height, why)
+                log.error("committee change at height %d not scheduled: %s", cand.block.height, why)
                 continue
             if self.driver is not None:
                 self.driver.input(
                     ChangeCommittee(CommitteeChange(change), cand.record.leader_round)
                 )
+                for v in change.validators:
+                    self.driver.transport.add(v.id, v.address)
             else:
                 first = first_round(cand.record.leader_round, self.delay_rounds)
                 schedule.add(first, change)
@@ -272,15 +282,19 @@ class Node:
         self.store.close()
 
     # ---- operations used by the services -----------------------------------------------------
-    async def submit(self, raws: list[bytes]) -> list[SubmitResult]:
+    async def submit(
+        self, raws: list[bytes], lane_entries: dict[bytes, bytes] | None = None
+    ) -> list[SubmitResult]:
         """Admit transactions, then feed them to the local lanes or queue them for
-        forwarding, in the order the calls arrived (one sender's nonces stay in order)."""
+        forwarding, in the order the calls arrived (one sender's nonces stay in order).
+        ``lane_entries`` replaces what goes into the lane for some transaction hashes (a
+        committee change's carrier, validators only)."""
         t_in = time.monotonic()
         prev = self._turn
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._turn = mine
         try:
-            outcomes = await self.admission.check(raws)
+            outcomes = await self.admission.check(raws, lane_entries or ())
             if prev is not None:
                 await prev
             admitted = [o for o in outcomes if isinstance(o, Admitted)]
@@ -288,7 +302,10 @@ class Node:
                 self.pending.add(a.tx.hash, a.tx.raw if self.forwarder is not None else b"")
             self.metrics.pending.set(len(self.pending))
             if self.driver is not None:
-                self.driver.submit([(a.partition, a.tx.raw) for a in admitted])
+                entries = lane_entries or {}
+                self.driver.submit(
+                    [(a.partition, entries.get(a.tx.hash, a.tx.raw)) for a in admitted]
+                )
                 waits = None
             else:
                 assert self.forwarder is not None

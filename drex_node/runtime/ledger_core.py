@@ -61,7 +61,7 @@ class LedgerCore:
         self.height, self.root = head(store)
         self.last_applied_at = time.monotonic()
         self.on_gap: Callable[[int], None] = lambda _h: None
-        self.on_applied: Callable[[Candidate], None] = lambda _c: None
+        self.on_applied: Callable[[Candidate, BlockResult], None] = lambda _c, _r: None
         metrics.height.set(self.height)
 
     # ---- admission helpers -------------------------------------------------------------
@@ -118,7 +118,7 @@ class LedgerCore:
             self.height, self.root = h, result.state_root
             self.last_applied_at = time.monotonic()
         self._after_commit(result)
-        self.on_applied(cand)
+        self.on_applied(cand, result)
         async with self._changed:
             self._changed.notify_all()
         return True
