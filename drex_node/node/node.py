@@ -39,6 +39,7 @@ from drex_node.node.services import (
 )
 from drex_node.policy.host import load_registry
 from drex_node.runtime.admission import Admission, Admitted
+from drex_node.runtime.admitted import AdmittedLog
 from drex_node.runtime.blocks import Candidate
 from drex_node.runtime.blocksync import BlockSync
 from drex_node.runtime.driver import ConsensusDriver
@@ -145,7 +146,12 @@ class Node:
                 self.core, upstream, self.credentials, lambda: schedule, self.metrics
             )
 
-        self.core.on_applied = self._committee_changes
+        self.admitted = AdmittedLog(self.store)
+        self.core.on_applied = self._applied
+
+    def _applied(self, cand: Candidate, result: BlockResult) -> None:
+        self.admitted.settle(r.tx_hash for r in result.receipts)
+        self._committee_changes(cand, result)
 
     def _committee_changes(self, cand: Candidate, result: BlockResult) -> None:
         """Schedule the committee changes a block applied with an OK receipt (ADR 0065)."""
@@ -217,6 +223,7 @@ class Node:
         if self.driver is not None:
             self.driver.transport.start()
             self.driver.start()
+            self._replay_admitted()
             self.sync.trigger()
             self._tasks.append(asyncio.create_task(self._lag_check(), name="lag-check"))
         else:
@@ -230,6 +237,17 @@ class Node:
             self.server.port,
             self.core.height,
         )
+
+    def _replay_admitted(self) -> None:
+        """Hand to the lanes again what this validator acknowledged before a crash but
+        never committed (ADR 0066)."""
+        assert self.driver is not None
+        rows = self.admitted.replay()
+        for tx_hash, _, _ in rows:
+            self.pending.add(tx_hash)
+        if rows:
+            self.driver.submit([(p, entry) for _, p, entry in rows])
+            log.info("resubmitted %d admitted transactions to the lanes", len(rows))
 
     async def _housekeeping(self) -> None:
         n = 0
@@ -303,9 +321,11 @@ class Node:
             self.metrics.pending.set(len(self.pending))
             if self.driver is not None:
                 entries = lane_entries or {}
-                self.driver.submit(
-                    [(a.partition, entries.get(a.tx.hash, a.tx.raw)) for a in admitted]
-                )
+                rows = [
+                    (a.tx.hash, a.partition, entries.get(a.tx.hash, a.tx.raw)) for a in admitted
+                ]
+                self.admitted.record(rows)
+                self.driver.submit([(p, entry) for _, p, entry in rows])
                 waits = None
             else:
                 assert self.forwarder is not None
@@ -314,6 +334,8 @@ class Node:
             mine.set_result(None)
             if self._turn is mine:
                 self._turn = None
+        if self.driver is not None and admitted:
+            await self.driver.durable()  # acknowledged only once on disk (ADR 0066)
         done: dict[bytes, SubmitResult] = {}
         t_admit = time.monotonic()
         self.metrics.stage.labels("admission").observe(t_admit - t_in)

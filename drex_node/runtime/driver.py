@@ -66,6 +66,7 @@ class ConsensusDriver:
         self.feeder = LaneFeeder(config.batch_timeout_ms / 1000, config.batch_max_txs)
         self._feed_at: asyncio.TimerHandle | None = None
         self._seal_soon = False
+        self._barriers: list[asyncio.Future[None]] = []
         # Called with a peer's batch (its transactions) once this node stored it.
         self.on_peer_batch: Callable[[list[bytes]], None] = lambda _txs: None
 
@@ -160,16 +161,28 @@ class ConsensusDriver:
             await self._ready.wait()
             self._ready.clear()
             groups, self._groups = self._groups, []
-            if any(dirty for dirty, _ in groups):
+            barriers, self._barriers = self._barriers, []
+            if barriers or any(dirty for dirty, _ in groups):
                 t0 = time.monotonic()
                 await loop.run_in_executor(self._io, self.storage.sync_now)
                 self.stages.fsync(time.monotonic() - t0)
+            for fut in barriers:
+                if not fut.done():
+                    fut.set_result(None)
             for _, out in groups:
                 for to, payload in out:
                     if to is None:
                         self.transport.broadcast(payload)
                     else:
                         self.transport.send(to, payload)
+
+    async def durable(self) -> None:
+        """Return once every write made before this call is on disk (it joins the next
+        group-commit fsync)."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._barriers.append(fut)
+        self._ready.set()
+        await fut
 
     def _pace(self) -> None:
         e = self.engine
