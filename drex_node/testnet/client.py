@@ -12,9 +12,17 @@ from drex_node.net.channel import secure_channel_sync
 from drex_node.security.store import load_credentials
 
 
+def local_address(listen: str) -> str:
+    """Where to reach a node from its own host: a wildcard listen address (``0.0.0.0``,
+    ``::``) becomes ``localhost``, a name its certificate carries."""
+    host, _, port = listen.rpartition(":")
+    return f"localhost:{port}" if host in ("0.0.0.0", "::", "[::]", "") else listen
+
+
 def node_status(address: str, credentials_dir: Path, timeout: float = 3.0) -> dict[str, Any]:
     """GetStatus of one node as a JSON-ready dict (healthy False when unreachable)."""
     creds = load_credentials(credentials_dir)
+    address = local_address(address)
     with secure_channel_sync(address, creds) as ch:
         try:
             stub = ledger_pb2_grpc.LedgerStub(ch)  # type: ignore[no-untyped-call]
