@@ -128,6 +128,7 @@ class Node:
                 engine, storage, transport, self.core.commit, cs, self.metrics
             )
             self.driver.on_peer_batch = self.core.preverify
+            self.driver.on_ordered = self.core.publish
             peers = [a for vid, a in sorted(addresses.items()) if vid != c.institution]
             self.sync = BlockSync(
                 self.core, peers, self.credentials, lambda: engine.schedule, self.metrics

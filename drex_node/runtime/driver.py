@@ -69,6 +69,8 @@ class ConsensusDriver:
         self._barriers: list[asyncio.Future[None]] = []
         # Called with a peer's batch (its transactions) once this node stored it.
         self.on_peer_batch: Callable[[list[bytes]], None] = lambda _txs: None
+        # Called with each block the engine orders, before it is executed.
+        self.on_ordered: Callable[[Candidate], None] = lambda _c: None
 
     def now_ms(self) -> int:
         """The engine's clock: milliseconds since the driver started (monotonic)."""
@@ -133,7 +135,9 @@ class ConsensusDriver:
             self._outbox.append((out.to, payload))
         for item in step.outputs:
             if isinstance(item, CommittedSubDag):
-                self.blocks.put_nowait(from_subdag(item))
+                cand = from_subdag(item)
+                self.on_ordered(cand)
+                self.blocks.put_nowait(cand)
             else:
                 log.info(
                     "committee of epoch %d scheduled from round %d",

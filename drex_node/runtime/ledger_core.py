@@ -57,7 +57,9 @@ class LedgerCore:
         self._verifying: dict[bytes, asyncio.Future[list[bool]]] = {}
         self._lock = asyncio.Lock()
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ledger")
-        self._changed = asyncio.Condition()
+        self._changed = asyncio.Event()  # replaced after each set: wakes current waiters
+        # Blocks the local engine ordered but this node has not applied yet (ADR 0068).
+        self.ordered: dict[int, BlockRecord] = {}
         self.height, self.root = head(store)
         self.last_applied_at = time.monotonic()
         self.on_gap: Callable[[int], None] = lambda _h: None
@@ -119,9 +121,29 @@ class LedgerCore:
             self.last_applied_at = time.monotonic()
         self._after_commit(result)
         self.on_applied(cand, result)
-        async with self._changed:
-            self._changed.notify_all()
+        for done in [k for k in self.ordered if k <= self.height]:
+            del self.ordered[done]
+        self._signal()
         return True
+
+    def publish(self, cand: Candidate) -> None:
+        """Offer a block the local engine just ordered to block streams before it is
+        executed here: consensus fixed it, so a follower may verify and execute it in
+        parallel (its state root is not known yet)."""
+        if cand.block.height > self.height:
+            self.ordered[cand.block.height] = cand.record
+            self._signal()
+
+    def _signal(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_change(self, timeout_s: float) -> None:
+        """Wait until a block is applied or published, at most ``timeout_s``."""
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout_s)
+        except TimeoutError:
+            pass
 
     async def _prepare(self, cand: Candidate) -> tuple[list[Tx | TxDecodeError], set[bytes]]:
         decoded: list[Tx | TxDecodeError] = []
@@ -201,11 +223,14 @@ class LedgerCore:
     # ---- reads ---------------------------------------------------------------------------
     async def wait_height(self, height: int, timeout_s: float | None = None) -> bool:
         """Wait until the ledger reaches ``height``; False on timeout."""
-        async with self._changed:
+        loop = asyncio.get_running_loop()
+        end = None if timeout_s is None else loop.time() + timeout_s
+        while self.height < height:
+            left = None if end is None else end - loop.time()
+            if left is not None and left <= 0:
+                return False
             try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: self.height >= height), timeout_s
-                )
+                await asyncio.wait_for(self._changed.wait(), left)
             except TimeoutError:
                 return False
         return True
