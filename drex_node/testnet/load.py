@@ -31,7 +31,7 @@ from drex_node.testnet.layout import Network
 
 PARTITIONS = ("N", "NE", "CO", "SE", "S")
 TICK_S = 0.02
-RESUBMIT_S = 5.0  # an acknowledged transaction not committed by then goes to another entry
+RESUBMIT_S = 15.0  # an acknowledged transaction not committed by then goes to another entry
 
 
 @dataclass
