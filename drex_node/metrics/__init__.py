@@ -68,6 +68,11 @@ class NodeMetrics:
         self.synced_blocks = Counter(
             "drex_sync_blocks_total", "Blocks applied from peers (follow or catch-up)", registry=r
         )
+        self.reproposed = Counter(
+            "drex_consensus_reproposed_batches_total",
+            "Own batches put into a header again (their certificate was never ordered)",
+            registry=r,
+        )
         self.stage = Histogram(
             "drex_runtime_stage_seconds",
             "Time spent per pipeline stage (admission, forwarding, lane, rounds, commit, apply)",

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from consensus.codec import encode
 from consensus.engine import Engine, Input, SubmitTx
+from consensus.pacing import quorum_round
 from consensus.step import CommittedSubDag, Step
 from consensus.types import BatchAck, Message
 from drex_node.config.model import ConsensusSection
@@ -62,6 +63,7 @@ class ConsensusDriver:
         self._t0 = time.monotonic()
         self._delay = -1
         self._busy = False
+        self._quorum_at = (-1, 0)  # (round, engine ms when it first had a quorum here)
         self.stages = StageClock(engine.me, metrics)
         self.feeder = LaneFeeder(config.batch_timeout_ms / 1000, config.batch_max_txs)
         self._feed_at: asyncio.TimerHandle | None = None
@@ -203,9 +205,26 @@ class ConsensusDriver:
                     break
         self._busy = busy
         delay = self.config.header_delay_ms if busy else self.config.idle_header_delay_ms
+        if busy and self.config.parent_wait_ms:
+            delay = max(delay, self._straggler_delay())
         if delay != self._delay:
             self._delay = delay
             e.cfg = e.cfg.with_(min_header_delay_ms=delay)
+
+    def _straggler_delay(self) -> int:
+        """Header delay that holds our next proposal until every certificate of the round
+        it builds on is known, or ``parent_wait_ms`` after that round reached a quorum."""
+        e = self.engine
+        base = quorum_round(e.dag, e.schedule)
+        if base + 1 <= e.proposed_round or base <= e.dag.gc_round:
+            return 0
+        members = e.schedule.for_round(base).ids
+        if len(e.dag.round(base)) >= len(members):
+            return 0
+        now = self.now_ms()
+        if self._quorum_at[0] != base:
+            self._quorum_at = (base, now)
+        return self._quorum_at[1] + self.config.parent_wait_ms - e.header_sent_ms
 
     # ---- loops -----------------------------------------------------------------------------
     async def _consume(self) -> None:

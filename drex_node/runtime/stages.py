@@ -29,6 +29,7 @@ class StageClock:
         self.proposed: dict[bytes, float] = {}
         self.certified: dict[bytes, float] = {}
         self.committed: dict[bytes, float] = {}
+        self.headed: dict[bytes, float] = {}  # every digest put in one of our headers
         self.last_header = 0.0
 
     def _obs(self, stage: str, seconds: float) -> None:
@@ -56,6 +57,9 @@ class StageClock:
                     self._obs("round", now - self.last_header)
                 self.last_header = now
                 for _, d in msg.header.payload:
+                    if d in self.headed:
+                        self.metrics.reproposed.inc()  # its earlier certificate was orphaned
+                    self._remember(self.headed, d, now)
                     t = self.sealed.pop(d, None)
                     if t is not None:
                         self._obs("sealed_to_proposed", now - t)
