@@ -67,7 +67,7 @@ class ConsensusDriver:
         self.stages = StageClock(engine.me, metrics)
         self.feeder = LaneFeeder(config.batch_timeout_ms / 1000, config.batch_max_txs)
         self._feed_at: asyncio.TimerHandle | None = None
-        self._seal_soon = False
+        self._seal_at: asyncio.TimerHandle | None = None
         self._barriers: list[asyncio.Future[None]] = []
         # Called with a peer's batch (its transactions) once this node stored it.
         self.on_peer_batch: Callable[[list[bytes]], None] = lambda _txs: None
@@ -107,16 +107,15 @@ class ConsensusDriver:
             for tx in txs:
                 self._perform(self.engine.handle_input(SubmitTx(partition, tx)))
             fed = True
-        if fed and not self._seal_soon:
-            self._seal_soon = True
-            loop.call_later(SEAL_AFTER_S, self._seal)
+        if fed and self._seal_at is None:
+            self._seal_at = loop.call_later(SEAL_AFTER_S, self._seal)
         nxt = self.feeder.next_due()
         if nxt is not None:
             self._feed_at = loop.call_at(nxt, self._feed)
         self._flush()
 
     def _seal(self) -> None:
-        self._seal_soon = False
+        self._seal_at = None
         self._perform(self.engine.handle_tick(self.now_ms()))
         self._flush()
 
@@ -275,8 +274,9 @@ class ConsensusDriver:
 
     async def stop(self) -> None:
         """Cancel the tasks."""
-        if self._feed_at is not None:
-            self._feed_at.cancel()
+        for handle in (self._feed_at, self._seal_at):
+            if handle is not None:
+                handle.cancel()
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:
