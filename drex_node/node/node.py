@@ -27,7 +27,7 @@ from drex_node.ledger.tx import TxDecodeError, decode
 from drex_node.metrics import NodeMetrics
 from drex_node.net.server import NodeServer, ServerConfig, Servicers, build_server
 from drex_node.node.committee import central_bank_of, committee_from_genesis
-from drex_node.node.reconfig import check_change, committee_of, first_round
+from drex_node.node.reconfig import check_change, committed_changes, first_round
 from drex_node.node.services import (
     VERSION,
     AdminService,
@@ -156,17 +156,7 @@ class Node:
 
     def _committee_changes(self, cand: Candidate, result: BlockResult) -> None:
         """Schedule the committee changes a block applied with an OK receipt (ADR 0065)."""
-        if not cand.committee_signatures:
-            return
-        applied = {r.tx_hash for r in result.receipts if r.applied}
-        for index, signature in cand.committee_signatures:
-            try:
-                tx = decode(cand.block.txs[index])
-            except TxDecodeError:
-                continue
-            change = committee_of(tx, signature)
-            if change is None or tx.hash not in applied:
-                continue
+        for change in committed_changes(cand, result):
             schedule = self.committee_schedule()
             why = check_change(change, schedule, self.genesis.authority, Ed25519Verifier())
             if why is not None:

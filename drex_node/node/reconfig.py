@@ -15,7 +15,9 @@ from __future__ import annotations
 from consensus.committee import Committee, CommitteeSchedule, Validator
 from consensus.crypto import Ed25519Signer, Verifier
 from drex_node.ledger.codes import TxType
-from drex_node.ledger.tx import Tx, build
+from drex_node.ledger.execute import BlockResult
+from drex_node.ledger.tx import Tx, TxDecodeError, build, decode
+from drex_node.runtime.blocks import Candidate
 from drex_node.runtime.carrier import wrap
 
 
@@ -37,6 +39,24 @@ def committee_of(tx: Tx, signature: bytes) -> Committee | None:
     except ValueError:
         return None
     return Committee(unsigned.epoch, unsigned.validators, signature)
+
+
+def committed_changes(cand: Candidate, result: BlockResult) -> list[Committee]:
+    """The committees of the carried ``COMMITTEE_CHANGE`` transactions that ``cand``'s
+    block applied with an OK receipt, each with its carried authority signature."""
+    if not cand.committee_signatures:
+        return []
+    applied = {r.tx_hash for r in result.receipts if r.applied}
+    out = []
+    for index, signature in cand.committee_signatures:
+        try:
+            tx = decode(cand.block.txs[index])
+        except TxDecodeError:
+            continue
+        change = committee_of(tx, signature)
+        if change is not None and tx.hash in applied:
+            out.append(change)
+    return out
 
 
 def build_change(
