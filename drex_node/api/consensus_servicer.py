@@ -53,8 +53,10 @@ class ConsensusServicer(consensus_pb2_grpc.ConsensusServicer):
             accepted = 0
             async for envelope in request_iterator:
                 require_nonempty("payload", envelope.payload)
-                await self._backend.deliver(who, envelope.sender, envelope.epoch, envelope.payload)
-                accepted += 1
+                for payload in (envelope.payload, *envelope.more):
+                    require_nonempty("more[i]", payload)
+                    await self._backend.deliver(who, envelope.sender, envelope.epoch, payload)
+                accepted += 1 + len(envelope.more)
                 if accepted > self._limits.max_stream_envelopes:
                     raise ApiError(
                         grpc.StatusCode.RESOURCE_EXHAUSTED,

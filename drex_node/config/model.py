@@ -89,10 +89,16 @@ class ConsensusSection:
     # Certificates never referenced by a committed anchor re-propose their batches once
     # they fall below the GC round, so a shallow depth bounds how long such a batch waits.
     gc_depth: int = 12
+    # After a quorum of a round's certificates, wait up to this long for the rest before
+    # proposing the next round, so a slightly late certificate is referenced, not orphaned
+    # (its batches would wait for the abandon rule). 0 disables the wait (ADR 0068).
+    parent_wait_ms: int = 30
 
     def validate(self) -> None:
+        if self.parent_wait_ms < 0:
+            raise ConfigError("consensus.parent_wait_ms: must be >= 0")
         for name in self.__dataclass_fields__:
-            if getattr(self, name) <= 0:
+            if name != "parent_wait_ms" and getattr(self, name) <= 0:
                 raise ConfigError(f"consensus.{name}: must be > 0")
         if self.idle_header_delay_ms < self.header_delay_ms:
             raise ConfigError("consensus.idle_header_delay_ms: must be >= header_delay_ms")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 LATENCY_BUCKETS = (0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+STAGE_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.0)
 WRITE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
 
@@ -66,6 +67,18 @@ class NodeMetrics:
         )
         self.synced_blocks = Counter(
             "drex_sync_blocks_total", "Blocks applied from peers (follow or catch-up)", registry=r
+        )
+        self.reproposed = Counter(
+            "drex_consensus_reproposed_batches_total",
+            "Own batches put into a header again (their certificate was never ordered)",
+            registry=r,
+        )
+        self.stage = Histogram(
+            "drex_runtime_stage_seconds",
+            "Time spent per pipeline stage (admission, forwarding, lane, rounds, commit, apply)",
+            ["stage"],
+            buckets=STAGE_BUCKETS,
+            registry=r,
         )
 
     def serve(self, listen: str) -> int:

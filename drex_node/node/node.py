@@ -22,11 +22,12 @@ from drex_node.api.ledger_servicer import LedgerServicer
 from drex_node.config.model import NodeConfig
 from drex_node.genesis import load_genesis
 from drex_node.ledger.commit import block_receipts
+from drex_node.ledger.execute import BlockResult
 from drex_node.ledger.tx import TxDecodeError, decode
 from drex_node.metrics import NodeMetrics
 from drex_node.net.server import NodeServer, ServerConfig, Servicers, build_server
 from drex_node.node.committee import central_bank_of, committee_from_genesis
-from drex_node.node.reconfig import check_change, decode_change, first_round
+from drex_node.node.reconfig import check_change, committed_changes, first_round
 from drex_node.node.services import (
     VERSION,
     AdminService,
@@ -38,6 +39,7 @@ from drex_node.node.services import (
 )
 from drex_node.policy.host import load_registry
 from drex_node.runtime.admission import Admission, Admitted
+from drex_node.runtime.admitted import AdmittedLog
 from drex_node.runtime.blocks import Candidate
 from drex_node.runtime.blocksync import BlockSync
 from drex_node.runtime.driver import ConsensusDriver
@@ -112,7 +114,8 @@ class Node:
                 header_timeout_ms=cs.header_timeout_ms,
                 retry_ms=cs.retry_ms,
                 batch_max_txs=cs.batch_max_txs,
-                batch_timeout_ms=cs.batch_timeout_ms,
+                # The driver's feeder applies cs.batch_timeout_ms and seals what it feeds.
+                batch_timeout_ms=1,
                 min_header_delay_ms=cs.header_delay_ms,
             )
             seed = read_seed(config.path(c.consensus_key))
@@ -124,6 +127,8 @@ class Node:
             self.driver = ConsensusDriver(
                 engine, storage, transport, self.core.commit, cs, self.metrics
             )
+            self.driver.on_peer_batch = self.core.preverify
+            self.driver.on_ordered = self.core.publish
             peers = [a for vid, a in sorted(addresses.items()) if vid != c.institution]
             self.sync = BlockSync(
                 self.core, peers, self.credentials, lambda: engine.schedule, self.metrics
@@ -142,23 +147,27 @@ class Node:
                 self.core, upstream, self.credentials, lambda: schedule, self.metrics
             )
 
-        self.core.on_applied = self._committee_changes
+        self.admitted = AdmittedLog(self.store)
+        self.core.on_applied = self._applied
 
-    def _committee_changes(self, cand: Candidate) -> None:
-        """Schedule committee changes carried by a committed block (ADR 0064)."""
-        for raw in cand.block.txs:
-            change = decode_change(raw)
-            if change is None:
-                continue
+    def _applied(self, cand: Candidate, result: BlockResult) -> None:
+        self.admitted.settle(r.tx_hash for r in result.receipts)
+        self._committee_changes(cand, result)
+
+    def _committee_changes(self, cand: Candidate, result: BlockResult) -> None:
+        """Schedule the committee changes a block applied with an OK receipt (ADR 0065)."""
+        for change in committed_changes(cand, result):
             schedule = self.committee_schedule()
             why = check_change(change, schedule, self.genesis.authority, Ed25519Verifier())
             if why is not None:
-                log.warning("committee change at height %d ignored: %s", cand.block.height, why)
+                log.error("committee change at height %d not scheduled: %s", cand.block.height, why)
                 continue
             if self.driver is not None:
                 self.driver.input(
                     ChangeCommittee(CommitteeChange(change), cand.record.leader_round)
                 )
+                for v in change.validators:
+                    self.driver.transport.add(v.id, v.address)
             else:
                 first = first_round(cand.record.leader_round, self.delay_rounds)
                 schedule.add(first, change)
@@ -205,6 +214,7 @@ class Node:
         if self.driver is not None:
             self.driver.transport.start()
             self.driver.start()
+            self._replay_admitted()
             self.sync.trigger()
             self._tasks.append(asyncio.create_task(self._lag_check(), name="lag-check"))
         else:
@@ -218,6 +228,17 @@ class Node:
             self.server.port,
             self.core.height,
         )
+
+    def _replay_admitted(self) -> None:
+        """Hand to the lanes again what this validator acknowledged before a crash but
+        never committed (ADR 0066)."""
+        assert self.driver is not None
+        rows = self.admitted.replay()
+        for tx_hash, _, _ in rows:
+            self.pending.add(tx_hash)
+        if rows:
+            self.driver.submit([(p, entry) for _, p, entry in rows])
+            log.info("resubmitted %d admitted transactions to the lanes", len(rows))
 
     async def _housekeeping(self) -> None:
         n = 0
@@ -270,14 +291,19 @@ class Node:
         self.store.close()
 
     # ---- operations used by the services -----------------------------------------------------
-    async def submit(self, raws: list[bytes]) -> list[SubmitResult]:
+    async def submit(
+        self, raws: list[bytes], lane_entries: dict[bytes, bytes] | None = None
+    ) -> list[SubmitResult]:
         """Admit transactions, then feed them to the local lanes or queue them for
-        forwarding, in the order the calls arrived (one sender's nonces stay in order)."""
+        forwarding, in the order the calls arrived (one sender's nonces stay in order).
+        ``lane_entries`` replaces what goes into the lane for some transaction hashes (a
+        committee change's carrier, validators only)."""
+        t_in = time.monotonic()
         prev = self._turn
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._turn = mine
         try:
-            outcomes = await self.admission.check(raws)
+            outcomes = await self.admission.check(raws, lane_entries or ())
             if prev is not None:
                 await prev
             admitted = [o for o in outcomes if isinstance(o, Admitted)]
@@ -285,7 +311,12 @@ class Node:
                 self.pending.add(a.tx.hash, a.tx.raw if self.forwarder is not None else b"")
             self.metrics.pending.set(len(self.pending))
             if self.driver is not None:
-                self.driver.submit([(a.partition, a.tx.raw) for a in admitted])
+                entries = lane_entries or {}
+                rows = [
+                    (a.tx.hash, a.partition, entries.get(a.tx.hash, a.tx.raw)) for a in admitted
+                ]
+                self.admitted.record(rows)
+                self.driver.submit([(p, entry) for _, p, entry in rows])
                 waits = None
             else:
                 assert self.forwarder is not None
@@ -294,7 +325,11 @@ class Node:
             mine.set_result(None)
             if self._turn is mine:
                 self._turn = None
+        if self.driver is not None and admitted:
+            await self.driver.durable()  # acknowledged only once on disk (ADR 0066)
         done: dict[bytes, SubmitResult] = {}
+        t_admit = time.monotonic()
+        self.metrics.stage.labels("admission").observe(t_admit - t_in)
         if waits is None:
             done = {a.tx.hash: SubmitResult(a.tx.hash, SubmitStatus.ACCEPTED) for a in admitted}
         else:
@@ -302,6 +337,7 @@ class Node:
                 done[a.tx.hash] = r
                 if r.status is SubmitStatus.REJECTED:
                     self.pending.discard(a.tx.hash)
+            self.metrics.stage.labels("forward").observe(time.monotonic() - t_admit)
         return [done[o.tx.hash] if isinstance(o, Admitted) else o for o in outcomes]
 
     def tx_info(self, tx_hash: bytes) -> TxInfo:

@@ -1,44 +1,81 @@
-"""Committee changes carried through consensus until the ledger enables its own
-``COMMITTEE_CHANGE`` transaction type (ADR 0064).
+"""Committee changes as ledger transactions (ADR 0065, superseding the carrier of 0064).
 
-The Admin service admits an authority-signed committee of the next epoch, encoded as
-``msgpack([MAGIC, committee])``, into a lane like a transaction. When a block carrying it
-commits, every node (validators and followers, live or catching up) schedules it from the
-same round: the first even round at or after ``anchor round + reconfig_delay_rounds``. The
-ledger itself sees bytes that are not a transaction and records a MALFORMED receipt.
+The authority signs two things: a ``COMMITTEE_CHANGE`` ledger transaction (epoch,
+members; the ledger checks the signer is the authority account and records it) and the
+committee itself (``Committee.signing_bytes``, which the consensus engine checks). Both
+travel in one lane entry (:mod:`drex_node.runtime.carrier`). When the block holding it
+commits with an OK receipt, every node (validators and followers, live or catching up)
+rebuilds the committee from the transaction's fields and the carried signature, checks it
+against its schedule and schedules it from the same round: the first even round at or
+after ``anchor round + reconfig_delay_rounds``.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import msgpack
-
-from consensus.committee import Committee, CommitteeSchedule
-from consensus.crypto import Verifier
-from consensus.storage import committee_from_wire, committee_to_wire
-
-MAGIC = "drex:committee-change:v1"
-_PREFIX = bytes(msgpack.packb([MAGIC], use_bin_type=True))[1:]  # the str element
-MAX_BYTES = 64 * 1024
+from consensus.committee import Committee, CommitteeSchedule, Validator
+from consensus.crypto import Ed25519Signer, Verifier
+from drex_node.ledger.codes import TxType
+from drex_node.ledger.execute import BlockResult
+from drex_node.ledger.tx import Tx, TxDecodeError, build, decode
+from drex_node.runtime.blocks import Candidate
+from drex_node.runtime.carrier import wrap
 
 
-def encode_change(committee: Committee) -> bytes:
-    """Wire form of a committee change."""
-    return bytes(msgpack.packb([MAGIC, committee_to_wire(committee)], use_bin_type=True))
+def members_of(committee: Committee) -> list[list[object]]:
+    """The ledger transaction's ``members`` field: ``[[id, pubkey, weight, address]]``."""
+    return [[v.id, v.public_key, v.weight, v.address] for v in committee.validators]
 
 
-def decode_change(raw: bytes) -> Committee | None:
-    """The committee in ``raw``, or None when ``raw`` is not a committee change."""
-    if len(raw) > MAX_BYTES or raw[1 : 1 + len(_PREFIX)] != _PREFIX:
+def committee_of(tx: Tx, signature: bytes) -> Committee | None:
+    """The committee a ``COMMITTEE_CHANGE`` transaction lists, with the carried authority
+    signature; None for another type or an unusable member list."""
+    if tx.type is not TxType.COMMITTEE_CHANGE:
         return None
+    epoch, members = tx.fields
     try:
-        obj: Any = msgpack.unpackb(raw, raw=False)
-        if not isinstance(obj, list) or len(obj) != 2 or obj[0] != MAGIC:
-            return None
-        return committee_from_wire(obj[1])
-    except Exception:  # any malformed content means "not a committee change"
+        unsigned = Committee.create(
+            epoch, [Validator(vid, pk, weight, address) for vid, pk, weight, address in members]
+        )
+    except ValueError:
         return None
+    return Committee(unsigned.epoch, unsigned.validators, signature)
+
+
+def committed_changes(cand: Candidate, result: BlockResult) -> list[Committee]:
+    """The committees of the carried ``COMMITTEE_CHANGE`` transactions that ``cand``'s
+    block applied with an OK receipt, each with its carried authority signature."""
+    if not cand.committee_signatures:
+        return []
+    applied = {r.tx_hash for r in result.receipts if r.applied}
+    out = []
+    for index, signature in cand.committee_signatures:
+        try:
+            tx = decode(cand.block.txs[index])
+        except TxDecodeError:
+            continue
+        change = committee_of(tx, signature)
+        if change is not None and tx.hash in applied:
+            out.append(change)
+    return out
+
+
+def build_change(
+    chain_id: str, committee: Committee, nonce: int, expiry: int, authority_seed: bytes
+) -> bytes:
+    """The lane entry an operator submits: ``committee`` (unsigned or signed, its members
+    are what counts) signed by the authority, wrapped with its ledger transaction."""
+    signed = Committee.create(committee.epoch, list(committee.validators)).signed(
+        Ed25519Signer(authority_seed)
+    )
+    tx = build(
+        chain_id,
+        TxType.COMMITTEE_CHANGE,
+        [signed.epoch, members_of(signed)],
+        nonce,
+        expiry,
+        [authority_seed],
+    )
+    return wrap(tx, signed.authority_signature)
 
 
 def first_round(committed_round: int, delay_rounds: int) -> int:

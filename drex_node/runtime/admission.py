@@ -9,7 +9,7 @@ expensive one, the signatures (in the verification process pool).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import grpc
@@ -17,6 +17,7 @@ import grpc
 from drex_node.api.backends import SubmitResult, SubmitStatus
 from drex_node.api.errors import ApiError
 from drex_node.config.model import AdmissionConfig
+from drex_node.ledger.codes import TxType
 from drex_node.ledger.commit import receipt
 from drex_node.ledger.state import StateView
 from drex_node.ledger.tx import Tx, TxDecodeError, decode
@@ -24,6 +25,7 @@ from drex_node.policy.host import ActivePolicies, active
 from drex_node.runtime.ledger_core import LedgerCore
 
 MEMPOOL_FULL = "mempool_full"
+COMMITTEE_VIA_ADMIN = "committee_change_via_admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +56,15 @@ class Admission:
             self._policies = (h, active(self.core.state, self.core.registry, h))
         return self._policies[1]
 
-    def _check_one(self, raw: bytes, view: StateView, seen: set[bytes]) -> SubmitResult | Admitted:
+    def _check_one(
+        self, raw: bytes, view: StateView, seen: set[bytes], carried: Collection[bytes]
+    ) -> SubmitResult | Admitted:
         try:
             tx = decode(raw, chain_id=self.chain_id)
         except TxDecodeError as exc:
             return _rejected(b"", exc.reason.name.lower(), exc.detail)
+        if tx.type is TxType.COMMITTEE_CHANGE and tx.hash not in carried:
+            return _rejected(tx.hash, COMMITTEE_VIA_ADMIN, "submit it through Admin (ADR 0065)")
         if tx.hash in seen or tx.hash in self.core.pending:
             return SubmitResult(tx.hash, SubmitStatus.DUPLICATE, "pending")
         if receipt(self.core.store, tx.hash) is not None:
@@ -81,11 +87,15 @@ class Admission:
         seen.add(tx.hash)
         return Admitted(tx, self.partitions.get(acc.partition, 0))
 
-    async def check(self, raws: Sequence[bytes]) -> list[SubmitResult | Admitted]:
-        """One outcome per input: a final result, or Admitted (signatures verified)."""
+    async def check(
+        self, raws: Sequence[bytes], carried: Collection[bytes] = ()
+    ) -> list[SubmitResult | Admitted]:
+        """One outcome per input: a final result, or Admitted (signatures verified).
+        Committee changes are admitted only when their hash is in ``carried`` (the Admin
+        service wraps them with the committee signature)."""
         view = StateView(self.core.state)
         seen: set[bytes] = set()
-        out = [self._check_one(raw, view, seen) for raw in raws]
+        out = [self._check_one(raw, view, seen, carried) for raw in raws]
         fresh = [o for o in out if isinstance(o, Admitted)]
         if len(fresh) > self.core.pending.room():
             raise ApiError(

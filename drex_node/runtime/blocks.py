@@ -20,6 +20,7 @@ from consensus.step import CommittedSubDag
 from consensus.types import Batch, BatchMsg, Certificate, CertificateMsg
 from consensus.validation import check_certificate
 from drex_node.ledger.execute import Block
+from drex_node.runtime.carrier import unwrap
 from drex_node.storage.kv import KVStore, WriteBatch
 
 RECORDS_NS = "node/records"
@@ -81,11 +82,22 @@ class Candidate:
     block: Block
     record: BlockRecord
     batches: tuple[Batch, ...]
+    # (index in block.txs, authority committee signature) of carried committee changes
+    committee_signatures: tuple[tuple[int, bytes], ...] = ()
 
 
 def from_subdag(sub: CommittedSubDag) -> Candidate:
-    """The block at height ``sub.index`` made of the sub-DAG's batches, in order."""
-    txs = tuple(tx for b in sub.batches for tx in b.txs)
+    """The block at height ``sub.index`` made of the sub-DAG's batches, in order; carrier
+    entries (committee changes, ADR 0065) are unwrapped to their ledger transaction."""
+    txs: list[bytes] = []
+    signatures: list[tuple[int, bytes]] = []
+    for b in sub.batches:
+        for tx in b.txs:
+            carried = unwrap(tx)
+            if carried is not None:
+                signatures.append((len(txs), carried[1]))
+                tx = carried[0]
+            txs.append(tx)
     record = BlockRecord(
         sub.index,
         sub.leader.round,
@@ -94,7 +106,9 @@ def from_subdag(sub: CommittedSubDag) -> Candidate:
         tuple(encode(CertificateMsg(c)) for c in sub.certificates),
         tuple(encode(BatchMsg(b)) for b in sub.batches),
     )
-    return Candidate(Block(sub.index, sub.leader.round, txs), record, sub.batches)
+    return Candidate(
+        Block(sub.index, sub.leader.round, tuple(txs)), record, sub.batches, tuple(signatures)
+    )
 
 
 class BlockCheckError(ValueError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 
 import grpc
@@ -69,6 +70,7 @@ class BlockSync:
                     return applied
                 if blk.height <= self.core.height:
                     continue
+                t0 = time.monotonic()
                 try:
                     cand = verify_record(
                         blk.height,
@@ -83,6 +85,7 @@ class BlockSync:
                     call.cancel()
                     return applied
                 if await self.core.commit(cand):
+                    self.metrics.stage.labels("follow_apply").observe(time.monotonic() - t0)
                     applied += 1
                     self.metrics.synced_blocks.inc()
                     if blk.state_root and blk.state_root != self.core.root:

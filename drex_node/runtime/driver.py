@@ -18,17 +18,21 @@ from collections.abc import Awaitable, Callable
 
 from consensus.codec import encode
 from consensus.engine import Engine, Input, SubmitTx
+from consensus.pacing import quorum_round
 from consensus.step import CommittedSubDag, Step
-from consensus.types import Message
+from consensus.types import BatchAck, Message
 from drex_node.config.model import ConsensusSection
 from drex_node.metrics import NodeMetrics
 from drex_node.runtime.blocks import Candidate, from_subdag
 from drex_node.runtime.engine_store import KVEngineStorage
+from drex_node.runtime.feeder import LaneFeeder
+from drex_node.runtime.stages import StageClock
 from drex_node.runtime.transport import Transport
 
 log = logging.getLogger("drex_node.driver")
 INBOUND = 20_000
 DRAIN = 512
+SEAL_AFTER_S = 0.0015  # lanes seal at a tick once their oldest transaction is >= 1 ms old
 
 
 class ConsensusDriver:
@@ -59,6 +63,16 @@ class ConsensusDriver:
         self._t0 = time.monotonic()
         self._delay = -1
         self._busy = False
+        self._quorum_at = (-1, 0)  # (round, engine ms when it first had a quorum here)
+        self.stages = StageClock(engine.me, metrics)
+        self.feeder = LaneFeeder(config.batch_timeout_ms / 1000, config.batch_max_txs)
+        self._feed_at: asyncio.TimerHandle | None = None
+        self._seal_at: asyncio.TimerHandle | None = None
+        self._barriers: list[asyncio.Future[None]] = []
+        # Called with a peer's batch (its transactions) once this node stored it.
+        self.on_peer_batch: Callable[[list[bytes]], None] = lambda _txs: None
+        # Called with each block the engine orders, before it is executed.
+        self.on_ordered: Callable[[Candidate], None] = lambda _c: None
 
     def now_ms(self) -> int:
         """The engine's clock: milliseconds since the driver started (monotonic)."""
@@ -75,16 +89,46 @@ class ConsensusDriver:
         self._flush()
 
     def submit(self, items: list[tuple[int, bytes]]) -> None:
-        """Hand admitted transactions (partition index, bytes) to their lanes."""
+        """Accept admitted transactions (partition index, bytes) for their lanes."""
         for partition, tx in items:
-            self._perform(self.engine.handle_input(SubmitTx(partition, tx)))
+            self.stages.lane_add(partition, self.feeder.add(partition, tx))
+        self._feed()
+
+    def _feed(self) -> None:
+        """Hand the due buffers to their lanes and seal them a millisecond later (the
+        engine seals a lane at a tick once its oldest transaction is 1 ms old)."""
+        if self._feed_at is not None:
+            self._feed_at.cancel()
+            self._feed_at = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        fed = False
+        for partition, txs in self.feeder.due(now):
+            for tx in txs:
+                self._perform(self.engine.handle_input(SubmitTx(partition, tx)))
+            fed = True
+        if fed and self._seal_at is None:
+            self._seal_at = loop.call_later(SEAL_AFTER_S, self._seal)
+        nxt = self.feeder.next_due()
+        if nxt is not None:
+            self._feed_at = loop.call_at(nxt, self._feed)
+        self._flush()
+
+    def _seal(self) -> None:
+        self._seal_at = None
+        self._perform(self.engine.handle_tick(self.now_ms()))
         self._flush()
 
     # ---- effects ---------------------------------------------------------------------------
     def _perform(self, step: Step) -> None:
+        self.stages.observe(step)
         encoded: dict[int, bytes] = {}
         for out in step.messages:
             msg: Message = out.message
+            if isinstance(msg, BatchAck) and out.to is not None:
+                batch = self.engine.batch(msg.digest)
+                if batch is not None:
+                    self.on_peer_batch(list(batch.txs))
             key = id(msg)
             payload = encoded.get(key)
             if payload is None:
@@ -92,7 +136,9 @@ class ConsensusDriver:
             self._outbox.append((out.to, payload))
         for item in step.outputs:
             if isinstance(item, CommittedSubDag):
-                self.blocks.put_nowait(from_subdag(item))
+                cand = from_subdag(item)
+                self.on_ordered(cand)
+                self.blocks.put_nowait(cand)
             else:
                 log.info(
                     "committee of epoch %d scheduled from round %d",
@@ -120,8 +166,14 @@ class ConsensusDriver:
             await self._ready.wait()
             self._ready.clear()
             groups, self._groups = self._groups, []
-            if any(dirty for dirty, _ in groups):
+            barriers, self._barriers = self._barriers, []
+            if barriers or any(dirty for dirty, _ in groups):
+                t0 = time.monotonic()
                 await loop.run_in_executor(self._io, self.storage.sync_now)
+                self.stages.fsync(time.monotonic() - t0)
+            for fut in barriers:
+                if not fut.done():
+                    fut.set_result(None)
             for _, out in groups:
                 for to, payload in out:
                     if to is None:
@@ -129,9 +181,18 @@ class ConsensusDriver:
                     else:
                         self.transport.send(to, payload)
 
+    async def durable(self) -> None:
+        """Return once every write made before this call is on disk (it joins the next
+        group-commit fsync)."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._barriers.append(fut)
+        self._ready.set()
+        await fut
+
     def _pace(self) -> None:
         e = self.engine
-        busy = bool(e.book.ready or e.book.unacked or any(len(lane) for lane in e.lanes.values()))
+        busy = bool(e.book.ready or e.book.unacked or len(self.feeder))
+        busy = busy or any(len(lane) for lane in e.lanes.values())
         busy = busy or any(c.header.payload for c in e.own_unordered.values())
         # A peer's batch waiting for its header: that peer is busy, so round pace must be.
         busy = busy or any(n > 0 for n in e.book.per_author.values())
@@ -143,9 +204,26 @@ class ConsensusDriver:
                     break
         self._busy = busy
         delay = self.config.header_delay_ms if busy else self.config.idle_header_delay_ms
+        if busy and self.config.parent_wait_ms:
+            delay = max(delay, self._straggler_delay())
         if delay != self._delay:
             self._delay = delay
             e.cfg = e.cfg.with_(min_header_delay_ms=delay)
+
+    def _straggler_delay(self) -> int:
+        """Header delay that holds our next proposal until every certificate of the round
+        it builds on is known, or ``parent_wait_ms`` after that round reached a quorum."""
+        e = self.engine
+        base = quorum_round(e.dag, e.schedule)
+        if base + 1 <= e.proposed_round or base <= e.dag.gc_round:
+            return 0
+        members = e.schedule.for_round(base).ids
+        if len(e.dag.round(base)) >= len(members):
+            return 0
+        now = self.now_ms()
+        if self._quorum_at[0] != base:
+            self._quorum_at = (base, now)
+        return self._quorum_at[1] + self.config.parent_wait_ms - e.header_sent_ms
 
     # ---- loops -----------------------------------------------------------------------------
     async def _consume(self) -> None:
@@ -180,7 +258,10 @@ class ConsensusDriver:
     async def _commit(self) -> None:
         while True:
             cand = await self.blocks.get()
+            t0 = time.monotonic()
             await self.on_block(cand)
+            self.metrics.stage.labels("apply").observe(time.monotonic() - t0)
+            self.stages.applied([b.digest for b in cand.batches])
 
     def start(self) -> None:
         """Start the consumer, ticker and block tasks."""
@@ -193,6 +274,9 @@ class ConsensusDriver:
 
     async def stop(self) -> None:
         """Cancel the tasks."""
+        for handle in (self._feed_at, self._seal_at):
+            if handle is not None:
+                handle.cancel()
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:

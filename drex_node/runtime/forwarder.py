@@ -2,8 +2,9 @@
 
 A sender's transactions always go to the same validator (chosen by its address), through
 one ordered queue per validator drained by one task that coalesces whatever is queued into
-a single ``SubmitBatch``; so one sender's nonces reach one lane in order, and many small
-client calls cost few forwarding round trips. When that validator is unreachable the batch
+a ``SubmitBatch``; up to ``INFLIGHT`` calls run at once, but never two holding the same
+sender, so one sender's nonces reach one lane in order while a call does not wait for the
+previous one's round trip. When that validator is unreachable the batch
 goes to the next one.
 """
 
@@ -25,6 +26,7 @@ from drex_node.security.store import NodeCredentials
 
 log = logging.getLogger("drex_node.forward")
 MAX_BATCH = 1024
+INFLIGHT = 4  # concurrent calls per validator (senders never have two in flight)
 QUEUE = 50_000
 _STATUS = {
     types_pb2.SUBMIT_STATUS_ACCEPTED: SubmitStatus.FORWARDED,
@@ -44,6 +46,7 @@ class Forwarder:
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._queues: list[asyncio.Queue[Item]] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._calls: set[asyncio.Task[None]] = set()
 
     def _stub(self, address: str) -> ledger_pb2_grpc.LedgerStub:
         ch = self._channels.get(address)
@@ -83,27 +86,58 @@ class Forwarder:
         return list(await asyncio.gather(*self.enqueue(txs)))
 
     async def _drain(self, index: int) -> None:
+        """Coalesce the queue into calls, up to ``INFLIGHT`` at once; a sender with a call
+        in flight waits for its answer (its nonces stay in order), others go ahead."""
         q = self._queues[index]
+        busy: set[bytes] = set()
+        slots = asyncio.Semaphore(INFLIGHT)
+        answered = asyncio.Event()
+        held: Item | None = None
+
+        def finished(senders: set[bytes]) -> None:
+            busy.difference_update(senders)
+            slots.release()
+            answered.set()
+
         while True:
-            items = [await q.get()]
+            first = held if held is not None else await q.get()
+            held = None
+            while first[0].sender in busy:
+                answered.clear()
+                await answered.wait()
+            await slots.acquire()
+            items = [first]
+            senders = {first[0].sender}
             while len(items) < MAX_BATCH:
                 try:
-                    items.append(q.get_nowait())
+                    item = q.get_nowait()
                 except asyncio.QueueEmpty:
                     break
-            try:
-                results = await self._send(index, [tx for tx, _ in items])
-            except Exception as exc:  # unreachable validators or an overloaded one
-                reason = (
-                    "upstream_busy"
-                    if isinstance(exc, grpc.aio.AioRpcError)
-                    and exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-                    else "upstream_unavailable"
-                )
-                results = [SubmitResult(tx.hash, SubmitStatus.REJECTED, reason) for tx, _ in items]
-            for (_, fut), r in zip(items, results, strict=True):
-                if not fut.done():
-                    fut.set_result(r)
+                if item[0].sender in busy:
+                    held = item
+                    break
+                items.append(item)
+                senders.add(item[0].sender)
+            busy |= senders
+            task = asyncio.create_task(self._call(index, items))
+            self._calls.add(task)
+            task.add_done_callback(self._calls.discard)
+            task.add_done_callback(lambda _t, s=senders: finished(s))  # type: ignore[misc]
+
+    async def _call(self, index: int, items: list[Item]) -> None:
+        try:
+            results = await self._send(index, [tx for tx, _ in items])
+        except Exception as exc:  # unreachable validators or an overloaded one
+            reason = (
+                "upstream_busy"
+                if isinstance(exc, grpc.aio.AioRpcError)
+                and exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                else "upstream_unavailable"
+            )
+            results = [SubmitResult(tx.hash, SubmitStatus.REJECTED, reason) for tx, _ in items]
+        for (_, fut), r in zip(items, results, strict=True):
+            if not fut.done():
+                fut.set_result(r)
 
     async def _send(self, first: int, txs: list[Tx]) -> list[SubmitResult]:
         last: Exception | None = None
@@ -128,7 +162,7 @@ class Forwarder:
 
     async def close(self) -> None:
         """Stop the queues' tasks and close every channel."""
-        for t in self._tasks:
+        for t in [*self._tasks, *self._calls]:
             t.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t

@@ -54,13 +54,16 @@ class LedgerCore:
         store.create_namespace(RECORDS_NS)
         self.state = CommittedDirectory(store)
         self.verified: OrderedDict[bytes, None] = OrderedDict()
+        self._verifying: dict[bytes, asyncio.Future[list[bool]]] = {}
         self._lock = asyncio.Lock()
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ledger")
-        self._changed = asyncio.Condition()
+        self._changed = asyncio.Event()  # replaced after each set: wakes current waiters
+        # Blocks the local engine ordered but this node has not applied yet (ADR 0068).
+        self.ordered: dict[int, BlockRecord] = {}
         self.height, self.root = head(store)
         self.last_applied_at = time.monotonic()
         self.on_gap: Callable[[int], None] = lambda _h: None
-        self.on_applied: Callable[[Candidate], None] = lambda _c: None
+        self.on_applied: Callable[[Candidate, BlockResult], None] = lambda _c, _r: None
         metrics.height.set(self.height)
 
     # ---- admission helpers -------------------------------------------------------------
@@ -70,6 +73,33 @@ class LedgerCore:
             self.verified[h] = None
         while len(self.verified) > VERIFIED_CACHE:
             self.verified.popitem(last=False)
+
+    def preverify(self, raws: list[bytes]) -> None:
+        """Check the signatures of a peer's batch now, in the background, so that its block
+        does not wait for them at commit (a validator stores batches rounds before they
+        commit). Undecodable or already known transactions are skipped."""
+        txs = []
+        for raw in raws:
+            try:
+                tx = decode(raw)
+            except TxDecodeError:
+                continue
+            if tx.hash not in self.verified and tx.hash not in self._verifying:
+                txs.append(tx)
+        if not txs:
+            return
+        task = asyncio.ensure_future(self.verifier.verify(txs))
+        for tx in txs:
+            self._verifying[tx.hash] = task
+
+        def done(t: asyncio.Future[list[bool]]) -> None:
+            for tx in txs:
+                self._verifying.pop(tx.hash, None)
+            if t.cancelled() or t.exception() is not None:
+                return
+            self.mark_verified([tx.hash for tx, ok in zip(txs, t.result(), strict=True) if ok])
+
+        task.add_done_callback(done)
 
     # ---- commit --------------------------------------------------------------------------
     async def commit(self, cand: Candidate) -> bool:
@@ -90,10 +120,30 @@ class LedgerCore:
             self.height, self.root = h, result.state_root
             self.last_applied_at = time.monotonic()
         self._after_commit(result)
-        self.on_applied(cand)
-        async with self._changed:
-            self._changed.notify_all()
+        self.on_applied(cand, result)
+        for done in [k for k in self.ordered if k <= self.height]:
+            del self.ordered[done]
+        self._signal()
         return True
+
+    def publish(self, cand: Candidate) -> None:
+        """Offer a block the local engine just ordered to block streams before it is
+        executed here: consensus fixed it, so a follower may verify and execute it in
+        parallel (its state root is not known yet)."""
+        if cand.block.height > self.height:
+            self.ordered[cand.block.height] = cand.record
+            self._signal()
+
+    def _signal(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_change(self, timeout_s: float) -> None:
+        """Wait until a block is applied or published, at most ``timeout_s``."""
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout_s)
+        except TimeoutError:
+            pass
 
     async def _prepare(self, cand: Candidate) -> tuple[list[Tx | TxDecodeError], set[bytes]]:
         decoded: list[Tx | TxDecodeError] = []
@@ -107,6 +157,10 @@ class LedgerCore:
             decoded.append(tx)
             if tx.hash not in self.verified:
                 unknown.append(tx)
+        running = {id(f): f for f in (self._verifying.get(t.hash) for t in unknown) if f}
+        if running:  # signatures being checked since the batch arrived: wait, not redo
+            await asyncio.gather(*running.values(), return_exceptions=True)
+            unknown = [t for t in unknown if t.hash not in self.verified]
         good = {t.hash for t in decoded if isinstance(t, Tx) and t.hash in self.verified}
         if unknown:
             verdicts = await self.verifier.verify(unknown)
@@ -169,11 +223,14 @@ class LedgerCore:
     # ---- reads ---------------------------------------------------------------------------
     async def wait_height(self, height: int, timeout_s: float | None = None) -> bool:
         """Wait until the ledger reaches ``height``; False on timeout."""
-        async with self._changed:
+        loop = asyncio.get_running_loop()
+        end = None if timeout_s is None else loop.time() + timeout_s
+        while self.height < height:
+            left = None if end is None else end - loop.time()
+            if left is not None and left <= 0:
+                return False
             try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: self.height >= height), timeout_s
-                )
+                await asyncio.wait_for(self._changed.wait(), left)
             except TimeoutError:
                 return False
         return True

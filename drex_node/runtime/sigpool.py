@@ -46,13 +46,17 @@ class SignatureVerifier:
         if workers > 0:
             ctx = multiprocessing.get_context("spawn")
             self._pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx)
+        # libsodium runs without the GIL: a thread verifies small jobs beside the loop.
+        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sigs")
 
     async def verify(self, txs: Sequence[Tx]) -> list[bool]:
         """One verdict per transaction, in order."""
         jobs: list[Job] = [(t.hash, t.signatures) for t in txs]
-        if self._pool is None or len(jobs) < 4:
+        if self._pool is None:
             return verify_jobs(jobs)
         loop = asyncio.get_running_loop()
+        if len(jobs) < 4:  # not worth a process hop, but kept off the event loop
+            return await loop.run_in_executor(self._thread, verify_jobs, jobs)
         chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
         parts = await asyncio.gather(
             *(loop.run_in_executor(self._pool, verify_jobs, c) for c in chunks)
@@ -69,3 +73,4 @@ class SignatureVerifier:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+        self._thread.shutdown(wait=False, cancel_futures=True)

@@ -102,8 +102,13 @@ def create_network(
     users_per_partition: int = 200,
     verify_workers: int = 1,
     consensus: ConsensusSection | None = None,
+    containers: bool = False,
 ) -> Network:
-    """Write every file of a fresh local network (keys are random; user keys are dev keys)."""
+    """Write every file of a fresh local network (keys are random; user keys are dev keys).
+
+    With ``containers`` every node is reached as ``<name>:<base_port>`` (its own host, as
+    in docker-compose or Kubernetes), listens on ``0.0.0.0``, keeps its data under
+    ``/data`` and has its name in its certificate's DNS names (deploy/, ADR 0067)."""
     root = Path(directory).resolve()
     root.mkdir(parents=True, exist_ok=True)
     doc, keys = dev_genesis(chain_id=CHAIN_ID, users_per_partition=users_per_partition)
@@ -114,12 +119,13 @@ def create_network(
     for i, (name, role) in enumerate(nodes):
         d = root / "nodes" / name
         d.mkdir(parents=True, exist_ok=True)
-        entries.append(
-            NodeEntry(
-                name, role, f"127.0.0.1:{base_port + i}", f"127.0.0.1:{metrics_base + i}", str(d)
-            )
-        )
-        issue_to_directory(d, ca, "tls", Identity(name, Role(role)))
+        if containers:
+            address, metrics = f"{name}:{base_port}", f"0.0.0.0:{metrics_base}"
+        else:
+            address, metrics = f"127.0.0.1:{base_port + i}", f"127.0.0.1:{metrics_base + i}"
+        entries.append(NodeEntry(name, role, address, metrics, str(d)))
+        dns = (name, "localhost") if containers else None
+        issue_to_directory(d, ca, "tls", Identity(name, Role(role)), dns_names=dns)
         if role in ("central-bank", "tier1"):
             seed = os.urandom(32)
             seeds[name] = seed
@@ -135,19 +141,23 @@ def create_network(
         _write_secret(root / "keys" / f"{name}.key", keys[name].seed.hex() + "\n")
     validators = tuple(e.address for e in entries if e.votes)
     for e in entries:
+        listen = f"0.0.0.0:{base_port}" if containers else e.address
         cfg = NodeConfig(
             node=NodeSection(
                 name=e.name,
                 role=e.role,
                 institution=e.name,
-                genesis=str(root / "genesis.json"),
+                data_dir="/data" if containers else "data",
+                genesis="genesis.json" if containers else str(root / "genesis.json"),
             ),
-            network=NetworkConfig(listen=e.address, upstream=() if e.votes else validators),
+            network=NetworkConfig(listen=listen, upstream=() if e.votes else validators),
             consensus=consensus or ConsensusSection(),
             admission=AdmissionConfig(verify_workers=verify_workers),
             metrics=MetricsConfig(listen=e.metrics),
         )
         Path(e.dir, "config.toml").write_text(dump_config(cfg))
+        if containers:
+            Path(e.dir, "genesis.json").write_text((root / "genesis.json").read_text())
     net = Network(str(root), CHAIN_ID, users_per_partition, tuple(entries))
     net.save()
     return net

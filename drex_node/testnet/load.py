@@ -8,6 +8,7 @@ observed on one node's block stream; latency is submit -> block seen committed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import sys
 import time
@@ -30,6 +31,7 @@ from drex_node.testnet.layout import Network
 
 PARTITIONS = ("N", "NE", "CO", "SE", "S")
 TICK_S = 0.02
+RESUBMIT_S = 15.0  # an acknowledged transaction not committed by then goes to another entry
 
 
 @dataclass
@@ -41,6 +43,7 @@ class LoadStats:
     rejected: int = 0
     refused: int = 0
     backlog: int = 0
+    resubmitted: int = 0
     latencies: list[float] = field(default_factory=list)
     first_submit: float = 0.0
     first_commit: float = 0.0
@@ -63,6 +66,7 @@ class LoadStats:
             "rejected": self.rejected,
             "refused": self.refused,
             "not_sent_no_idle_user": self.backlog,
+            "resubmitted": self.resubmitted,
             "committed_tps": round(self.committed / span, 1) if self.committed else 0.0,
             "p50_ms": pct(0.50),
             "p99_ms": pct(0.99),
@@ -86,6 +90,7 @@ class LoadGen:
         self.inflight: dict[bytes, tuple[int, float]] = {}
         self.idle: list[int] = []
         self.early: dict[bytes, tuple[Receipt, float]] = {}
+        self.sent: dict[bytes, tuple[bytes, int, float]] = {}  # hash -> raw, entry, last try
         self.stats = LoadStats()
 
     async def _nonces(self, stub: ledger_pb2_grpc.LedgerStub) -> None:
@@ -123,6 +128,7 @@ class LoadGen:
             now = time.monotonic()
             for raw in blk.receipts:
                 r = Receipt.decode(raw)
+                self.sent.pop(r.tx_hash, None)
                 entry = self.inflight.pop(r.tx_hash, None)
                 if entry is None:
                     if len(self.early) < 100_000:
@@ -143,7 +149,25 @@ class LoadGen:
             self.nonce[user] -= 1
         self.idle.append(user)
 
-    async def _send(self, stub: ledger_pb2_grpc.LedgerStub, batch: list[tuple[int, bytes]]) -> None:
+    async def _resubmit(self, stubs: list[ledger_pb2_grpc.LedgerStub]) -> None:
+        """Send again, through the next entry point, what was acknowledged but has not
+        committed for RESUBMIT_S (its entry point or validator may have crashed); the
+        ledger applies a transaction at most once, so a duplicate is harmless."""
+        now = time.monotonic()
+        due = [(h, v) for h, v in self.sent.items() if now - v[2] >= RESUBMIT_S]
+        per_entry: dict[int, list[bytes]] = {}
+        for h, (raw, entry, _) in due[:2000]:
+            nxt = (entry + 1) % len(stubs)
+            self.sent[h] = (raw, nxt, now)
+            per_entry.setdefault(nxt, []).append(raw)
+        for i, raws in per_entry.items():
+            self.stats.resubmitted += len(raws)
+            with contextlib.suppress(grpc.aio.AioRpcError):
+                await stubs[i].SubmitBatch(ledger_pb2.SubmitBatchRequest(txs=raws), timeout=15)
+
+    async def _send(
+        self, stub: ledger_pb2_grpc.LedgerStub, batch: list[tuple[int, bytes]], entry: int = 0
+    ) -> None:
         t = time.monotonic()
         try:
             resp = await stub.SubmitBatch(
@@ -155,7 +179,7 @@ class LoadGen:
                 self.idle.append(user)
             self.stats.refused += len(batch)
             return
-        for (user, _), r in zip(batch, resp.results, strict=True):
+        for (user, raw), r in zip(batch, resp.results, strict=True):
             if r.status == 3:  # REJECTED at admission
                 self.nonce[user] -= 1
                 self.idle.append(user)
@@ -167,6 +191,7 @@ class LoadGen:
                     self._settle(seen[0], (user, t), seen[1])
                 else:
                     self.inflight.setdefault(r.tx_hash, (user, t))
+                    self.sent[r.tx_hash] = (raw, entry, t)
 
     async def run(self, rate: float, duration: float, drain_s: float = 30.0) -> dict[str, Any]:
         entries = self.net.entry_points() or [n for n in self.net.nodes if n.votes]
@@ -181,6 +206,7 @@ class LoadGen:
         t0 = self.stats.first_submit = time.monotonic()
         total = int(rate * duration)
         sent = 0
+        last_check = t0
         while sent < total and time.monotonic() - t0 < duration + drain_s:
             due = min(total, int((time.monotonic() - t0) * rate)) - sent
             per_entry: list[list[tuple[int, bytes]]] = [[] for _ in stubs]
@@ -190,18 +216,25 @@ class LoadGen:
                 user = self.idle.pop()
                 per_entry[user % len(stubs)].append((user, self._tx(user)))
                 sent += 1
-            for stub, batch in zip(stubs, per_entry, strict=True):
+            for i, (stub, batch) in enumerate(zip(stubs, per_entry, strict=True)):
                 for k in range(0, len(batch), 500):
-                    task = asyncio.create_task(self._send(stub, batch[k : k + 500]))
+                    task = asyncio.create_task(self._send(stub, batch[k : k + 500], i))
                     sends.add(task)
                     task.add_done_callback(sends.discard)
             await asyncio.sleep(TICK_S)
+            if time.monotonic() - last_check >= 1.0:
+                last_check = time.monotonic()
+                await self._resubmit(stubs)
         self.stats.backlog = total - sent
         if sends:
             await asyncio.gather(*sends)
         end = time.monotonic() + drain_s
+        last_check = time.monotonic()
         while self.inflight and time.monotonic() < end:
             await asyncio.sleep(0.1)
+            if time.monotonic() - last_check >= 1.0:
+                last_check = time.monotonic()
+                await self._resubmit(stubs)
         watcher.cancel()
         for c in channels:
             await c.close()

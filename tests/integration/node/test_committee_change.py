@@ -1,5 +1,6 @@
-"""A committee change admitted by the Admin service goes through consensus; validators and
-followers schedule it from the same round and keep committing afterwards."""
+"""A committee change submitted to Admin as an authority-signed COMMITTEE_CHANGE ledger
+transaction (with the committee's authority signature) commits with an OK receipt;
+validators and followers schedule it from the same round and keep committing afterwards."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from pathlib import Path
 from consensus.committee import Committee, Validator
 from consensus.crypto import Ed25519Signer
 from drex_node.api.stubs import admin_pb2, admin_pb2_grpc, ledger_pb2, ledger_pb2_grpc, types_pb2
-from drex_node.node.reconfig import decode_change, encode_change
+from drex_node.node.reconfig import build_change
+from drex_node.runtime.carrier import unwrap, wrap
+from drex_node.testnet.layout import CHAIN_ID
 from tests.e2e.conftest import _free_base
 from tests.integration.node.netkit import (
     make_network,
@@ -29,23 +32,39 @@ async def scenario(tmp: Path) -> None:
     cb = operator_channel(net, net.nodes[0].address)
     try:
         admin = admin_pb2_grpc.AdminStub(cb)
+        ledger = ledger_pb2_grpc.LedgerStub(cb)
+
+        async def send(tx: bytes) -> types_pb2.SubmitResult:
+            req = admin_pb2.SubmitAuthorityTransactionRequest(tx=tx)
+            return (await admin.SubmitAuthorityTransaction(req)).result
+
         current = bcb.committees()[-1]
         v = current.validators[0]
         nxt = Committee.create(1, [Validator(v.id, v.public_key, 2, v.address)])
-        bad = nxt.signed(Ed25519Signer(b"\x01" * 32))
-        r = await admin.SubmitAuthorityTransaction(
-            admin_pb2.SubmitAuthorityTransactionRequest(tx=encode_change(bad))
+        authority = user("authority")
+        acc = await ledger.GetAccount(ledger_pb2.GetAccountRequest(address=authority.address))
+        nonce = acc.account.nonce
+        good = build_change(CHAIN_ID, nxt, nonce, 10_000, authority.seed)
+        tx, signature = unwrap(good)  # type: ignore[misc]
+        # The committee signed by another key: refused before it reaches a lane.
+        forged = nxt.signed(Ed25519Signer(b"\x01" * 32)).authority_signature
+        r = await send(wrap(tx, forged))
+        assert (r.status, r.reason) == (types_pb2.SUBMIT_STATUS_REJECTED, "bad_committee_change")
+        # Without the committee signature: refused by Admin, and by the Ledger service.
+        r = await send(tx)
+        assert (r.status, r.reason) == (types_pb2.SUBMIT_STATUS_REJECTED, "bad_committee_change")
+        res = await submit(cb, [tx])
+        assert res.results[0].reason == "committee_change_via_admin"
+        # Signed by a non-authority account: refused.
+        other = build_change(CHAIN_ID, nxt, 1, 10_000, user("user-N-0").seed)
+        r = await send(other)
+        assert (r.status, r.reason) == (types_pb2.SUBMIT_STATUS_REJECTED, "not_authority")
+        r = await send(good)
+        assert r.status == types_pb2.SUBMIT_STATUS_ACCEPTED
+        w = await ledger.WaitForCommit(
+            ledger_pb2.WaitForCommitRequest(tx_hash=r.tx_hash, timeout_ms=20_000)
         )
-        assert (r.result.status, r.result.reason) == (
-            types_pb2.SUBMIT_STATUS_REJECTED,
-            "bad_committee_change",
-        )
-        good = nxt.signed(Ed25519Signer(user("authority").seed))
-        assert decode_change(encode_change(good)) == good
-        r = await admin.SubmitAuthorityTransaction(
-            admin_pb2.SubmitAuthorityTransactionRequest(tx=encode_change(good))
-        )
-        assert r.result.status == types_pb2.SUBMIT_STATUS_ACCEPTED
+        assert w.transaction.status == types_pb2.TX_STATUS_COMMITTED  # the ledger applied it
         assert await wait_until(lambda: len(bcb.committees()) == 2, 20)
         assert await wait_until(lambda: len(edge.committees()) == 2, 20)
         assert bcb.committee_schedule().entries == edge.committee_schedule().entries

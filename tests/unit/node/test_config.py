@@ -34,6 +34,7 @@ def test_round_trip_through_toml(tmp_path: Path) -> None:
         ('[node]\nrole = "king"\n', "node.role"),
         ('[network]\nlisten = "nowhere"\n', "network.listen"),
         ("[consensus]\ntick_ms = 0\n", "consensus.tick_ms"),
+        ("[consensus]\nparent_wait_ms = -1\n", "consensus.parent_wait_ms"),
         ('[consensus]\ntick_ms = "fast"\n', "consensus.tick_ms"),
         ("[admission]\nmax_pending = -1\n", "admission.max_pending"),
         ("[admission]\nbogus = 1\n", "admission.bogus"),
@@ -69,3 +70,8 @@ def test_example_configs_validate() -> None:
     for f in files:
         cfg = load_config(f)
         assert f.name == f"node.{cfg.node.role}.toml"
+
+
+def test_parent_wait_may_be_off(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, "[consensus]\nparent_wait_ms = 0\n"))
+    assert cfg.consensus.parent_wait_ms == 0

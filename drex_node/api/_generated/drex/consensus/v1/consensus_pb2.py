@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!drex/consensus/v1/consensus.proto\x12\x11\x64rex.consensus.v1\"C\n\x11\x43onsensusEnvelope\x12\x0e\n\x06sender\x18\x01 \x01(\t\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\"\x17\n\x03\x41\x63k\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x04\"%\n\x05\x42\x61tch\x12\x0e\n\x06\x64igest\x18\x01 \x01(\x0c\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"&\n\x13\x46\x65tchBatchesRequest\x12\x0f\n\x07\x64igests\x18\x01 \x03(\x0c\"R\n\x14\x46\x65tchBatchesResponse\x12)\n\x07\x62\x61tches\x18\x01 \x03(\x0b\x32\x18.drex.consensus.v1.Batch\x12\x0f\n\x07missing\x18\x02 \x03(\x0c\":\n\x0b\x43\x65rtificate\x12\x0e\n\x06\x64igest\x18\x01 \x01(\x0c\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\"\x1d\n\nDigestList\x12\x0f\n\x07\x64igests\x18\x01 \x03(\x0c\"2\n\nRoundRange\x12\x12\n\nfrom_round\x18\x01 \x01(\x04\x12\x10\n\x08to_round\x18\x02 \x01(\x04\"\x89\x01\n\x18\x46\x65tchCertificatesRequest\x12\x30\n\x07\x64igests\x18\x01 \x01(\x0b\x32\x1d.drex.consensus.v1.DigestListH\x00\x12/\n\x06rounds\x18\x02 \x01(\x0b\x32\x1d.drex.consensus.v1.RoundRangeH\x00\x42\n\n\x08selector\"b\n\x19\x46\x65tchCertificatesResponse\x12\x34\n\x0c\x63\x65rtificates\x18\x01 \x03(\x0b\x32\x1e.drex.consensus.v1.Certificate\x12\x0f\n\x07missing\x18\x02 \x03(\x0c\"-\n\x16StreamCommittedRequest\x12\x13\n\x0b\x66rom_height\x18\x01 \x01(\x04\"\xbf\x01\n\x0e\x43ommittedBlock\x12\x0e\n\x06height\x18\x01 \x01(\x04\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\x12\n\nblock_hash\x18\x03 \x01(\x0c\x12\x13\n\x0bparent_hash\x18\x04 \x01(\x0c\x12\x14\n\x0c\x63\x65rtificates\x18\x05 \x03(\x0c\x12\x14\n\x0ctransactions\x18\x06 \x03(\x0c\x12\x12\n\nstate_root\x18\x07 \x01(\x0c\x12\x0f\n\x07\x62\x61tches\x18\x08 \x03(\x0c\x12\x14\n\x0cleader_round\x18\t \x01(\x04\x32\xd3\x03\n\tConsensus\x12\x44\n\x04Send\x12$.drex.consensus.v1.ConsensusEnvelope\x1a\x16.drex.consensus.v1.Ack\x12L\n\nSendStream\x12$.drex.consensus.v1.ConsensusEnvelope\x1a\x16.drex.consensus.v1.Ack(\x01\x12_\n\x0c\x46\x65tchBatches\x12&.drex.consensus.v1.FetchBatchesRequest\x1a\'.drex.consensus.v1.FetchBatchesResponse\x12n\n\x11\x46\x65tchCertificates\x12+.drex.consensus.v1.FetchCertificatesRequest\x1a,.drex.consensus.v1.FetchCertificatesResponse\x12\x61\n\x0fStreamCommitted\x12).drex.consensus.v1.StreamCommittedRequest\x1a!.drex.consensus.v1.CommittedBlock0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!drex/consensus/v1/consensus.proto\x12\x11\x64rex.consensus.v1\"Q\n\x11\x43onsensusEnvelope\x12\x0e\n\x06sender\x18\x01 \x01(\t\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\x12\x0c\n\x04more\x18\x04 \x03(\x0c\"\x17\n\x03\x41\x63k\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x04\"%\n\x05\x42\x61tch\x12\x0e\n\x06\x64igest\x18\x01 \x01(\x0c\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"&\n\x13\x46\x65tchBatchesRequest\x12\x0f\n\x07\x64igests\x18\x01 \x03(\x0c\"R\n\x14\x46\x65tchBatchesResponse\x12)\n\x07\x62\x61tches\x18\x01 \x03(\x0b\x32\x18.drex.consensus.v1.Batch\x12\x0f\n\x07missing\x18\x02 \x03(\x0c\":\n\x0b\x43\x65rtificate\x12\x0e\n\x06\x64igest\x18\x01 \x01(\x0c\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\"\x1d\n\nDigestList\x12\x0f\n\x07\x64igests\x18\x01 \x03(\x0c\"2\n\nRoundRange\x12\x12\n\nfrom_round\x18\x01 \x01(\x04\x12\x10\n\x08to_round\x18\x02 \x01(\x04\"\x89\x01\n\x18\x46\x65tchCertificatesRequest\x12\x30\n\x07\x64igests\x18\x01 \x01(\x0b\x32\x1d.drex.consensus.v1.DigestListH\x00\x12/\n\x06rounds\x18\x02 \x01(\x0b\x32\x1d.drex.consensus.v1.RoundRangeH\x00\x42\n\n\x08selector\"b\n\x19\x46\x65tchCertificatesResponse\x12\x34\n\x0c\x63\x65rtificates\x18\x01 \x03(\x0b\x32\x1e.drex.consensus.v1.Certificate\x12\x0f\n\x07missing\x18\x02 \x03(\x0c\"-\n\x16StreamCommittedRequest\x12\x13\n\x0b\x66rom_height\x18\x01 \x01(\x04\"\xbf\x01\n\x0e\x43ommittedBlock\x12\x0e\n\x06height\x18\x01 \x01(\x04\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\x12\n\nblock_hash\x18\x03 \x01(\x0c\x12\x13\n\x0bparent_hash\x18\x04 \x01(\x0c\x12\x14\n\x0c\x63\x65rtificates\x18\x05 \x03(\x0c\x12\x14\n\x0ctransactions\x18\x06 \x03(\x0c\x12\x12\n\nstate_root\x18\x07 \x01(\x0c\x12\x0f\n\x07\x62\x61tches\x18\x08 \x03(\x0c\x12\x14\n\x0cleader_round\x18\t \x01(\x04\x32\xd3\x03\n\tConsensus\x12\x44\n\x04Send\x12$.drex.consensus.v1.ConsensusEnvelope\x1a\x16.drex.consensus.v1.Ack\x12L\n\nSendStream\x12$.drex.consensus.v1.ConsensusEnvelope\x1a\x16.drex.consensus.v1.Ack(\x01\x12_\n\x0c\x46\x65tchBatches\x12&.drex.consensus.v1.FetchBatchesRequest\x1a\'.drex.consensus.v1.FetchBatchesResponse\x12n\n\x11\x46\x65tchCertificates\x12+.drex.consensus.v1.FetchCertificatesRequest\x1a,.drex.consensus.v1.FetchCertificatesResponse\x12\x61\n\x0fStreamCommitted\x12).drex.consensus.v1.StreamCommittedRequest\x1a!.drex.consensus.v1.CommittedBlock0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,29 +32,29 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'drex_node.api._generated.dr
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CONSENSUSENVELOPE']._serialized_start=56
-  _globals['_CONSENSUSENVELOPE']._serialized_end=123
-  _globals['_ACK']._serialized_start=125
-  _globals['_ACK']._serialized_end=148
-  _globals['_BATCH']._serialized_start=150
-  _globals['_BATCH']._serialized_end=187
-  _globals['_FETCHBATCHESREQUEST']._serialized_start=189
-  _globals['_FETCHBATCHESREQUEST']._serialized_end=227
-  _globals['_FETCHBATCHESRESPONSE']._serialized_start=229
-  _globals['_FETCHBATCHESRESPONSE']._serialized_end=311
-  _globals['_CERTIFICATE']._serialized_start=313
-  _globals['_CERTIFICATE']._serialized_end=371
-  _globals['_DIGESTLIST']._serialized_start=373
-  _globals['_DIGESTLIST']._serialized_end=402
-  _globals['_ROUNDRANGE']._serialized_start=404
-  _globals['_ROUNDRANGE']._serialized_end=454
-  _globals['_FETCHCERTIFICATESREQUEST']._serialized_start=457
-  _globals['_FETCHCERTIFICATESREQUEST']._serialized_end=594
-  _globals['_FETCHCERTIFICATESRESPONSE']._serialized_start=596
-  _globals['_FETCHCERTIFICATESRESPONSE']._serialized_end=694
-  _globals['_STREAMCOMMITTEDREQUEST']._serialized_start=696
-  _globals['_STREAMCOMMITTEDREQUEST']._serialized_end=741
-  _globals['_COMMITTEDBLOCK']._serialized_start=744
-  _globals['_COMMITTEDBLOCK']._serialized_end=935
-  _globals['_CONSENSUS']._serialized_start=938
-  _globals['_CONSENSUS']._serialized_end=1405
+  _globals['_CONSENSUSENVELOPE']._serialized_end=137
+  _globals['_ACK']._serialized_start=139
+  _globals['_ACK']._serialized_end=162
+  _globals['_BATCH']._serialized_start=164
+  _globals['_BATCH']._serialized_end=201
+  _globals['_FETCHBATCHESREQUEST']._serialized_start=203
+  _globals['_FETCHBATCHESREQUEST']._serialized_end=241
+  _globals['_FETCHBATCHESRESPONSE']._serialized_start=243
+  _globals['_FETCHBATCHESRESPONSE']._serialized_end=325
+  _globals['_CERTIFICATE']._serialized_start=327
+  _globals['_CERTIFICATE']._serialized_end=385
+  _globals['_DIGESTLIST']._serialized_start=387
+  _globals['_DIGESTLIST']._serialized_end=416
+  _globals['_ROUNDRANGE']._serialized_start=418
+  _globals['_ROUNDRANGE']._serialized_end=468
+  _globals['_FETCHCERTIFICATESREQUEST']._serialized_start=471
+  _globals['_FETCHCERTIFICATESREQUEST']._serialized_end=608
+  _globals['_FETCHCERTIFICATESRESPONSE']._serialized_start=610
+  _globals['_FETCHCERTIFICATESRESPONSE']._serialized_end=708
+  _globals['_STREAMCOMMITTEDREQUEST']._serialized_start=710
+  _globals['_STREAMCOMMITTEDREQUEST']._serialized_end=755
+  _globals['_COMMITTEDBLOCK']._serialized_start=758
+  _globals['_COMMITTEDBLOCK']._serialized_end=949
+  _globals['_CONSENSUS']._serialized_start=952
+  _globals['_CONSENSUS']._serialized_end=1419
 # @@protoc_insertion_point(module_scope)

@@ -7,14 +7,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ConsensusEnvelope(_message.Message):
-    __slots__ = ("sender", "epoch", "payload")
+    __slots__ = ("sender", "epoch", "payload", "more")
     SENDER_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
     sender: str
     epoch: int
     payload: bytes
-    def __init__(self, sender: _Optional[str] = ..., epoch: _Optional[int] = ..., payload: _Optional[bytes] = ...) -> None: ...
+    more: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, sender: _Optional[str] = ..., epoch: _Optional[int] = ..., payload: _Optional[bytes] = ..., more: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class Ack(_message.Message):
     __slots__ = ("accepted",)
