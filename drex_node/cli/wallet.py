@@ -19,6 +19,7 @@ from drex_node.ledger.codes import TxType
 from drex_node.ledger.tx import address_of, build, public_key
 from drex_node.net.channel import secure_channel_sync
 from drex_node.security.store import load_credentials
+from drex_node.testnet.client import submit_until_committed
 
 
 def _seed(path: str) -> bytes:
@@ -28,8 +29,15 @@ def _seed(path: str) -> bytes:
     return seed
 
 
+def _nodes(args: argparse.Namespace) -> list[str]:
+    nodes = [n.strip() for n in args.node.split(",") if n.strip()]
+    if not nodes:
+        raise ValueError("--node: give at least one host:port")
+    return nodes
+
+
 def _stub(args: argparse.Namespace) -> ledger_pb2_grpc.LedgerStub:
-    ch = secure_channel_sync(args.node, load_credentials(Path(args.credentials)))
+    ch = secure_channel_sync(_nodes(args)[0], load_credentials(Path(args.credentials)))
     return ledger_pb2_grpc.LedgerStub(ch)  # type: ignore[no-untyped-call]
 
 
@@ -43,24 +51,38 @@ def _addr(value: str) -> bytes:
     return raw
 
 
-def _next_nonce(stub: ledger_pb2_grpc.LedgerStub, addr: bytes) -> int:
-    return int(stub.GetAccount(ledger_pb2.GetAccountRequest(address=addr), timeout=5).account.nonce)
+def _next_nonce(args: argparse.Namespace, addr: bytes) -> int:
+    """The account's next nonce, from the first entry point in --node that answers."""
+    creds = load_credentials(Path(args.credentials))
+    error: grpc.RpcError | None = None
+    for address in _nodes(args):
+        with secure_channel_sync(address, creds) as ch:
+            stub = ledger_pb2_grpc.LedgerStub(ch)  # type: ignore[no-untyped-call]
+            try:
+                req = ledger_pb2.GetAccountRequest(address=addr)
+                return int(stub.GetAccount(req, timeout=5).account.nonce)  # the next one
+            except grpc.RpcError as exc:
+                if exc.code() != grpc.StatusCode.UNAVAILABLE:
+                    raise
+                error = exc
+    assert error is not None
+    raise error
 
 
-def _submit(args: argparse.Namespace, stub: ledger_pb2_grpc.LedgerStub, tx: bytes) -> int:
-    r = stub.SubmitTransaction(ledger_pb2.SubmitTransactionRequest(tx=tx), timeout=10).result
+def _submit(args: argparse.Namespace, tx: bytes) -> int:
+    if args.wait:
+        # wait for the commit; an entry point that is down or lost the transaction after
+        # acknowledging it is replaced by the next one in --node (resubmitting is safe:
+        # a transaction applies at most once)
+        res = submit_until_committed(_nodes(args), Path(args.credentials), tx)
+        print(json.dumps(res))
+        return 0 if res.get("status") == "COMMITTED" and not res.get("reason") else 1
+    r = _stub(args).SubmitTransaction(ledger_pb2.SubmitTransactionRequest(tx=tx), timeout=10).result
     out: dict[str, object] = {
         "tx_hash": r.tx_hash.hex(),
         "submit": types_pb2.SubmitStatus.Name(r.status),
         "reason": r.reason,
     }
-    if r.reason == "" and args.wait:
-        w = stub.WaitForCommit(
-            ledger_pb2.WaitForCommitRequest(tx_hash=r.tx_hash, timeout_ms=20_000), timeout=25
-        ).transaction
-        out["status"] = types_pb2.TxStatus.Name(w.status)
-        out["height"] = w.block_height
-        out["reason"] = w.reason
     print(json.dumps(out))
     return 0 if not out["reason"] else 1
 
@@ -79,10 +101,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    stub = _stub(args)
     bank = _seed(args.bank_key)
     owner = public_key(_seed(args.key))
-    nonce = _next_nonce(stub, address_of(public_key(bank)))
+    nonce = _next_nonce(args, address_of(public_key(bank)))
     tx = build(
         args.chain_id,
         TxType.CREATE_ACCOUNT,
@@ -91,13 +112,12 @@ def cmd_create(args: argparse.Namespace) -> int:
         args.expiry,
         [bank],
     )
-    return _submit(args, stub, tx)
+    return _submit(args, tx)
 
 
 def cmd_transfer(args: argparse.Namespace) -> int:
-    stub = _stub(args)
     seed = _seed(args.key)
-    nonce = _next_nonce(stub, address_of(public_key(seed)))
+    nonce = _next_nonce(args, address_of(public_key(seed)))
     tx = build(
         args.chain_id,
         TxType.TRANSFER,
@@ -106,7 +126,7 @@ def cmd_transfer(args: argparse.Namespace) -> int:
         args.expiry,
         [seed],
     )
-    return _submit(args, stub, tx)
+    return _submit(args, tx)
 
 
 def cmd_balance(args: argparse.Namespace) -> int:
@@ -134,7 +154,11 @@ def cmd_balance(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``drex-wallet``."""
     p = argparse.ArgumentParser(prog="drex-wallet", description="drex wallet basics")
-    p.add_argument("--node", default="127.0.0.1:7105", help="host:port of an entry node")
+    p.add_argument(
+        "--node",
+        default="127.0.0.1:7105",
+        help="host:port of an entry node; several, comma-separated, are tried in turn (--wait)",
+    )
     p.add_argument("--credentials", default=".testnet/operator")
     p.add_argument("--chain-id", default="drex-testnet")
     p.add_argument("--expiry", type=int, default=10**9, help="expiry height")
