@@ -107,11 +107,7 @@ def _schedule(ctx: ExecContext, kind: str, ident: bytes, height: int, at_ms: int
     for prefix, slot in ((P_EXP_HEIGHT, height), (P_EXP_TIME, at_ms // 1000)):
         if slot <= 0:
             continue
-        key = prefix + slot.to_bytes(8, "big")
-        raw = ctx.view.get(META, key)
-        entries = unpack(raw) if raw else []
-        entries.append([kind, ident])
-        ctx.view.put(META, key, pack(entries))
+        ctx.view.append(META, prefix + slot.to_bytes(8, "big"), [kind, ident])
 
 
 def _proposal(ctx: ExecContext, pid: bytes) -> Proposal | None:
