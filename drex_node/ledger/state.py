@@ -145,7 +145,7 @@ class Account:
         return acc
 
     def has(self, flag: AccountFlag) -> bool:
-        return bool(self.flags & flag)
+        return bool(self.flags & flag.value)
 
     def free(self, asset: str) -> int:
         """Spendable amount: balance less escrowed and locked parts."""
@@ -158,7 +158,8 @@ class Account:
         return self.status == AccountStatus.FROZEN
 
 
-WHOLESALE_HOLDERS = AccountFlag.RESERVE_HOLDER | AccountFlag.TREASURY | AccountFlag.AUTHORITY
+# a plain int: ``int & IntFlag`` runs Python-level enum code on every check
+WHOLESALE_HOLDERS = int(AccountFlag.RESERVE_HOLDER | AccountFlag.TREASURY | AccountFlag.AUTHORITY)
 
 
 @dataclass(frozen=True, slots=True)
