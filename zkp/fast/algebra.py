@@ -159,3 +159,15 @@ def ip_scalars(
     lcoef = [(-sq) % Q for sq in squares]
     rcoef = [(-ci * ci) % Q for ci in inverses[:rounds]]
     return gs, hs, h, lcoef, rcoef, (-x) % Q
+
+
+def ipa_challenges(o: int, proof: bytes, l_at: int, r_at: int, rounds: int = 6) -> list[int]:
+    """The inner-product argument's round challenges: each hashes the previous one with
+    that round's L and R points (64 bytes each, at ``l_at`` / ``r_at`` + 64 per round)."""
+    chal = []
+    prev = o
+    for i in range(rounds):
+        lo, ro = l_at + 64 * i, r_at + 64 * i
+        prev = hash_to_scalar(word(prev) + proof[lo : lo + 64] + proof[ro : ro + 64])
+        chal.append(prev)
+    return chal

@@ -13,7 +13,16 @@ caller runs the reference verifier.
 from __future__ import annotations
 
 from zkp.fast import layout, replay
-from zkp.fast.algebra import abi, cross, hash_to_scalar, ip_parts, keccak, ring_rows, word
+from zkp.fast.algebra import (
+    abi,
+    cross,
+    hash_to_scalar,
+    ip_parts,
+    ipa_challenges,
+    keccak,
+    ring_rows,
+    word,
+)
 from zkp.fast.fused import Fused, generator_words, load, read_scalars
 from zkp.fast.msm import many_rows
 from zkp.reference import generators as gen
@@ -127,12 +136,7 @@ def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
         return reject("sigma challenge mismatch")
 
     o = hash_to_scalar(word(c))
-    chal = []
-    prev = o
-    for i in range(6):
-        lo, ro = by["L"] + 64 * i, by["R"] + 64 * i
-        prev = hash_to_scalar(word(prev) + proof[lo : lo + 64] + proof[ro : ro + 64])
-        chal.append(prev)
+    chal = ipa_challenges(o, proof, by["L"], by["R"])
     digest = keccak(word(stmt_hash) + proof)
     rho = hash_to_scalar(_FUSE_TAG + digest) or 1
     ip = ip_parts(x, y_ch, mu, t_hat, o, chal, a, b)

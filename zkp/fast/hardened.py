@@ -14,7 +14,15 @@ reference verifier, so verdicts and reasons are the reference's in every case.
 from __future__ import annotations
 
 from zkp.fast import layout
-from zkp.fast.algebra import abi, cross, hash_to_scalar, ip_parts, ring_rows, word
+from zkp.fast.algebra import (
+    abi,
+    cross,
+    hash_to_scalar,
+    ip_parts,
+    ipa_challenges,
+    ring_rows,
+    word,
+)
 from zkp.fast.fused import Fused, generator_words, load, read_scalars
 from zkp.reference import generators as gen
 from zkp.reference.field import Q, powers
@@ -75,12 +83,7 @@ def prepare_transfer(st: TransferStatement, proof: bytes) -> Fused | None:
     x = hash_to_scalar(word(z) + proof[by["T_1"] : by["T_1"] + 128])
     c = hash_to_scalar(word(x) + proof[by["A_y"] : by["A_y"] + 512])
     o = hash_to_scalar(word(c))
-    chal = []
-    prev = o
-    for i in range(6):
-        lo, ro = by["L"] + 64 * i, by["R"] + 64 * i
-        prev = hash_to_scalar(word(prev) + proof[lo : lo + 64] + proof[ro : ro + 64])
-        chal.append(prev)
+    chal = ipa_challenges(o, proof, by["L"], by["R"])
     if y_ch == 0:
         return None
     rho = hash_to_scalar(FUSE_TAG + word(stmt_hash) + proof) or 1
