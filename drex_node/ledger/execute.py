@@ -153,13 +153,14 @@ class _BlockRun:
         mapper: Mapper,
         sig_ok: Callable[[Tx], bool],
         decoded: Sequence[Tx | TxDecodeError] | None,
+        sig_flags: Sequence[int] | None = None,
     ) -> None:
         self.block = block
         self.decoded = decoded
         self.registry = registry
         self.mapper = mapper
         self.sig_ok = sig_ok
-        self.sig_flags: Sequence[int] | None = None
+        self.sig_flags = sig_flags
         self.view = StateView(state)
         self.chain = self.view.chain()
         self.policies = active(state, registry, block.height)
@@ -338,6 +339,4 @@ def apply_block(
         raise ValueError(f"block height {block.height} is not the next height {expected}")
     if sig_flags is not None and len(sig_flags) != len(block.txs):
         raise ValueError(f"{len(sig_flags)} signature verdicts for {len(block.txs)} txs")
-    run = _BlockRun(state, block, registry, mapper, sig_ok, decoded)
-    run.sig_flags = sig_flags
-    return run.run()
+    return _BlockRun(state, block, registry, mapper, sig_ok, decoded, sig_flags).run()
