@@ -27,7 +27,7 @@ from zkp.fast.curve import (
     jac_mul_small,
 )
 from zkp.fast.field import FE_ONE, NLIMBS, add, eq, inv, is_zero, ld, mul, neg, sqr, st, sub
-from zkp.fast.fixed_tree import segment_sums
+from zkp.fast.fixed_tree import count_digits, segment_sums
 
 Arr = npt.NDArray[np.uint64]
 Flags = npt.NDArray[np.uint8]
@@ -156,30 +156,37 @@ def bucket_sum(buckets: Arr, empty: Flags, lo: int, nb: int) -> Jac:
 
 
 @kernel
-def variable_affine(pts: Arr, inf: Flags, digits: Digits, c: int) -> Jac:
-    """sum_i scalar_i * pts[i]: every window's buckets filled in one batched pass."""
-    n = inf.shape[0]
+def digit_entries(
+    inf: Flags, digits: Digits, nb: int, per_window: bool
+) -> tuple[Digits, Digits, Flags]:
+    """One (bucket, point, negate) entry per non-zero digit. ``per_window``: variable
+    points, a bucket set per window (point i); otherwise a fixed-base table holding each
+    window's multiple (point i * nwin + k) summed into one bucket set."""
     nwin = digits.shape[1]
-    nb = 1 << (c - 1)
-    m = 0
-    for i in range(n):
-        if inf[i] == 0:
-            for k in range(nwin):
-                if digits[i, k] != 0:
-                    m += 1
+    m = count_digits(inf, digits)
     ent_b = np.empty(m, dtype=np.int64)
     ent_p = np.empty(m, dtype=np.int64)
     ent_neg = np.empty(m, dtype=np.uint8)
     m = 0
-    for i in range(n):
+    for i in range(digits.shape[0]):
         if inf[i] == 0:
             for k in range(nwin):
                 d = digits[i, k]
                 if d != 0:
-                    ent_b[m] = k * nb + (d - 1 if d > 0 else -d - 1)
-                    ent_p[m] = i
+                    j = d - 1 if d > 0 else -d - 1
+                    ent_b[m] = k * nb + j if per_window else j
+                    ent_p[m] = i if per_window else i * nwin + k
                     ent_neg[m] = 1 if d < 0 else 0
                     m += 1
+    return ent_b, ent_p, ent_neg
+
+
+@kernel
+def variable_affine(pts: Arr, inf: Flags, digits: Digits, c: int) -> Jac:
+    """sum_i scalar_i * pts[i]: every window's buckets filled in one batched pass."""
+    nwin = digits.shape[1]
+    nb = 1 << (c - 1)
+    ent_b, ent_p, ent_neg = digit_entries(inf, digits, nb, True)
     buckets, empty = accumulate(pts, ent_b, ent_p, ent_neg, nwin * nb)
     return _reduce_by_bits(buckets, empty, nwin, c)
 
@@ -234,27 +241,7 @@ def _reduce_by_bits(buckets: Arr, empty: Flags, nwin: int, c: int) -> Jac:
 @kernel
 def fixed_affine(table: Arr, inf: Flags, digits: Digits, c: int) -> Jac:
     """sum_i scalar_i * B_i from the table of 2**(c*k) * B_i, with one affine bucket set."""
-    n = digits.shape[0]
-    nwin = digits.shape[1]
     nb = 1 << (c - 1)
-    m = 0
-    for i in range(n):
-        if inf[i] == 0:
-            for k in range(nwin):
-                if digits[i, k] != 0:
-                    m += 1
-    ent_b = np.empty(m, dtype=np.int64)
-    ent_p = np.empty(m, dtype=np.int64)
-    ent_neg = np.empty(m, dtype=np.uint8)
-    m = 0
-    for i in range(n):
-        if inf[i] == 0:
-            for k in range(nwin):
-                d = digits[i, k]
-                if d != 0:
-                    ent_b[m] = d - 1 if d > 0 else -d - 1
-                    ent_p[m] = i * nwin + k
-                    ent_neg[m] = 1 if d < 0 else 0
-                    m += 1
+    ent_b, ent_p, ent_neg = digit_entries(inf, digits, nb, False)
     buckets, empty = accumulate(table, ent_b, ent_p, ent_neg, nb)
     return bucket_sum(buckets, empty, 0, nb)

@@ -181,17 +181,24 @@ def tree_sum(xs: Arr, ys: Arr, m: int) -> Jac:
 
 
 @kernel
+def count_digits(inf: Flags, digits: Digits) -> int:
+    """Non-zero window digits of the non-infinity rows (one MSM entry each)."""
+    m = 0
+    for i in range(digits.shape[0]):
+        if inf[i] == 0:
+            for k in range(digits.shape[1]):
+                if digits[i, k] != 0:
+                    m += 1
+    return m
+
+
+@kernel
 def fixed_tree(table: Arr, inf: Flags, digits: Digits, c: int) -> Jac:
     """sum_i scalar_i * B_i: one table lookup per non-zero digit, summed by :func:`tree_sum`."""
     n = digits.shape[0]
     nwin = digits.shape[1]
     nd = 1 << (c - 1)
-    m = 0
-    for i in range(n):
-        if inf[i] == 0:
-            for k in range(nwin):
-                if digits[i, k] != 0:
-                    m += 1
+    m = count_digits(inf, digits)
     xs = np.empty((max(m, 1), NLIMBS), dtype=np.uint64)
     ys = np.empty((max(m, 1), NLIMBS), dtype=np.uint64)
     m = 0
