@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from py_ecc.optimized_bn128.optimized_curve import curve_order, field_modulus
 
-from zkp.fast._jit import kernel
+from zkp.fast._jit import kernel, kernel_inline
 from zkp.fast.mont64 import add_mod4, mont_mul4, sub_mod4
 
 Limbs = npt.NDArray[np.uint64]
@@ -61,16 +61,16 @@ FE_R2: Fe = int_to_fe(MONT_R2_INT)
 FE_B: Fe = int_to_fe((3 << 256) % P_INT)
 
 
-@kernel
+@kernel_inline
 def mul(a: Fe, b: Fe) -> Fe:
     """a * b / 2**256 mod p (Montgomery product, ADR 0044)."""
     return mont_mul4(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3])  # type: ignore[no-any-return]
 
 
-@kernel
+@kernel_inline
 def sqr(a: Fe) -> Fe:
     """a * a / 2**256 mod p."""
-    return mul(a, a)
+    return mont_mul4(a[0], a[1], a[2], a[3], a[0], a[1], a[2], a[3])  # type: ignore[no-any-return]
 
 
 @kernel

@@ -118,22 +118,24 @@ def _glv_sum(
 
 
 @kernel
-def _fft_reverts(a: Arr, n: int, naf: Digits, signs: Flags) -> bool:
-    """In-place unscaled DIT FFT of the n Jacobian points of ``a`` (bit-reversed input).
+def _fft_reverts(a: Arr, lo: int, n: int, full: int, naf: Digits, signs: Flags) -> bool:
+    """In-place unscaled DIT FFT of the n Jacobian points ``a[lo .. lo + n)`` (bit-reversed
+    input, natural-order output) with the twiddles of a size-``full`` FFT (n divides it).
 
-    Twiddle ``i`` of the top level has GLV rows ``2(i-1)``, ``2(i-1)+1`` (``ω^0 = 1`` is
-    not multiplied). True as soon as a butterfly's odd input is the identity. Each
-    stage builds the tables of all its multiplied points with one inversion.
+    Twiddle ``ω^j`` (``ω`` of order ``full``) has GLV rows ``2(j-1)``, ``2(j-1)+1``
+    (``ω^0 = 1`` is not multiplied); at size ``s`` butterfly ``i`` uses ``j = i·full/s``.
+    True as soon as a butterfly's odd input is the identity. Each stage builds the
+    tables of all its multiplied points with one inversion.
     """
     slot = np.empty(1, dtype=np.int64)
     row = np.empty(1, dtype=np.int64)
-    idx = np.empty(n, dtype=np.int64)
+    idx = np.empty(max(n, 1), dtype=np.int64)
     s = 2
     while s <= n:
         h = s // 2
-        step = n // s
+        step = full // s
         m = 0
-        for o in range(0, n, s):
+        for o in range(lo, lo + n, s):
             for i in range(h):
                 q = o + h + i
                 if jac_is_inf((ld(a, 3 * q), ld(a, 3 * q + 1), ld(a, 3 * q + 2))):
@@ -143,7 +145,7 @@ def _fft_reverts(a: Arr, n: int, naf: Digits, signs: Flags) -> bool:
                     m += 1
         table, tinf = _tables(a, idx, m)
         m = 0
-        for o in range(0, n, s):
+        for o in range(lo, lo + n, s):
             for i in range(h):
                 q = o + h + i
                 if i == 0:
@@ -158,6 +160,32 @@ def _fft_reverts(a: Arr, n: int, naf: Digits, signs: Flags) -> bool:
                 st_jac(a, p, jac_add(even, t))
                 st_jac(a, q, jac_add(even, jac_neg(t)))
         s *= 2
+    return False
+
+
+@kernel
+def _any_inf(a: Arr, lo: int, hi: int) -> bool:
+    """True when one of the Jacobian points ``a[lo .. hi)`` is the identity."""
+    for q in range(lo, hi):
+        if jac_is_inf((ld(a, 3 * q), ld(a, 3 * q + 1), ld(a, 3 * q + 2))):
+            return True
+    return False
+
+
+@kernel
+def _check_reverts(a: Arr, n: int, naf: Digits, signs: Flags) -> bool:
+    """True iff the FFT of the n bit-reversed points ``a`` reverts; its outputs unused.
+
+    The top stage's outputs are never checked, so its multiplications are skipped: its
+    odd inputs (the FFT of the upper half, computed and checked in full) are checked,
+    and the lower half recurses. In place, this is a full FFT with checked outputs of
+    every block ``[2^k, 2^(k+1))``; block ``[0, 1)`` is never an odd input.
+    """
+    size = n // 2
+    while size >= 1:
+        if _fft_reverts(a, size, size, n, naf, signs) or _any_inf(a, size, 2 * size):
+            return True
+        size //= 2
     return False
 
 
@@ -185,10 +213,15 @@ def replay_reverts(
 ) -> bool:  # fmt: skip
     """True iff ``assembleConvolutions`` on these base points would revert (one base).
 
-    ``base``/``binf``: affine Montgomery rows and infinity flags of the N points;
-    fold rows ``2(r N + i)``: GLV digits of ``exp_fft_r[i] / 2``.
+    ``base``/``binf``: affine Montgomery rows and infinity flags of the N points. The
+    forward FFT stops below its top stage: the even and odd halves' FFTs ``E``, ``O``
+    (all checked, and ``O``'s values are the top stage's odd inputs); the top stage's
+    outputs ``E[i] ± ω^i O[i]`` only feed the fold, so folded value ``i`` of row r is
+    ``α·E[i] + β·O[i]`` with GLV rows ``2(2(r h + i))`` (α) and ``2(2(r h + i) + 1)``
+    (β) of ``fold_naf``, for ``i = 1 .. h-1`` (folded value 0 is never checked).
     """
     n = binf.shape[0]
+    h = n // 2
     jac = np.empty((3 * n, NLIMBS), dtype=np.uint64)
     for i in range(n):
         if binf[i] != 0:
@@ -196,22 +229,27 @@ def replay_reverts(
         else:
             st_jac(jac, i, (ld(base, 2 * i), ld(base, 2 * i + 1), FE_ONE))
     a = _bit_reverse(jac, n)
-    if _fft_reverts(a, n, tw_naf, tw_signs):
+    for lo in (0, h):
+        if _fft_reverts(a, lo, h, n, tw_naf, tw_signs):
+            return True
+    if _any_inf(a, h, n):
         return True
-    h = n // 2
+    if h < 2:
+        return False
     idx = np.arange(n)
     table, tinf = _tables(a, idx, n)
     slots = np.empty(2, dtype=np.int64)
     rows = np.empty(2, dtype=np.int64)
     for r in range(2):
         folded = np.empty((3 * h, NLIMBS), dtype=np.uint64)
-        for i in range(h):
+        st_jac(folded, 0, jac_inf())
+        for i in range(1, h):
             slots[0] = i
             slots[1] = i + h
-            rows[0] = 2 * (r * n + i)
-            rows[1] = 2 * (r * n + i + h)
+            rows[0] = 4 * (r * h + i)
+            rows[1] = rows[0] + 2
             st_jac(folded, i, _glv_sum(table, tinf, slots, 2, fold_naf, fold_signs, rows))
-        if _fft_reverts(_bit_reverse(folded, h), h, inv_naf, inv_signs):
+        if _check_reverts(_bit_reverse(folded, h), h, inv_naf, inv_signs):
             return True
     return False
 
@@ -236,7 +274,10 @@ def _twiddles(size: int) -> tuple[Digits, Flags, Digits, Flags]:
 
 
 def fold_scalars(r0: Sequence[int], r1: Sequence[int]) -> list[int]:
-    """``exp_fft_r[i] · TWO_INV`` for r = r0, r1 (the contract's ``assembleConvolutions``)."""
+    """Per row r (r0, r1) and ``i < h``: ``α = a + b`` and ``β = ω^i (a - b)`` with
+    ``a, b = exp_fft_r[i], exp_fft_r[i + h]`` times ``TWO_INV`` (the contract's
+    ``assembleConvolutions``), so ``a·A[i] + b·A[i+h] = α·E[i] + β·O[i]`` for
+    ``A[i] = E[i] + ω^i O[i]``, ``A[i+h] = E[i] - ω^i O[i]``."""
     size = len(r0)
     half = size // 2
     omega = pow(UNITY, (1 << 28) // size, Q)
@@ -244,7 +285,11 @@ def fold_scalars(r0: Sequence[int], r1: Sequence[int]) -> list[int]:
     out: list[int] = []
     for row in (r0, r1):
         exp_fft = _fft_scalars([row[(size - i) % size] for i in range(size)], omegas)
-        out.extend(e * TWO_INV % Q for e in exp_fft)
+        for i in range(half):
+            a = exp_fft[i] * TWO_INV
+            b = exp_fft[i + half] * TWO_INV
+            out.append((a + b) % Q)
+            out.append(omegas[i] * (a - b) % Q)
     return out
 
 
