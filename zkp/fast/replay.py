@@ -143,7 +143,11 @@ def _fft_reverts(a: Arr, lo: int, n: int, full: int, naf: Digits, signs: Flags) 
                 if i > 0:
                     idx[m] = q
                     m += 1
-        table, tinf = _tables(a, idx, m)
+        if m > 0:
+            table, tinf = _tables(a, idx, m)
+        else:  # only ω^0 at this stage: no multiplication, no inversion
+            table = np.empty((0, NLIMBS), dtype=np.uint64)
+            tinf = np.empty(0, dtype=np.uint8)
         m = 0
         for o in range(lo, lo + n, s):
             for i in range(h):
