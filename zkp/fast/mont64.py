@@ -75,7 +75,9 @@ def _emit(
     full = _join(builder, t)
     modulus = ir.Constant(ir.IntType(256), sum(w << (64 * k) for k, w in enumerate(mod)))
     reduced = builder.sub(full, modulus)
-    return _split(builder, builder.select(builder.icmp_unsigned(">=", full, modulus), reduced, full))
+    return _split(
+        builder, builder.select(builder.icmp_unsigned(">=", full, modulus), reduced, full)
+    )
 
 
 def _mont(mod: list[int], mod_ninv: int) -> Any:

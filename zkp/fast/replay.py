@@ -40,6 +40,8 @@ Arr = npt.NDArray[np.uint64]
 Flags = npt.NDArray[np.uint8]
 Digits = npt.NDArray[np.int64]
 
+_NO_ROWS = np.zeros((0, NLIMBS), dtype=np.uint64)
+_NO_FLAGS = np.zeros(0, dtype=np.uint8)
 W = 4  # NAF width of the replay's multiplications (tables of 4 odd multiples)
 
 
@@ -213,7 +215,7 @@ def _bit_reverse(src: Arr, n: int) -> Arr:
 @kernel
 def replay_reverts(
     base: Arr, binf: Flags, tw_naf: Digits, tw_signs: Flags, fold_naf: Digits,
-    fold_signs: Flags, inv_naf: Digits, inv_signs: Flags,
+    fold_signs: Flags, inv_naf: Digits, inv_signs: Flags, want: bool, total: Arr,
 ) -> bool:  # fmt: skip
     """True iff ``assembleConvolutions`` on these base points would revert (one base).
 
@@ -223,6 +225,10 @@ def replay_reverts(
     outputs ``E[i] ± ω^i O[i]`` only feed the fold, so folded value ``i`` of row r is
     ``α·E[i] + β·O[i]`` with GLV rows ``2(2(r h + i))`` (α) and ``2(2(r h + i) + 1)``
     (β) of ``fold_naf``, for ``i = 1 .. h-1`` (folded value 0 is never checked).
+
+    With ``want`` (and no revert), ``total`` (3, NLIMBS) receives the Jacobian sum of
+    row 0's folded values, folded value 0 included: ``Σ_i folded_0[i] = h · Σ_j r0[j]·P_j``
+    (the inverse FFT's output 0, ``1/2`` factors dropped).
     """
     n = binf.shape[0]
     h = n // 2
@@ -238,7 +244,7 @@ def replay_reverts(
             return True
     if _any_inf(a, h, n):
         return True
-    if h < 2:
+    if h < 2 and not want:
         return False
     idx = np.arange(n)
     table, tinf = _tables(a, idx, n)
@@ -247,12 +253,19 @@ def replay_reverts(
     for r in range(2):
         folded = np.empty((3 * h, NLIMBS), dtype=np.uint64)
         st_jac(folded, 0, jac_inf())
-        for i in range(1, h):
+        for i in range(0 if want and r == 0 else 1, h):
             slots[0] = i
             slots[1] = i + h
             rows[0] = 4 * (r * h + i)
             rows[1] = rows[0] + 2
             st_jac(folded, i, _glv_sum(table, tinf, slots, 2, fold_naf, fold_signs, rows))
+        if want and r == 0:
+            acc = jac_inf()
+            for i in range(h):
+                acc = jac_add(
+                    acc, (ld(folded, 3 * i), ld(folded, 3 * i + 1), ld(folded, 3 * i + 2))
+                )
+            st_jac(total, 0, acc)
         if _check_reverts(_bit_reverse(folded, h), h, inv_naf, inv_signs):
             return True
     return False
@@ -297,11 +310,49 @@ def fold_scalars(r0: Sequence[int], r1: Sequence[int]) -> list[int]:
     return out
 
 
+@kernel
+def _affine_rows(jac: Arr) -> tuple[Arr, Flags]:
+    """Affine Montgomery rows (2k, NLIMBS) and infinity flags of k Jacobian points."""
+    k = jac.shape[0] // 3
+    zs = np.empty((k, NLIMBS), dtype=np.uint64)
+    for q in range(k):
+        st(zs, q, ld(jac, 3 * q + 2))
+    zinv = np.empty((k, NLIMBS), dtype=np.uint64)
+    batch_inv(zs, zinv)
+    rows = np.zeros((2 * k, NLIMBS), dtype=np.uint64)
+    inf = np.zeros(k, dtype=np.uint8)
+    for q in range(k):
+        if jac_is_inf((ld(jac, 3 * q), ld(jac, 3 * q + 1), ld(jac, 3 * q + 2))):
+            inf[q] = 1
+            continue
+        zi = ld(zinv, q)
+        zi2 = sqr(zi)
+        st(rows, 2 * q, mul(ld(jac, 3 * q), zi2))
+        st(rows, 2 * q + 1, mul(ld(jac, 3 * q + 1), mul(zi2, zi)))
+    return rows, inf
+
+
 def reverts(r0: Sequence[int], r1: Sequence[int], bases: Sequence[tuple[Arr, Flags]]) -> bool:
     """True iff the contract's convolution of (r0, r1) with one of ``bases`` reverts."""
+    return replay(r0, r1, bases, False)[0]
+
+
+def replay(
+    r0: Sequence[int], r1: Sequence[int], bases: Sequence[tuple[Arr, Flags]], sums: bool
+) -> tuple[bool, Arr, Flags]:
+    """(reverts?, rows, flags): with ``sums`` and no revert, the affine Montgomery rows and
+    infinity flags of ``h · Σ_j r0[j]·B_j`` for each base ``B`` (``h = N/2``), taken from
+    the replay's folded values (``1/h`` goes into the caller's scalar)."""
     tw_naf, tw_signs, inv_naf, inv_signs = _twiddles(len(r0))
     fold_naf, fold_signs = _digits(fold_scalars(r0, r1))
-    return any(
-        replay_reverts(pts, inf, tw_naf, tw_signs, fold_naf, fold_signs, inv_naf, inv_signs)
-        for pts, inf in bases
-    )
+    totals = np.zeros((3 * len(bases), NLIMBS), dtype=np.uint64)
+    for q, (pts, inf) in enumerate(bases):
+        total = totals[3 * q : 3 * q + 3]
+        if replay_reverts(
+            pts, inf, tw_naf, tw_signs, fold_naf, fold_signs, inv_naf, inv_signs, sums, total
+        ):
+            return True, _NO_ROWS, _NO_FLAGS
+    if not sums:
+        return False, _NO_ROWS, _NO_FLAGS
+    rows, flags = _affine_rows(totals)
+    return False, rows, flags
