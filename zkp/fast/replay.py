@@ -33,7 +33,7 @@ from zkp.fast.curve import (
 from zkp.fast.field import FE_ONE, NLIMBS, batch_inv, ld, mul, neg, sqr, st
 from zkp.fast.glv import split_scalars_fast as split_scalars
 from zkp.fast.straus import FE_BETA, recode_wnaf
-from zkp.reference.evm_quirks import TWO_INV, UNITY, _fft_scalars
+from zkp.reference.evm_quirks import UNITY
 from zkp.reference.field import Q, inv
 
 Arr = npt.NDArray[np.uint64]
@@ -290,23 +290,59 @@ def _twiddles(size: int) -> tuple[Digits, Flags, Digits, Flags]:
     return tw[0], tw[1], iv[0], iv[1]
 
 
+@cache
+def _fft_plan(size: int) -> tuple[list[int], list[list[int]]]:
+    """Bit-reversal order and per-stage twiddles of the size-``size`` scalar FFT whose
+    root is ``UNITY^(2^28 / size)`` (the contract's ``_fft_scalars`` on that size)."""
+    bits = size.bit_length() - 1
+    order = [int(format(i, f"0{bits}b")[::-1], 2) if bits else 0 for i in range(size)]
+    omega = pow(UNITY, (1 << 28) // size, Q)
+    stages = []
+    s = 2
+    while s <= size:
+        root = pow(omega, size // s, Q)
+        stages.append([pow(root, i, Q) for i in range(s // 2)])
+        s *= 2
+    return order, stages
+
+
+def _fft_q(values: Sequence[int]) -> list[int]:
+    """``_fft_scalars`` (forward, unscaled) iteratively: bit-reversed input, DIT stages."""
+    order, stages = _fft_plan(len(values))
+    a = [values[i] for i in order]
+    for tw in stages:
+        half = len(tw)
+        for o in range(0, len(a), 2 * half):
+            for i in range(half):
+                e = a[o + i]
+                t = a[o + half + i] * tw[i] % Q
+                a[o + i] = (e + t) % Q
+                a[o + half + i] = (e - t) % Q
+    return a
+
+
 def fold_scalars(r0: Sequence[int], r1: Sequence[int]) -> list[int]:
-    """Per row r (r0, r1) and ``i < h``: ``α = a + b`` and ``β = ω^i (a - b)`` with
-    ``a, b = exp_fft_r[i], exp_fft_r[i + h]`` times ``TWO_INV`` (the contract's
-    ``assembleConvolutions``), so ``a·A[i] + b·A[i+h] = α·E[i] + β·O[i]`` for
-    ``A[i] = E[i] + ω^i O[i]``, ``A[i+h] = E[i] - ω^i O[i]``."""
+    """Per row r (r0, r1) and ``i < h``: ``α``, ``β`` with ``a·A[i] + b·A[i+h] = α·E[i] + β·O[i]``
+    for the contract's fold coefficients ``a, b = exp_fft_r[i], exp_fft_r[i + h]`` times
+    ``TWO_INV`` (``assembleConvolutions``; ``exp_fft_r`` the FFT of ``r`` reversed) and
+    ``A[i] = E[i] + ω^i O[i]``, ``A[i+h] = E[i] - ω^i O[i]``.
+
+    ``exp_fft`` splits the same way into the FFTs ``e``, ``o`` of its input's even and odd
+    entries, so ``α = (a + b) = e[i]`` and ``β = ω^i (a - b) = ω^(2i) o[i]``.
+    """
     size = len(r0)
     half = size // 2
-    omega = pow(UNITY, (1 << 28) // size, Q)
-    omegas = [pow(omega, i, Q) for i in range(half)]
+    omega2 = pow(UNITY, (1 << 28) // size * 2, Q)
     out: list[int] = []
     for row in (r0, r1):
-        exp_fft = _fft_scalars([row[(size - i) % size] for i in range(size)], omegas)
+        flipped = [row[(size - i) % size] for i in range(size)]
+        e = _fft_q(flipped[0::2])
+        o = _fft_q(flipped[1::2])
+        tw = 1
         for i in range(half):
-            a = exp_fft[i] * TWO_INV
-            b = exp_fft[i + half] * TWO_INV
-            out.append((a + b) % Q)
-            out.append(omegas[i] * (a - b) % Q)
+            out.append(e[i])
+            out.append(tw * o[i] % Q)
+            tw = tw * omega2 % Q
     return out
 
 
