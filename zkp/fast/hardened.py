@@ -48,7 +48,12 @@ def prepare_transfer(st: TransferStatement, proof: bytes) -> Fused | None:
         return None
     if not (_uint(st.epoch) and _uint(st.fee) and _uint(st.chain_id)):
         return None
-    if None in st.y or len(set(st.y)) != n:
+    if not all(isinstance(pt, tuple) for pt in st.y):
+        return None  # the identity or a malformed key: the reference decides
+    try:
+        if len(set(st.y)) != n:
+            return None
+    except TypeError:  # unhashable coordinates: malformed, the reference decides
         return None
     m = n.bit_length() - 1
     plan = layout.hardened_transfer(m)
