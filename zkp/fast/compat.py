@@ -157,15 +157,13 @@ def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
         return None
     h_ip, lco, rco, bs_co = ip.h, ip.lcoef, ip.rcoef, ip.bs
     fixed = generator_words(0, -z_a + rho * h_ip, ip, a, b, z, rho, f1, f0, m)
-    ks = [0] * plan.npoints
-    ks[pi["A"]] = 1
-    ks[pi["B"]] = w
-    ks[pi["BA"]] = -rho
-    ks[pi["BS"]] = rho * bs_co
-    for i in range(6):
-        ks[pi["L"] + i] = rho * lco[i]
-        ks[pi["R"] + i] = rho * rco[i]
-    check = Fused(fixed, pts, inf, ks)
+    # only A, B, BA, BS, L and R have coefficients: the MSM gets just those 16 points
+    ids = [pi["A"], pi["B"], pi["BA"], pi["BS"], *range(pi["L"], pi["L"] + 6)]
+    ids.extend(range(pi["R"], pi["R"] + 6))
+    ks = [1, w, -rho, rho * bs_co, *[rho * e for e in lco], *[rho * e for e in rco]]
+    sel = np.array(ids, dtype=np.int64)
+    rows = pts.reshape(-1, 2, pts.shape[1])[sel].reshape(-1, pts.shape[1])
+    check = Fused(fixed, rows, inf[sel], ks)
     return ACCEPT if check.holds() else reject(FAILURE)
 
 
