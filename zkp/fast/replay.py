@@ -42,14 +42,15 @@ Digits = npt.NDArray[np.int64]
 
 _NO_ROWS = np.zeros((0, NLIMBS), dtype=np.uint64)
 _NO_FLAGS = np.zeros(0, dtype=np.uint8)
+W_FOLD = 5  # NAF width of the fold's two-term sums (each table serves both rows)
 W = 4  # NAF width of the replay's multiplications (tables of 4 odd multiples)
 
 
 @kernel
-def _tables(src: Arr, idx: npt.NDArray[np.int64], m: int) -> tuple[Arr, Flags]:
+def _tables(src: Arr, idx: npt.NDArray[np.int64], m: int, w: int) -> tuple[Arr, Flags]:
     """Affine odd multiples P, 3P, .., (2 nt - 1)P of the Jacobian points src[idx[0..m)],
     normalised with one batch inversion; rows ``2 (j nt + e)``, flags for infinity."""
-    nt = 1 << (W - 2)
+    nt = 1 << (w - 2)
     jac = np.empty((3 * m * nt, NLIMBS), dtype=np.uint64)
     tinf = np.zeros(m, dtype=np.uint8)
     for j in range(m):
@@ -83,11 +84,11 @@ def _tables(src: Arr, idx: npt.NDArray[np.int64], m: int) -> tuple[Arr, Flags]:
 @kernel
 def _glv_sum(
     table: Arr, tinf: Flags, slots: npt.NDArray[np.int64], k: int, naf: Digits,
-    signs: Flags, rows: npt.NDArray[np.int64],
+    signs: Flags, rows: npt.NDArray[np.int64], w: int,
 ) -> Jac:  # fmt: skip
     """Σ_j s_j·P_j over the points with tables ``slots[0..k)`` (see :func:`_tables`);
     s_j's GLV NAF rows are rows[j] (|k1|, on P) and rows[j] + 1 (|k2|, on φ(P))."""
-    nt = 1 << (W - 2)
+    nt = 1 << (w - 2)
     top = -1
     for j in range(k):
         if tinf[slots[j]] != 0:
@@ -146,7 +147,7 @@ def _fft_reverts(a: Arr, lo: int, n: int, full: int, naf: Digits, signs: Flags) 
                     idx[m] = q
                     m += 1
         if m > 0:
-            table, tinf = _tables(a, idx, m)
+            table, tinf = _tables(a, idx, m, W)
         else:  # only ω^0 at this stage: no multiplication, no inversion
             table = np.empty((0, NLIMBS), dtype=np.uint64)
             tinf = np.empty(0, dtype=np.uint8)
@@ -159,7 +160,7 @@ def _fft_reverts(a: Arr, lo: int, n: int, full: int, naf: Digits, signs: Flags) 
                 else:
                     slot[0] = m
                     row[0] = 2 * (i * step - 1)
-                    t = _glv_sum(table, tinf, slot, 1, naf, signs, row)
+                    t = _glv_sum(table, tinf, slot, 1, naf, signs, row, W)
                     m += 1
                 p = o + i
                 even = (ld(a, 3 * p), ld(a, 3 * p + 1), ld(a, 3 * p + 2))
@@ -247,7 +248,7 @@ def replay_reverts(
     if h < 2 and not want:
         return False
     idx = np.arange(n)
-    table, tinf = _tables(a, idx, n)
+    table, tinf = _tables(a, idx, n, W_FOLD)
     slots = np.empty(2, dtype=np.int64)
     rows = np.empty(2, dtype=np.int64)
     for r in range(2):
@@ -258,7 +259,7 @@ def replay_reverts(
             slots[1] = i + h
             rows[0] = 4 * (r * h + i)
             rows[1] = rows[0] + 2
-            st_jac(folded, i, _glv_sum(table, tinf, slots, 2, fold_naf, fold_signs, rows))
+            st_jac(folded, i, _glv_sum(table, tinf, slots, 2, fold_naf, fold_signs, rows, W_FOLD))
         if want and r == 0:
             acc = jac_inf()
             for i in range(h):
@@ -271,11 +272,11 @@ def replay_reverts(
     return False
 
 
-def _digits(scalars: Sequence[int]) -> tuple[Digits, Flags]:
+def _digits(scalars: Sequence[int], w: int = W) -> tuple[Digits, Flags]:
     if not scalars:
         return np.zeros((2, 256), dtype=np.int64), np.zeros(2, dtype=np.uint8)
     limbs, signs = split_scalars(scalars)
-    return recode_wnaf(limbs, W), signs
+    return recode_wnaf(limbs, w), signs
 
 
 @cache
@@ -380,7 +381,7 @@ def replay(
     infinity flags of ``h · Σ_j r0[j]·B_j`` for each base ``B`` (``h = N/2``), taken from
     the replay's folded values (``1/h`` goes into the caller's scalar)."""
     tw_naf, tw_signs, inv_naf, inv_signs = _twiddles(len(r0))
-    fold_naf, fold_signs = _digits(fold_scalars(r0, r1))
+    fold_naf, fold_signs = _digits(fold_scalars(r0, r1), W_FOLD)
     totals = np.zeros((3 * len(bases), NLIMBS), dtype=np.uint64)
     for q, (pts, inf) in enumerate(bases):
         total = totals[3 * q : 3 * q + 3]
