@@ -17,7 +17,6 @@ import numpy.typing as npt
 from zkp.fast._jit import kernel
 from zkp.fast.curve import (
     Jac,
-    jac_add,
     jac_add_affine,
     jac_double,
     jac_inf,
@@ -111,12 +110,17 @@ def _odd_multiples(pts: Arr, inf: Flags, nt: int) -> Arr:
             for j in range(nt):
                 st_jac(jac, i * nt + j, jac_inf())
             continue
-        cur = (ld(pts, 2 * i), ld(pts, 2 * i + 1), FE_ONE)
-        two = jac_double(cur)
-        st_jac(jac, i * nt, cur)
+        x = ld(pts, 2 * i)
+        y = ld(pts, 2 * i + 1)
+        two = jac_double((x, y, FE_ONE))
+        st_jac(jac, i * nt, (x, y, FE_ONE))
+        # on the isomorphic curve (x, y) -> (x Z^2, y Z^3), Z = Z(2P), 2P is affine
+        # (X, Y): mixed additions (the a = 0 formulas do not use b); Z' * Z maps back
+        z2 = sqr(two[2])
+        cur = (mul(x, z2), mul(y, mul(z2, two[2])), FE_ONE)
         for j in range(1, nt):
-            cur = jac_add(cur, two)
-            st_jac(jac, i * nt + j, cur)
+            cur = jac_add_affine(cur, two[0], two[1])
+            st_jac(jac, i * nt + j, (cur[0], cur[1], mul(cur[2], two[2])))
     zs = np.empty((m, NLIMBS), dtype=np.uint64)
     for t in range(m):
         st(zs, t, ld(jac, 3 * t + 2))
