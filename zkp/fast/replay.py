@@ -1,14 +1,16 @@
-"""The compat point-FFT revert replay in one numba kernel per base (ADR 0047).
+"""The compat point-FFT revert replay in one numba kernel per base (ADR 0047, 0048).
 
-Same checks as ``zkp.reference.evm_quirks.replay_convolutions_batched`` (ADR 0051):
-the forward FFT of the base points, the two folded point vectors, and their inverse
-FFTs without the ``1/2`` factors; the contract reverts exactly when the odd input of
-some butterfly is the identity. Here the recursion runs bottom-up (bit-reversed
-order, the same butterflies and twiddles ``ω^(i·N/s)`` at size ``s``), every point
-stays in Jacobian coordinates inside the kernel, twiddle and fold multiplications
-use GLV with width-w NAF over affine odd-multiple tables (``φ(x, y) = (βx, y)``),
-normalised with one inversion per FFT stage, and the twiddles' digits are computed
-once per N.
+Same verdict as ``zkp.reference.evm_quirks.replay_convolutions_batched`` (ADR 0051):
+the contract reverts exactly when the odd input of some butterfly of its forward FFT
+of the base points or of the inverse FFTs of the two folded vectors is the identity.
+Here the recursion runs bottom-up (bit-reversed order, the same butterflies and
+twiddles ``ω^(i·N/s)`` at size ``s``), every point stays in Jacobian coordinates
+inside the kernel, and multiplications use GLV with width-w NAF over affine
+odd-multiple tables (``φ(x, y) = (βx, y)``), normalised with one inversion per stage.
+Only checked values are computed (ADR 0048): the forward FFT stops below its top
+stage (the fold is formed from the halves' FFTs), the inverse FFTs skip their top
+stages, and folded value 0 is only formed when the caller wants the ring sum
+``h·Σ r0[j]·B_j`` (compat's ``CR00``/``yR00``).
 """
 
 from __future__ import annotations
