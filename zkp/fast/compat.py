@@ -180,7 +180,13 @@ class _Job:
         return self
 
     def done(self) -> tuple[list[int], list[int]]:
-        return self.ids, self.ks
+        """The job, a point given twice (``g`` in A_b and A_t) merged into one term."""
+        if len(set(self.ids)) == len(self.ids):
+            return self.ids, self.ks
+        merged: dict[int, int] = {}
+        for i, k in zip(self.ids, self.ks, strict=True):
+            merged[i] = (merged.get(i, 0) + k) % Q
+        return list(merged), list(merged.values())
 
 
 def _auditor_ok(st: TransferStatement) -> bool:
