@@ -61,9 +61,23 @@ CACHE_DIR = _cache_dir()
 
 def kernel(fn: F) -> F:
     """Compile ``fn`` with numba in nopython mode, cached on disk, releasing the GIL."""
+    return _compile(fn, False)
+
+
+def kernel_inline(fn: F) -> F:
+    """:func:`kernel`, always inlined by LLVM into its numba callers (ADR 0048).
+
+    For the field multiplication: LLVM's inliner keeps some of its ~150-instruction
+    bodies as out-of-line calls (tuples passed through memory, a status check per call).
+    """
+    return _compile(fn, True)
+
+
+def _compile(fn: F, inline: bool) -> F:
     saved = _config.CACHE_DIR
     _config.CACHE_DIR = str(CACHE_DIR)
     try:
-        return cast(F, numba.njit(cache=True, nogil=True, boundscheck=False)(fn))
+        jit = numba.njit(cache=True, nogil=True, boundscheck=False, forceinline=inline)
+        return cast(F, jit(fn))
     finally:
         _config.CACHE_DIR = saved

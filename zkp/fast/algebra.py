@@ -55,6 +55,19 @@ def abi(items: Sequence[bytes | tuple[int, bytes]]) -> bytes:
     return b"".join(head) + b"".join(tail)
 
 
+def range_delta(y: int, z: int, bits: int = 64) -> int:
+    """The ``delta`` of ``zkp.reference.ipa.range_constants(y, z, bits)`` (``bits`` a power
+    of two, 32 or 64): ``Σ_{i<bits} y^i`` by doubling (``S_2k = S_k (1 + y^k)``)."""
+    total, power, count = 1, y % Q, 1
+    while count < bits:
+        total = total * (1 + power) % Q
+        power = power * power % Q
+        count *= 2
+    zpows = [pow(z, 2 + j, Q) for j in range(bits // 32)]
+    z_sum = sum(zpows) * z % Q
+    return (total * ((z - z * z) % Q) - z_sum * ((1 << 32) - 1)) % Q
+
+
 def ring_rows(f1: Sequence[int], f0: Sequence[int], m: int) -> tuple[list[int], list[int]]:
     """``ring_vectors``: ``r[j][i] = Π_t (f1 if bit t of i else f0)[j m + t]``, by doubling."""
     rows = []

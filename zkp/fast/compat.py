@@ -12,6 +12,8 @@ caller runs the reference verifier.
 
 from __future__ import annotations
 
+import numpy as np
+
 from zkp.fast import layout, replay
 from zkp.fast.algebra import (
     abi,
@@ -20,6 +22,7 @@ from zkp.fast.algebra import (
     ip_parts,
     ipa_challenges,
     keccak,
+    range_delta,
     ring_rows,
     word,
 )
@@ -29,7 +32,6 @@ from zkp.reference import generators as gen
 from zkp.reference.compat import COMPAT_FEE
 from zkp.reference.evm_quirks import _FFT_REVERT as FFT_REVERT
 from zkp.reference.field import Q, evm_neg, evm_sub, powers
-from zkp.reference.ipa import range_constants
 from zkp.reference.statements import TransferStatement
 from zkp.verdict import ACCEPT, Verdict, reject
 
@@ -37,6 +39,7 @@ ANON = ("CLnG", "CRnG", "C_0G", "DG", "y_0G", "gG", "C_XG", "y_XG")
 _SCALARS = ("z_A", "tHat", "mu", "c", "s_sk", "s_r", "s_b", "s_tau", "a", "b")
 _FUSE_TAG = b"drex/zether/compat/fuse"
 FAILURE = "recovery or inner-product check failed"
+_SUMS_FROM = 8  # from this N, CR00 and yR00 come from the replay (one chain saves N-1 terms)
 
 
 def _uint(value: object) -> bool:
@@ -80,7 +83,9 @@ def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
     f0 = [evm_sub(w, e) % Q for e in f]
     r0, r1 = ring_rows(f1, f0, m)
     bases = [(pts[4 * n : 6 * n], inf[2 * n : 3 * n]), (pts[6 * n : 8 * n], inf[3 * n : 4 * n])]
-    if replay.reverts(r0, r1, bases):
+    sums = n >= _SUMS_FROM
+    reverted, sum_rows, sum_inf = replay.replay(r0, r1, bases, sums)
+    if reverted:
         return reject(f"reference contract reverts: {FFT_REVERT}")
     crs = cross(r0, r1, v)
     wp = powers(w, m + 1)
@@ -91,7 +96,7 @@ def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
     z = hash_to_scalar(word(y_ch))
     if y_ch == 0:
         return None
-    _, _, delta = range_constants(y_ch, z, 64)
+    delta = range_delta(y_ch, z)
     z2 = z * z % Q
     z3 = z2 * z % Q
     t = evm_sub(t_hat, delta)
@@ -111,14 +116,19 @@ def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
     def ring(base: int, coeffs: list[int], k: int) -> tuple[list[int], list[int]]:
         return [base + i for i in range(n)], [e * k % Q for e in coeffs]
 
+    # CR00 = Σ r0[i]·C_i and yR00 = Σ r0[i]·y_i: from the replay's sums (times h) when
+    # it made them, else as ring terms
+    h_inv = pow(n // 2, -1, Q)
+    cr00 = ([plan.npoints], [cneg * -z2 * h_inv]) if sums else ring(cc, r0, -z2 * cneg)
+    yr00 = ([plan.npoints + 1], [cneg * h_inv]) if sums else ring(yy, r0, cneg)
     jobs: list[tuple[list[int], list[int]]] = [([t1, t2], [x, x2])]
     job = _Job()
-    job.add([g_i], [w_m * s_sk]).add(*anon("gG", s_sk)).add(*ring(yy, r0, cneg))
+    job.add([g_i], [w_m * s_sk]).add(*anon("gG", s_sk)).add(*yr00)
     jobs.append(job.add(*anon("y_0G", cneg)).done())
     jobs.append(_Job().add([g_i, d_i], [s_r, cneg]).done())
     job = _Job().add([d_i], [w_m * (-z2 * s_sk)]).add(*anon("DG", -z2 * s_sk))
     job.add(*ring(cr, r0, z3 * s_sk)).add(*anon("CRnG", z3 * s_sk)).add([g_i], [s_b])
-    job.add(*ring(cc, r0, -z2 * cneg)).add(*anon("C_0G", -z2 * cneg))
+    job.add(*cr00).add(*anon("C_0G", -z2 * cneg))
     job.add(*ring(cl, r0, z3 * cneg)).add(*anon("CLnG", z3 * cneg))
     jobs.append(job.add([g_i], [-z2 * COMPAT_FEE * w_m % Q * cneg]).done())
     job = _Job().add(*ring(yy, crs, s_r)).add(*anon("y_XG", s_r))
@@ -127,7 +137,10 @@ def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
     job = _Job().add([g_i, t1, t2, h_i], [t * cw, -x * cw, -x2 * cw, s_tau])
     jobs.append(job.add([g_i], [evm_neg(s_b)]).done())
     jobs.append(_Job().add([ge_i, u_i], [s_sk, cneg]).done())
-    results = many_rows(pts, inf, jobs)
+    if sums:
+        results = many_rows(np.concatenate([pts, sum_rows]), np.concatenate([inf, sum_inf]), jobs)
+    else:
+        results = many_rows(pts, inf, jobs)
     if results[0] is None:
         return reject("reference contract reverts: Utils.neg of tEval = O")
     zero = bytes(64)
@@ -144,15 +157,13 @@ def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
         return None
     h_ip, lco, rco, bs_co = ip.h, ip.lcoef, ip.rcoef, ip.bs
     fixed = generator_words(0, -z_a + rho * h_ip, ip, a, b, z, rho, f1, f0, m)
-    ks = [0] * plan.npoints
-    ks[pi["A"]] = 1
-    ks[pi["B"]] = w
-    ks[pi["BA"]] = -rho
-    ks[pi["BS"]] = rho * bs_co
-    for i in range(6):
-        ks[pi["L"] + i] = rho * lco[i]
-        ks[pi["R"] + i] = rho * rco[i]
-    check = Fused(fixed, pts, inf, ks)
+    # only A, B, BA, BS, L and R have coefficients: the MSM gets just those 16 points
+    ids = [pi["A"], pi["B"], pi["BA"], pi["BS"], *range(pi["L"], pi["L"] + 6)]
+    ids.extend(range(pi["R"], pi["R"] + 6))
+    ks = [1, w, -rho, rho * bs_co, *[rho * e for e in lco], *[rho * e for e in rco]]
+    sel = np.array(ids, dtype=np.int64)
+    rows = pts.reshape(-1, 2, pts.shape[1])[sel].reshape(-1, pts.shape[1])
+    check = Fused(fixed, rows, inf[sel], ks)
     return ACCEPT if check.holds() else reject(FAILURE)
 
 
@@ -169,7 +180,13 @@ class _Job:
         return self
 
     def done(self) -> tuple[list[int], list[int]]:
-        return self.ids, self.ks
+        """The job, a point given twice (``g`` in A_b and A_t) merged into one term."""
+        if len(set(self.ids)) == len(self.ids):
+            return self.ids, self.ks
+        merged: dict[int, int] = {}
+        for i, k in zip(self.ids, self.ks, strict=True):
+            merged[i] = (merged.get(i, 0) + k) % Q
+        return list(merged), list(merged.values())
 
 
 def _auditor_ok(st: TransferStatement) -> bool:

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zkp.fast._jit import kernel
-from zkp.fast.curve import Jac, jac_add, jac_double, jac_inf, ld_jac, st_jac
+from zkp.fast.curve import Jac, jac_add, jac_add_affine, jac_double, jac_inf, ld_jac, st_jac
 from zkp.fast.field import (
     FE_ONE,
     NLIMBS,
@@ -78,6 +78,46 @@ def build_full_table(pts: Arr, inf: Flags, c: int, nwin: int) -> Arr:
     return table
 
 
+_FINISH = 64  # at most this many points left: Jacobian additions and one inversion
+
+
+@kernel
+def _finish(
+    xs: Arr, ys: Arr, infs: Flags, start: npt.NDArray[np.int64],
+    cur: npt.NDArray[np.int64], stride: npt.NDArray[np.int64],
+) -> None:  # fmt: skip
+    """End :func:`segment_sums` once few points are left: each unfinished segment's
+    points go into a Jacobian sum (mixed additions), and one batch inversion returns
+    all those sums to affine row ``start``. Cheaper than the last rounds' inversions."""
+    nseg = start.shape[0]
+    jac = np.empty((3 * nseg, NLIMBS), dtype=np.uint64)
+    zs = np.zeros((nseg, NLIMBS), dtype=np.uint64)
+    for sg in range(nseg):
+        if cur[sg] < 2:
+            continue
+        acc = jac_inf()
+        for j in range(cur[sg]):
+            a = start[sg] + j * stride[sg]
+            if infs[a] == 0:
+                acc = jac_add_affine(acc, ld(xs, a), ld(ys, a))
+        st_jac(jac, sg, acc)
+        st(zs, sg, acc[2])
+    zinv = np.empty((nseg, NLIMBS), dtype=np.uint64)
+    batch_inv(zs, zinv)
+    for sg in range(nseg):
+        if cur[sg] < 2:
+            continue
+        a = start[sg]
+        if is_zero(ld(zs, sg)):
+            infs[a] = 1
+            continue
+        zi = ld(zinv, sg)
+        zi2 = sqr(zi)
+        st(xs, a, mul(ld(jac, 3 * sg), zi2))
+        st(ys, a, mul(ld(jac, 3 * sg + 1), mul(zi2, zi)))
+        infs[a] = 0
+
+
 @kernel
 def segment_sums(
     xs: Arr, ys: Arr, start: npt.NDArray[np.int64], length: npt.NDArray[np.int64]
@@ -102,6 +142,13 @@ def segment_sums(
     pb = np.empty(half, dtype=np.int64)
     pk = np.empty(half, dtype=np.uint8)
     while True:
+        pending = 0
+        for sg in range(nseg):
+            if cur[sg] >= 2:
+                pending += cur[sg]
+        if 0 < pending <= _FINISH:
+            _finish(xs, ys, infs, start, cur, stride)
+            break
         busy = False
         t = 0
         acc = FE_ONE

@@ -20,6 +20,7 @@ from zkp.fast.algebra import (
     hash_to_scalar,
     ip_parts,
     ipa_challenges,
+    range_delta,
     ring_rows,
     word,
 )
@@ -27,7 +28,6 @@ from zkp.fast.fused import Fused, generator_words, load, read_scalars
 from zkp.reference import generators as gen
 from zkp.reference.field import Q, powers
 from zkp.reference.hardened_transcript import FUSE_TAG, TRANSFER_TAG
-from zkp.reference.ipa import range_constants
 from zkp.reference.statements import TransferStatement
 
 ANON = ("CLnG", "CRnG", "C_0G", "DG", "y_0G", "gG", "C_XG", "y_XG")
@@ -48,7 +48,12 @@ def prepare_transfer(st: TransferStatement, proof: bytes) -> Fused | None:
         return None
     if not (_uint(st.epoch) and _uint(st.fee) and _uint(st.chain_id)):
         return None
-    if None in st.y or len(set(st.y)) != n:
+    if not all(isinstance(pt, tuple) for pt in st.y):
+        return None  # the identity or a malformed key: the reference decides
+    try:
+        if len(set(st.y)) != n:
+            return None
+    except TypeError:  # unhashable coordinates: malformed, the reference decides
         return None
     m = n.bit_length() - 1
     plan = layout.hardened_transfer(m)
@@ -89,7 +94,7 @@ def prepare_transfer(st: TransferStatement, proof: bytes) -> Fused | None:
     rho = hash_to_scalar(FUSE_TAG + word(stmt_hash) + proof) or 1
     W = powers(rho, 14)
 
-    _, _, delta = range_constants(y_ch, z, 64)
+    delta = range_delta(y_ch, z)
     f1 = f
     f0 = [(w - e) % Q for e in f]
     r0, r1 = ring_rows(f1, f0, m)

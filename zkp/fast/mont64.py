@@ -71,16 +71,13 @@ def _emit(
             s = builder.add(builder.add(wide(t[j]), builder.mul(mw, wide(p[j]))), wide(carry))
             t[j - 1], carry = split(s)
         t[3] = builder.add(top, carry)
-    # conditional subtraction of p: d = t - p with borrow; keep t when it borrows
-    borrow = ir.Constant(i128, 0)
-    one = ir.Constant(i128, 1)
-    d = []
-    for j in range(4):
-        s = builder.sub(builder.sub(wide(t[j]), wide(p[j])), borrow)
-        d.append(builder.trunc(s, i64))
-        borrow = builder.and_(builder.lshr(s, ir.Constant(i128, 127)), one)
-    keep = builder.icmp_unsigned("!=", borrow, ir.Constant(i128, 0))
-    return [builder.select(keep, t[j], d[j]) for j in range(4)]
+    # one conditional subtraction of the modulus, as a 256-bit compare and select
+    full = _join(builder, t)
+    modulus = ir.Constant(ir.IntType(256), sum(w << (64 * k) for k, w in enumerate(mod)))
+    reduced = builder.sub(full, modulus)
+    return _split(
+        builder, builder.select(builder.icmp_unsigned(">=", full, modulus), reduced, full)
+    )
 
 
 def _mont(mod: list[int], mod_ninv: int) -> Any:

@@ -447,4 +447,4 @@ def warm_up() -> None:
     pts, inf, _ = load_points(buf, offsets, np.array([*kinds, PROOF], dtype=np.uint8))
     many_rows(pts, inf, [([0, 2], [3, 4]), ([3], [1])])
     scalar_kernels.warm_up()
-    replay.reverts([1, 2], [3, 4], [(pts[:4], inf[:2])])
+    replay.replay([1, 2], [3, 4], [(pts[:4], inf[:2])], True)

@@ -17,7 +17,6 @@ import numpy.typing as npt
 from zkp.fast._jit import kernel
 from zkp.fast.curve import (
     Jac,
-    jac_add,
     jac_add_affine,
     jac_double,
     jac_inf,
@@ -49,51 +48,54 @@ Digits = npt.NDArray[np.int64]
 Index = npt.NDArray[np.int64]
 
 NAF_LEN = 256
-M32 = np.uint64(0xFFFFFFFF)
 FE_BETA = int_to_fe((BETA << 256) % P_INT)
 
 
 @kernel
+def _bits(k: Arr, i: int, pos: int, count: int) -> np.int64:
+    """``count`` (<= 16) bits of scalar row i (8 x 32-bit limbs) from bit ``pos``; 0 past 256."""
+    limb = pos >> 5
+    if limb >= 8:
+        return np.int64(0)
+    off = np.uint64(pos & 31)
+    v = k[i, limb] >> off
+    if limb < 7 and off + np.uint64(count) > np.uint64(32):
+        v |= k[i, limb + 1] << (np.uint64(32) - off)
+    return np.int64(v & np.uint64((1 << count) - 1))
+
+
+@kernel
 def recode_wnaf(scalars: Arr, w: int) -> Digits:
-    """Width-w NAF digits (n, 256) of scalars < 2**254 (plain limbs), least significant first."""
+    """Width-w NAF digits (n, 256) of scalars < 2**254 (plain limbs), least significant first.
+
+    Every non-zero digit is odd, below 2**(w-1) in magnitude, and followed by at least
+    w - 1 zeros. Bits are read in place (no shifting of the limbs): a position whose bit
+    equals the pending carry is a zero digit, otherwise the next w bits plus the carry
+    form one signed digit.
+    """
     n = scalars.shape[0]
     digits = np.zeros((n, NAF_LEN), dtype=np.int64)
-    k = np.empty(8, dtype=np.uint64)
-    full = np.int64(1) << w
-    half = np.int64(1) << (w - 1)
-    mask = np.uint64(full - 1)
-    one = np.uint64(1)
-    s32 = np.uint64(32)
     for i in range(n):
-        for j in range(8):
-            k[j] = scalars[i, j]
-        pos = 0
-        while True:
-            nz = np.uint64(0)
-            for j in range(8):
-                nz |= k[j]
-            if nz == 0:
+        top = 0
+        for j in range(7, -1, -1):
+            if scalars[i, j] != 0:
+                v = scalars[i, j]
+                top = 32 * j
+                while v != 0:
+                    v >>= np.uint64(1)
+                    top += 1
                 break
-            if k[0] & one:
-                d = np.int64(k[0] & mask)
-                if d >= half:
-                    d -= full
-                digits[i, pos] = d
-                if d > 0:
-                    # k -= d: the low w bits equal d, so no borrow leaves limb 0.
-                    k[0] -= np.uint64(d)
-                else:
-                    carry = np.uint64(-d)
-                    for j in range(8):
-                        s = k[j] + carry
-                        k[j] = s & M32
-                        carry = s >> s32
-                        if carry == 0:
-                            break
-            for j in range(7):
-                k[j] = (k[j] >> one) | ((k[j + 1] & one) << np.uint64(31))
-            k[7] >>= one
-            pos += 1
+        carry = np.int64(0)
+        pos = 0
+        while pos < NAF_LEN and (pos < top or carry != 0):
+            if _bits(scalars, i, pos, 1) == carry:
+                pos += 1
+                continue
+            d = _bits(scalars, i, pos, w) + carry
+            carry = (d >> (w - 1)) & 1
+            d -= carry << w
+            digits[i, pos] = d
+            pos += w
     return digits
 
 
@@ -108,12 +110,17 @@ def _odd_multiples(pts: Arr, inf: Flags, nt: int) -> Arr:
             for j in range(nt):
                 st_jac(jac, i * nt + j, jac_inf())
             continue
-        cur = (ld(pts, 2 * i), ld(pts, 2 * i + 1), FE_ONE)
-        two = jac_double(cur)
-        st_jac(jac, i * nt, cur)
+        x = ld(pts, 2 * i)
+        y = ld(pts, 2 * i + 1)
+        two = jac_double((x, y, FE_ONE))
+        st_jac(jac, i * nt, (x, y, FE_ONE))
+        # on the isomorphic curve (x, y) -> (x Z^2, y Z^3), Z = Z(2P), 2P is affine
+        # (X, Y): mixed additions (the a = 0 formulas do not use b); Z' * Z maps back
+        z2 = sqr(two[2])
+        cur = (mul(x, z2), mul(y, mul(z2, two[2])), FE_ONE)
         for j in range(1, nt):
-            cur = jac_add(cur, two)
-            st_jac(jac, i * nt + j, cur)
+            cur = jac_add_affine(cur, two[0], two[1])
+            st_jac(jac, i * nt + j, (cur[0], cur[1], mul(cur[2], two[2])))
     zs = np.empty((m, NLIMBS), dtype=np.uint64)
     for t in range(m):
         st(zs, t, ld(jac, 3 * t + 2))

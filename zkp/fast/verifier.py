@@ -8,6 +8,9 @@ Either way the verdict — ``ok`` and reason — is the reference's (ADR 0045).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from zkp.fast import compat as fast_compat
 from zkp.fast import hardened as fast_hardened
 from zkp.fast.backend import fast_backend
@@ -17,6 +20,7 @@ from zkp.reference.statements import BurnStatement, TransferStatement
 from zkp.verdict import ACCEPT, Verdict, reject
 
 HARDENED_FAILURE = "fused check failed"
+T = TypeVar("T")
 
 
 def _as_bytes(proof: object) -> bytes | None:
@@ -27,16 +31,27 @@ def _as_bytes(proof: object) -> bytes | None:
     return None
 
 
+def _guarded(
+    fast: Callable[[TransferStatement, bytes], T | None], st: TransferStatement, data: bytes
+) -> T | None:
+    """``fast(st, data)``, or None (the reference decides) when a malformed statement
+    (wrong shapes or types: a ring that is not a sequence, points as lists) trips it."""
+    try:
+        return fast(st, data)
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        return None
+
+
 def verify_transfer(st: TransferStatement, proof: bytes, mode: str = "hardened") -> Verdict:
     """Verdict of ``zkp.reference.<mode>.verify_transfer``, computed on the fast path."""
     data = _as_bytes(proof)
     if mode == "hardened":
-        check = None if data is None else fast_hardened.prepare_transfer(st, data)
+        check = None if data is None else _guarded(fast_hardened.prepare_transfer, st, data)
         if check is None:
             return hardened.verify_transfer(st, proof, fast_backend())
         return ACCEPT if check.holds() else reject(HARDENED_FAILURE)
     if mode == "compat":
-        verdict = None if data is None else fast_compat.verify_transfer(st, data)
+        verdict = None if data is None else _guarded(fast_compat.verify_transfer, st, data)
         if verdict is None:
             return compat.verify_transfer(st, proof, fast_backend())
         return verdict

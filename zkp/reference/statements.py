@@ -18,9 +18,16 @@ from zkp.reference.curve import is_on_curve
 Pts = tuple[Point, ...]
 
 
+def _is_point(pt: object) -> bool:
+    """None or a tuple of two ints (lists and other shapes are malformed, not points)."""
+    if pt is None:
+        return True
+    return isinstance(pt, tuple) and len(pt) == 2 and all(isinstance(c, int) for c in pt)
+
+
 def _check_points(what: str, pts: Pts) -> None:
     for i, pt in enumerate(pts):
-        if not is_on_curve(pt):
+        if not (_is_point(pt) and is_on_curve(pt)):
             raise StatementError(f"{what}[{i}] is not a valid BN254 point")
 
 

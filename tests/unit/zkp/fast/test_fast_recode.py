@@ -85,3 +85,13 @@ def test_kernel_glv_split_is_a_valid_short_decomposition(ks: list[int]) -> None:
             assert mag < 1 << 129
             halves.append(-mag if signs[2 * i + h] else mag)
         assert (halves[0] + halves[1] * LAMBDA - k) % R_INT == 0
+
+
+def test_wnaf_carries_out_of_runs_of_ones() -> None:
+    # a run of ones ending at the top leaves a carry past the scalar's last bit
+    ks = [(1 << b) - 1 for b in range(1, 254)] + [R_INT - 1, 2**128 - 1, 2**129 - 1, 3, 7]
+    for w in range(2, 9):
+        digits = recode_wnaf(scalars_to_limbs(ks), w)
+        for k, row in zip(ks, digits, strict=True):
+            assert sum(int(d) << i for i, d in enumerate(row)) == k
+            assert all(int(d) % 2 == 1 and abs(int(d)) < 1 << (w - 1) for d in row if d)
