@@ -26,6 +26,7 @@ from drex_node.runtime.blocks import RECORDS_NS, BlockRecord, Candidate, block_h
 from drex_node.runtime.blocks import put_record as _put_record
 from drex_node.runtime.pending import PendingTable
 from drex_node.runtime.sigpool import SignatureVerifier
+from drex_node.runtime.walsync import WalSync
 from drex_node.storage.kv import KVStore
 
 log = logging.getLogger("drex_node.ledger")
@@ -43,8 +44,10 @@ class LedgerCore:
         verifier: SignatureVerifier,
         pending: PendingTable,
         metrics: NodeMetrics,
+        wal: WalSync | None = None,
     ) -> None:
         self.store = store
+        self.wal = wal  # when set, blocks are made durable by a GIL-free fsync (ADR 0070)
         self.genesis = genesis
         self.registry = registry
         self.verifier = verifier
@@ -193,7 +196,9 @@ class LedgerCore:
         )
         t0 = time.perf_counter()
         _put_record(self.store, record)
-        commit_block(self.store, cand.block, result, sync=True)
+        commit_block(self.store, cand.block, result, sync=self.wal is None)
+        if self.wal is not None and not self.wal.sync():
+            _put_record(self.store, record, sync=True)  # syncs the whole log, block included
         self.metrics.write_time.observe(time.perf_counter() - t0)
         return result, record
 
