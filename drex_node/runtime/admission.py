@@ -97,6 +97,7 @@ class Admission:
         seen: set[bytes] = set()
         out = [self._check_one(raw, view, seen, carried) for raw in raws]
         fresh = [o for o in out if isinstance(o, Admitted)]
+        self.core.remember_decoded([a.tx for a in fresh])
         if len(fresh) > self.core.pending.room():
             raise ApiError(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 import logging
 import time
 from collections import OrderedDict
@@ -31,6 +32,7 @@ from drex_node.storage.kv import KVStore
 
 log = logging.getLogger("drex_node.ledger")
 VERIFIED_CACHE = 200_000
+DECODED_CACHE = 20_000  # transactions decoded at admission or preverify, until they commit
 
 
 class LedgerCore:
@@ -57,6 +59,10 @@ class LedgerCore:
         store.create_namespace(RECORDS_NS)
         self.state = CommittedDirectory(store)
         self.verified: OrderedDict[bytes, None] = OrderedDict()
+        # raw bytes -> decoded transaction: each transaction is decoded once per node, at
+        # admission or when a peer's batch arrives, and the block that commits it reuses
+        # that (``decode`` is a pure function of the bytes).
+        self.decoded: dict[bytes, Tx] = {}
         self._verifying: dict[bytes, asyncio.Future[list[bool]]] = {}
         self._lock = asyncio.Lock()
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ledger")
@@ -70,6 +76,17 @@ class LedgerCore:
         metrics.height.set(self.height)
 
     # ---- admission helpers -------------------------------------------------------------
+    def remember_decoded(self, txs: list[Tx]) -> None:
+        """Keep decoded transactions for the block that will carry them (bounded: the
+        oldest are forgotten first and then simply decoded again)."""
+        cache = self.decoded
+        for tx in txs:
+            cache[tx.raw] = tx
+        excess = len(cache) - DECODED_CACHE
+        if excess > 0:
+            for raw in list(itertools.islice(cache, excess + DECODED_CACHE // 10)):
+                del cache[raw]
+
     def mark_verified(self, hashes: list[bytes]) -> None:
         """Remember transactions whose signatures this node already checked."""
         for h in hashes:
@@ -82,13 +99,20 @@ class LedgerCore:
         does not wait for them at commit (a validator stores batches rounds before they
         commit). Undecodable or already known transactions are skipped."""
         txs = []
+        fresh = []
+        cache = self.decoded
         for raw in raws:
-            try:
-                tx = decode(raw)
-            except TxDecodeError:
-                continue
+            tx = cache.get(raw)
+            if tx is None:
+                try:
+                    tx = decode(raw)
+                except TxDecodeError:
+                    continue
+                fresh.append(tx)
             if tx.hash not in self.verified and tx.hash not in self._verifying:
                 txs.append(tx)
+        if fresh:
+            self.remember_decoded(fresh)
         if not txs:
             return
         task = asyncio.ensure_future(self.verifier.verify(txs))
@@ -151,12 +175,15 @@ class LedgerCore:
     async def _prepare(self, cand: Candidate) -> tuple[list[Tx | TxDecodeError], set[bytes]]:
         decoded: list[Tx | TxDecodeError] = []
         unknown: list[Tx] = []
+        cache = self.decoded
         for raw in cand.block.txs:
-            try:
-                tx = decode(raw)
-            except TxDecodeError as exc:
-                decoded.append(exc)
-                continue
+            tx = cache.pop(raw, None)
+            if tx is None:
+                try:
+                    tx = decode(raw)
+                except TxDecodeError as exc:
+                    decoded.append(exc)
+                    continue
             decoded.append(tx)
             if tx.hash not in self.verified:
                 unknown.append(tx)
