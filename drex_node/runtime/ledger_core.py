@@ -233,11 +233,18 @@ class LedgerCore:
         m = self.metrics
         m.height.set(self.height)
         m.commits.inc()
-        for r in result.receipts:
+        applied = 0
+        rejected: dict[str, int] = {}
+        for r in result.receipts:  # one metric update per block and reason, not per receipt
             if r.applied:
-                m.committed_tx.inc()
+                applied += 1
             else:
-                m.rejected_tx.labels(r.reason.name.lower()).inc()
+                reason = r.reason.name.lower()
+                rejected[reason] = rejected.get(reason, 0) + 1
+        if applied:
+            m.committed_tx.inc(applied)
+        for reason, n in rejected.items():
+            m.rejected_tx.labels(reason).inc(n)
         for lat in self.pending.resolve(result.receipts):
             m.latency.observe(lat)
         m.pending.set(len(self.pending))
