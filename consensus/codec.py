@@ -3,15 +3,28 @@
 A message is a msgpack array ``[tag, field, ...]``. Decoding recomputes every digest from the
 content (digests are never trusted from the wire) and raises ``DecodeError`` on anything
 malformed; the engine turns that into a recorded fault.
+
+``decode`` is a fast path over ``consensus.codec_reference`` (ADR 0069): it checks the
+common, well-formed shapes inline (exact ``type(x) is ...`` tests, which is what msgpack
+produces) and hands anything it does not accept to the reference, which then either
+raises the precise ``DecodeError`` or returns the message. So a verdict never differs
+from the reference's; differential tests check that on valid and mutated inputs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import msgpack
 
+from consensus.codec_reference import (
+    DecodeError,
+    Limits,
+    Reader,
+    decode_reference,
+    message_from_wire,
+    unpack_message,
+)
 from consensus.types import (
     DIGEST_SIZE,
     Batch,
@@ -23,32 +36,26 @@ from consensus.types import (
     CertificateMsg,
     CertificateRequest,
     CertificateResponse,
-    Digest,
     Header,
     HeaderMsg,
     Message,
     Vote,
     VoteMsg,
+    blake,
 )
 
-
-class DecodeError(ValueError):
-    """Bytes from a peer that are not a well-formed message within the limits."""
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Size limits applied while decoding peer messages."""
-
-    max_message_bytes: int = 8 * 1024 * 1024
-    max_id_len: int = 64
-    max_signature_len: int = 128
-    max_parents: int = 256
-    max_payload: int = 256
-    max_votes: int = 256
-    max_txs: int = 100_000
-    max_tx_bytes: int = 256 * 1024
-    max_items: int = 1024
+__all__ = [
+    "TAGS",
+    "DecodeError",
+    "Limits",
+    "batch_from_wire",
+    "cert_from_wire",
+    "decode",
+    "decode_reference",
+    "encode",
+    "header_from_wire",
+    "to_wire",
+]
 
 
 TAGS = {
@@ -107,137 +114,179 @@ def encode(msg: Message) -> bytes:
     return out
 
 
-class _Reader:
-    """Typed accessors over decoded msgpack data that raise DecodeError."""
+# ---- fast path ---------------------------------------------------------------------------
+# Each helper returns None for anything it does not accept; ``decode`` then asks the
+# reference, so being conservative here is always safe.
 
-    def __init__(self, limits: Limits) -> None:
-        self.lim = limits
+_U63 = 2**63
+_DEFAULT = Limits()
+_BATCH = b"drex/batch/v1"
+_HEADER = b"drex/header/v1"
 
-    def lst(self, x: object, max_len: int, what: str) -> list[Any]:
-        if not isinstance(x, list):
-            raise DecodeError(f"{what}: expected array")
-        if len(x) > max_len:
-            raise DecodeError(f"{what}: {len(x)} items > limit {max_len}")
-        return x
 
-    def fields(self, x: object, n: int, what: str) -> list[Any]:
-        items = self.lst(x, n, what)
-        if len(items) != n:
-            raise DecodeError(f"{what}: expected {n} fields, got {len(items)}")
-        return items
+def _fast_batch(x: Any, lim: Limits) -> Batch | None:
+    if type(x) is not list or len(x) != 4:
+        return None
+    author, partition, seq, txs = x
+    if (
+        type(author) is not str
+        or not 0 < len(author) <= lim.max_id_len
+        or type(partition) is not int
+        or not 0 <= partition < _U63
+        or type(seq) is not int
+        or not 0 <= seq < _U63
+        or type(txs) is not list
+        or len(txs) > lim.max_txs
+    ):
+        return None
+    cap = lim.max_tx_bytes
+    for t in txs:
+        if type(t) is not bytes or len(t) > cap:
+            return None
+    # ``x`` is exactly the list ``batch_digest`` packs: [author, partition, sequence, txs]
+    return Batch(author, partition, seq, tuple(txs), blake(_BATCH, x))
 
-    def uint(self, x: object, what: str) -> int:
-        if not isinstance(x, int) or isinstance(x, bool) or x < 0 or x >= 2**63:
-            raise DecodeError(f"{what}: expected unsigned integer")
-        return x
 
-    def ident(self, x: object, what: str) -> str:
-        if not isinstance(x, str) or not 0 < len(x) <= self.lim.max_id_len:
-            raise DecodeError(f"{what}: expected validator id")
-        return x
+def _fast_header(x: Any, lim: Limits) -> Header | None:
+    if type(x) is not list or len(x) != 6:
+        return None
+    author, rnd, epoch, parents, payload, sig = x
+    if (
+        type(author) is not str
+        or not 0 < len(author) <= lim.max_id_len
+        or type(rnd) is not int
+        or not 0 <= rnd < _U63
+        or type(epoch) is not int
+        or not 0 <= epoch < _U63
+        or type(parents) is not list
+        or len(parents) > lim.max_parents
+        or type(payload) is not list
+        or len(payload) > lim.max_payload
+        or type(sig) is not bytes
+        or len(sig) > lim.max_signature_len
+    ):
+        return None
+    for d in parents:
+        if type(d) is not bytes or len(d) != DIGEST_SIZE:
+            return None
+    items = []
+    for p in payload:
+        if type(p) is not list or len(p) != 2:
+            return None
+        part, d = p
+        if type(part) is not int or not 0 <= part < _U63:
+            return None
+        if type(d) is not bytes or len(d) != DIGEST_SIZE:
+            return None
+        items.append((part, d))
+    # x[:5] is exactly the body ``Header.body_digest`` packs (lists of bytes and [int, bytes])
+    digest = blake(_HEADER, x[:5])
+    return Header(author, rnd, epoch, tuple(parents), tuple(items), sig, digest)
 
-    def digest(self, x: object, what: str) -> Digest:
-        if not isinstance(x, bytes) or len(x) != DIGEST_SIZE:
-            raise DecodeError(f"{what}: expected {DIGEST_SIZE}-byte digest")
-        return x
 
-    def sig(self, x: object, what: str) -> bytes:
-        if not isinstance(x, bytes) or len(x) > self.lim.max_signature_len:
-            raise DecodeError(f"{what}: expected signature bytes")
-        return x
+def _fast_cert(x: Any, lim: Limits) -> Certificate | None:
+    if type(x) is not list or len(x) != 2:
+        return None
+    h, votes = x
+    if type(votes) is not list or len(votes) > lim.max_votes:
+        return None
+    vs = []
+    id_cap, sig_cap = lim.max_id_len, lim.max_signature_len
+    for v in votes:
+        if type(v) is not list or len(v) != 2:
+            return None
+        voter, sig = v
+        if type(voter) is not str or not 0 < len(voter) <= id_cap:
+            return None
+        if type(sig) is not bytes or len(sig) > sig_cap:
+            return None
+        vs.append((voter, sig))
+    header = _fast_header(h, lim)
+    return None if header is None else Certificate(header, tuple(vs))
 
-    def digests(self, x: object, max_len: int, what: str) -> tuple[Digest, ...]:
-        return tuple(self.digest(d, what) for d in self.lst(x, max_len, what))
 
-    def batch(self, x: object) -> Batch:
-        author, partition, seq, txs = self.fields(x, 4, "batch")
-        tx_list = self.lst(txs, self.lim.max_txs, "batch.txs")
-        for t in tx_list:
-            if not isinstance(t, bytes) or len(t) > self.lim.max_tx_bytes:
-                raise DecodeError("batch.txs: expected transaction bytes within limit")
-        return Batch.create(
-            self.ident(author, "batch.author"),
-            self.uint(partition, "batch.partition"),
-            self.uint(seq, "batch.sequence"),
-            tuple(tx_list),
-        )
+def _fast_vote(x: Any, lim: Limits) -> Vote | None:
+    if type(x) is not list or len(x) != 5:
+        return None
+    hd, rnd, origin, voter, sig = x
+    if (
+        type(hd) is not bytes
+        or len(hd) != DIGEST_SIZE
+        or type(rnd) is not int
+        or not 0 <= rnd < _U63
+        or type(origin) is not str
+        or not 0 < len(origin) <= lim.max_id_len
+        or type(voter) is not str
+        or not 0 < len(voter) <= lim.max_id_len
+        or type(sig) is not bytes
+        or len(sig) > lim.max_signature_len
+    ):
+        return None
+    return Vote(hd, rnd, origin, voter, sig)
 
-    def header(self, x: object) -> Header:
-        author, rnd, epoch, parents, payload, sig = self.fields(x, 6, "header")
-        a = self.ident(author, "header.author")
-        r = self.uint(rnd, "header.round")
-        e = self.uint(epoch, "header.epoch")
-        ps = self.digests(parents, self.lim.max_parents, "header.parents")
-        items = []
-        for p in self.lst(payload, self.lim.max_payload, "header.payload"):
-            part, d = self.fields(p, 2, "header.payload item")
-            items.append((self.uint(part, "payload.partition"), self.digest(d, "payload.digest")))
-        pl = tuple(items)
-        digest = Header.body_digest(a, r, e, ps, pl)
-        return Header(a, r, e, ps, pl, self.sig(sig, "header.signature"), digest)
 
-    def cert(self, x: object) -> Certificate:
-        h, votes = self.fields(x, 2, "certificate")
-        vs = []
-        for v in self.lst(votes, self.lim.max_votes, "certificate.votes"):
-            voter, sig = self.fields(v, 2, "certificate.vote")
-            vs.append((self.ident(voter, "vote.voter"), self.sig(sig, "vote.signature")))
-        return Certificate(self.header(h), tuple(vs))
+def _fast_many(items: Any, lim: Limits, one: Any) -> tuple[Any, ...] | None:
+    if type(items) is not list or len(items) > lim.max_items:
+        return None
+    out = []
+    for x in items:
+        item = one(x, lim)
+        if item is None:
+            return None
+        out.append(item)
+    return tuple(out)
+
+
+def batch_from_wire(x: object, lim: Limits) -> Batch:
+    """A batch from its wire structure (``Reader.batch``, fast on well-formed input)."""
+    return _fast_batch(x, lim) or Reader(lim).batch(x)
+
+
+def header_from_wire(x: object, lim: Limits) -> Header:
+    """A header from its wire structure (``Reader.header``, fast on well-formed input)."""
+    return _fast_header(x, lim) or Reader(lim).header(x)
+
+
+def cert_from_wire(x: object, lim: Limits) -> Certificate:
+    """A certificate from its wire structure (``Reader.cert``, fast on well-formed input)."""
+    return _fast_cert(x, lim) or Reader(lim).cert(x)
+
+
+def _fast(obj: Any, lim: Limits) -> Message | None:
+    if type(obj) is not list or len(obj) != 2:
+        return None  # every fast-path message is [tag, body]; CertificateRequest has 3
+    tag, body = obj
+    if type(tag) is not int:
+        return None
+    if tag == 1:
+        batch = _fast_batch(body, lim)
+        return None if batch is None else BatchMsg(batch)
+    if tag == 2:
+        return BatchAck(body) if type(body) is bytes and len(body) == DIGEST_SIZE else None
+    if tag == 3:
+        header = _fast_header(body, lim)
+        return None if header is None else HeaderMsg(header)
+    if tag == 4:
+        vote = _fast_vote(body, lim)
+        return None if vote is None else VoteMsg(vote)
+    if tag == 5:
+        cert = _fast_cert(body, lim)
+        return None if cert is None else CertificateMsg(cert)
+    if tag == 7:
+        certs = _fast_many(body, lim, _fast_cert)
+        return None if certs is None else CertificateResponse(certs)
+    if tag == 9:
+        batches = _fast_many(body, lim, _fast_batch)
+        return None if batches is None else BatchResponse(batches)
+    return None
 
 
 def decode(data: bytes, limits: Limits | None = None) -> Message:
-    """Decode and structurally validate a peer message (signatures are not checked here)."""
-    lim = limits or Limits()
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise DecodeError("message is not bytes")
-    if len(data) > lim.max_message_bytes:
-        raise DecodeError(f"message of {len(data)} bytes > limit {lim.max_message_bytes}")
-    try:
-        obj = msgpack.unpackb(bytes(data), raw=False, strict_map_key=True)
-    except Exception as exc:  # msgpack raises several unrelated types on garbage
-        raise DecodeError(f"not msgpack: {type(exc).__name__}") from None
-    r = _Reader(lim)
-    top = r.lst(obj, 4, "message")
-    if not top or not isinstance(top[0], int):
-        raise DecodeError("message: missing tag")
-    tag = top[0]
-    body = top[1:]
-    if tag == 1:
-        (b,) = r.fields(body, 1, "BatchMsg")
-        return BatchMsg(r.batch(b))
-    if tag == 2:
-        (d,) = r.fields(body, 1, "BatchAck")
-        return BatchAck(r.digest(d, "BatchAck.digest"))
-    if tag == 3:
-        (h,) = r.fields(body, 1, "HeaderMsg")
-        return HeaderMsg(r.header(h))
-    if tag == 4:
-        (v,) = r.fields(body, 1, "VoteMsg")
-        hd, rnd, origin, voter, sig = r.fields(v, 5, "vote")
-        return VoteMsg(
-            Vote(
-                r.digest(hd, "vote.header_digest"),
-                r.uint(rnd, "vote.round"),
-                r.ident(origin, "vote.origin"),
-                r.ident(voter, "vote.voter"),
-                r.sig(sig, "vote.signature"),
-            )
-        )
-    if tag == 5:
-        (c,) = r.fields(body, 1, "CertificateMsg")
-        return CertificateMsg(r.cert(c))
-    if tag == 6:
-        ds, floor = r.fields(body, 2, "CertificateRequest")
-        return CertificateRequest(
-            r.digests(ds, lim.max_items, "CertificateRequest.digests"), r.uint(floor, "floor")
-        )
-    if tag == 7:
-        (cs,) = r.fields(body, 1, "CertificateResponse")
-        return CertificateResponse(tuple(r.cert(c) for c in r.lst(cs, lim.max_items, "certs")))
-    if tag == 8:
-        (ds,) = r.fields(body, 1, "BatchRequest")
-        return BatchRequest(r.digests(ds, lim.max_items, "BatchRequest.digests"))
-    if tag == 9:
-        (bs,) = r.fields(body, 1, "BatchResponse")
-        return BatchResponse(tuple(r.batch(b) for b in r.lst(bs, lim.max_items, "batches")))
-    raise DecodeError(f"unknown message tag {tag!r}")
+    """Decode and structurally validate a peer message (signatures are not checked here).
+
+    Same verdict and result as ``decode_reference`` on every input, faster on the common
+    shapes."""
+    lim = limits or _DEFAULT
+    obj = unpack_message(data, lim)
+    msg = _fast(obj, lim)
+    return msg if msg is not None else message_from_wire(obj, lim)

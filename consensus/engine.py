@@ -2,7 +2,9 @@
 
 Every public method returns a ``Step``; the caller sends ``step.messages``, hands
 ``step.outputs`` to the ledger and records ``step.faults``. Buffered storage writes are
-flushed before a method returns, so what a step sends is already durable.
+flushed before a method returns, so what a step sends is already durable. A caller that
+makes many calls before it sends anything may set ``autoflush = False`` and call
+``flush`` itself before it sends (one storage write for the group instead of one a call).
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ class Engine:
         self.last_rebroadcast_ms = 0
         self.recheck: list[Certificate] = []
         self.changes: list[tuple[int, Committee]] = []
+        self.autoflush = True
         self._restore()
 
     # ---- public API -------------------------------------------------------------------------
@@ -109,7 +112,8 @@ class Engine:
             msg = data
         self._dispatch(sender, msg, step)
         self._advance(step)
-        self.store.flush()
+        if self.autoflush:
+            self.store.flush()
         return step
 
     def handle_tick(self, now_ms: int) -> Step:
@@ -122,7 +126,8 @@ class Engine:
                 self._seal(batch, step)
         self._retry(step)
         self._advance(step)
-        self.store.flush()
+        if self.autoflush:
+            self.store.flush()
         return step
 
     def handle_input(self, item: Input) -> Step:
@@ -140,8 +145,14 @@ class Engine:
         else:
             self._change_committee(item, step)
         self._advance(step)
-        self.store.flush()
+        if self.autoflush:
+            self.store.flush()
         return step
+
+    def flush(self) -> None:
+        """Write the buffered storage writes of earlier calls as one atomic batch (what
+        every call does itself unless ``autoflush`` is off)."""
+        self.store.flush()
 
     def batch(self, digest: Digest) -> Batch | None:
         """A batch by digest (memory, then storage) for the node to execute."""

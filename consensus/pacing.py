@@ -19,13 +19,19 @@ def quorum_round(dag: Dag, schedule: CommitteeSchedule) -> int:
 
 def leader_ready(dag: Dag, schedule: CommitteeSchedule, base: int) -> bool:
     """Bullshark pacing before proposing round ``base + 1``: in an even round wait for the
-    anchor; in an odd round wait until the anchor of ``base - 1`` is absent, has validity
-    support, or a quorum of certificates does not support it."""
+    anchor, unless its leader already has a certificate of a later round (it skipped its
+    slot: an honest validator proposes rounds in increasing order, so no anchor will come);
+    in an odd round wait until the anchor of ``base - 1`` is absent, has validity support,
+    or a quorum of certificates does not support it. Pacing only: the commit rule does not
+    depend on it."""
     if base < 2:
         return True
     committee = schedule.for_round(base)
     if base % 2 == 0:
-        return dag.at(base, committee.leader(base)) is not None
+        vid = committee.leader(base)
+        if dag.at(base, vid) is not None:
+            return True
+        return any(dag.at(r, vid) is not None for r in range(base + 1, dag.highest_round + 1))
     lr = base - 1
     leader = dag.at(lr, schedule.for_round(lr).leader(lr))
     if leader is None:

@@ -12,7 +12,8 @@ from typing import Any, Protocol
 
 import msgpack
 
-from consensus.codec import DecodeError, Limits, _Reader, encode
+from consensus.codec import batch_from_wire, cert_from_wire, encode, header_from_wire
+from consensus.codec_reference import DecodeError, Limits
 from consensus.commit_rule import CommitState
 from consensus.committee import Committee, Validator
 from consensus.types import (
@@ -89,7 +90,7 @@ class EngineStore:
     def __init__(self, backend: Storage) -> None:
         self.backend = backend
         self._puts: dict[bytes, bytes] = {}
-        self._reader = _Reader(Limits())
+        self._limits = Limits()
 
     def _get(self, key: bytes) -> bytes | None:
         if key in self._puts:
@@ -122,7 +123,7 @@ class EngineStore:
     def own_header(self) -> Header | None:
         """Our latest proposal."""
         raw = self._get(b"own-header")
-        return self._reader.header(_unpack(raw)[1]) if raw else None
+        return header_from_wire(_unpack(raw)[1], self._limits) if raw else None
 
     # ---- DAG ------------------------------------------------------------------------------
     def put_certificate(self, cert: Certificate) -> None:
@@ -135,7 +136,7 @@ class EngineStore:
     def certificate(self, digest: Digest) -> Certificate | None:
         """A stored certificate."""
         raw = self._get(b"cert/" + digest)
-        return self._reader.cert(_unpack(raw)[1]) if raw else None
+        return cert_from_wire(_unpack(raw)[1], self._limits) if raw else None
 
     def certificate_at(self, round_: int, author: ValidatorId) -> Certificate | None:
         """The stored certificate of ``author`` in ``round_``."""
@@ -154,7 +155,7 @@ class EngineStore:
     def batch(self, digest: Digest) -> Batch | None:
         """A stored batch."""
         raw = self._get(b"batch/" + digest)
-        return self._reader.batch(_unpack(raw)[1]) if raw else None
+        return batch_from_wire(_unpack(raw)[1], self._limits) if raw else None
 
     def put_abandoned(self, digest: Digest) -> None:
         """Our certificate ``digest`` will never be ordered; its batches were proposed again."""

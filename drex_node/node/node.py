@@ -49,6 +49,7 @@ from drex_node.runtime.ledger_core import LedgerCore
 from drex_node.runtime.pending import PendingTable
 from drex_node.runtime.sigpool import SignatureVerifier
 from drex_node.runtime.transport import Transport
+from drex_node.runtime.walsync import WalSync
 from drex_node.security.acl import Authorizer
 from drex_node.security.store import load_credentials
 from drex_node.storage.cache import CachedStore
@@ -81,13 +82,21 @@ class Node:
         self.committee = committee_from_genesis(self.genesis, str(config.path(c.genesis)))
         self.credentials = load_credentials(config.path(c.credentials))
         self.metrics = NodeMetrics()
-        self.store = CachedStore(RocksStore(config.path(c.data_dir) / "db"))
+        db_dir = config.path(c.data_dir) / "db"
+        self.store = CachedStore(RocksStore(db_dir))
+        wal = WalSync(db_dir)  # fsyncs that let the event loop run (ADR 0070)
         self.verifier = SignatureVerifier(config.admission.verify_workers)
         self.pending = PendingTable(
             config.admission.max_pending, config.admission.pending_timeout_s
         )
         self.core = LedgerCore(
-            self.store, self.genesis, load_registry(), self.verifier, self.pending, self.metrics
+            self.store,
+            self.genesis,
+            load_registry(),
+            self.verifier,
+            self.pending,
+            self.metrics,
+            wal=wal,
         )
         self.admission = Admission(self.core, config.admission)
         self.driver: ConsensusDriver | None = None
@@ -119,7 +128,7 @@ class Node:
                 min_header_delay_ms=cs.header_delay_ms,
             )
             seed = read_seed(config.path(c.consensus_key))
-            storage = KVEngineStorage(self.store)
+            storage = KVEngineStorage(self.store, wal=wal)
             engine = Engine(ecfg, Ed25519Signer(seed), Ed25519Verifier(), storage)
             transport = Transport(
                 c.institution, addresses, self.credentials, config.network.peer_queue, self.metrics

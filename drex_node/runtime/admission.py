@@ -106,7 +106,9 @@ class Admission:
         if fresh:
             verdicts = await self.core.verifier.verify([a.tx for a in fresh])
             bad = {a.tx.hash for a, ok in zip(fresh, verdicts, strict=True) if not ok}
-            self.core.mark_verified([a.tx.hash for a in fresh if a.tx.hash not in bad])
+            good = [a.tx for a in fresh if a.tx.hash not in bad]
+            self.core.mark_verified([tx.hash for tx in good])
+            self.core.remember_decoded(good)  # for the block that will carry them
             out = [
                 _rejected(o.tx.hash, "bad_signature")
                 if isinstance(o, Admitted) and o.tx.hash in bad

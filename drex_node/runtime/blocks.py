@@ -168,11 +168,12 @@ def verify_record(
     return from_subdag(sub)
 
 
-def put_record(store: KVStore, record: BlockRecord) -> None:
-    """Write a record (unsynced: the block's synced commit that follows makes it durable)."""
+def put_record(store: KVStore, record: BlockRecord, *, sync: bool = False) -> None:
+    """Write a record (unsynced by default: the block's synced commit that follows makes it
+    durable)."""
     wb = WriteBatch()
     wb.put(RECORDS_NS, _key(record.height), record.encode())
-    store.write(wb, sync=False)
+    store.write(wb, sync=sync)
 
 
 def get_record(store: KVStore, height: int) -> BlockRecord | None:

@@ -48,6 +48,9 @@ class ConsensusDriver:
         metrics: NodeMetrics,
     ) -> None:
         self.engine = engine
+        # One storage write per group of engine calls, made in ``_flush`` before the group's
+        # messages are handed to the sender (which fsyncs before sending them).
+        engine.autoflush = False
         self.storage = storage
         self.transport = transport
         self._outbox: list[tuple[str | None, bytes]] = []
@@ -150,7 +153,9 @@ class ConsensusDriver:
             log.warning("peer fault: %s %s %s", fault.peer, fault.kind, fault.detail)
 
     def _flush(self) -> None:
-        """Hand what the engine wants sent to the sender task (after the next fsync)."""
+        """Write the engine's buffered records, then hand what it wants sent to the sender
+        task (after the next fsync)."""
+        self.engine.flush()
         if not self._outbox:
             return
         self._groups.append((self.storage.dirty, self._outbox))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from drex_node.runtime.walsync import WalSync
 from drex_node.storage.kv import KVStore, WriteBatch
 
 CONSENSUS_NS = "consensus"
@@ -17,12 +18,17 @@ class KVEngineStorage:
     batches made possible (a vote, a header). That is group commit: one fsync per group of
     engine calls instead of one per message, with the same guarantee that nothing is sent
     before the state that justifies it is on disk.
+
+    With ``wal`` (the database directory's write-ahead log, ADR 0070) the fsync is an
+    ``os.fsync`` of the log files, which lets the event loop run during it; without, a
+    synced write through the store.
     """
 
-    def __init__(self, store: KVStore, *, sync: bool = True) -> None:
+    def __init__(self, store: KVStore, *, sync: bool = True, wal: WalSync | None = None) -> None:
         store.create_namespace(CONSENSUS_NS)
         self._store = store
         self._sync = sync
+        self._wal = wal
         self.writes = 0
         self.dirty = False
 
@@ -43,8 +49,15 @@ class KVEngineStorage:
             self.dirty = True
 
     def sync_now(self) -> None:
-        """Make every earlier write durable (a synced write syncs the whole WAL); may run
-        on another thread than the writes."""
+        """Make every earlier write durable (one fsync covers the whole WAL); may run on
+        another thread than the writes."""
+        if not self._sync:
+            return
+        if self._wal is None or not self._wal.sync():
+            self.synced_write()
+
+    def synced_write(self) -> None:
+        """A synced write through the store (syncs the whole write-ahead log)."""
         if self._sync:
             wb = WriteBatch()
             wb.put(CONSENSUS_NS, b"barrier", b"")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 import logging
 import time
 from collections import OrderedDict
@@ -26,10 +27,12 @@ from drex_node.runtime.blocks import RECORDS_NS, BlockRecord, Candidate, block_h
 from drex_node.runtime.blocks import put_record as _put_record
 from drex_node.runtime.pending import PendingTable
 from drex_node.runtime.sigpool import SignatureVerifier
+from drex_node.runtime.walsync import WalSync
 from drex_node.storage.kv import KVStore
 
 log = logging.getLogger("drex_node.ledger")
 VERIFIED_CACHE = 200_000
+DECODED_CACHE = 20_000  # transactions decoded at admission or preverify, until they commit
 
 
 class LedgerCore:
@@ -43,8 +46,10 @@ class LedgerCore:
         verifier: SignatureVerifier,
         pending: PendingTable,
         metrics: NodeMetrics,
+        wal: WalSync | None = None,
     ) -> None:
         self.store = store
+        self.wal = wal  # when set, blocks are made durable by a GIL-free fsync (ADR 0070)
         self.genesis = genesis
         self.registry = registry
         self.verifier = verifier
@@ -54,6 +59,10 @@ class LedgerCore:
         store.create_namespace(RECORDS_NS)
         self.state = CommittedDirectory(store)
         self.verified: OrderedDict[bytes, None] = OrderedDict()
+        # raw bytes -> decoded transaction: each transaction is decoded once per node, at
+        # admission or when a peer's batch arrives, and the block that commits it reuses
+        # that (``decode`` is a pure function of the bytes).
+        self.decoded: dict[bytes, Tx] = {}
         self._verifying: dict[bytes, asyncio.Future[list[bool]]] = {}
         self._lock = asyncio.Lock()
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ledger")
@@ -67,6 +76,17 @@ class LedgerCore:
         metrics.height.set(self.height)
 
     # ---- admission helpers -------------------------------------------------------------
+    def remember_decoded(self, txs: list[Tx]) -> None:
+        """Keep decoded transactions for the block that will carry them (bounded: the
+        oldest are forgotten first and then simply decoded again)."""
+        cache = self.decoded
+        for tx in txs:
+            cache[tx.raw] = tx
+        excess = len(cache) - DECODED_CACHE
+        if excess > 0:
+            for raw in list(itertools.islice(cache, excess + DECODED_CACHE // 10)):
+                del cache[raw]
+
     def mark_verified(self, hashes: list[bytes]) -> None:
         """Remember transactions whose signatures this node already checked."""
         for h in hashes:
@@ -79,13 +99,20 @@ class LedgerCore:
         does not wait for them at commit (a validator stores batches rounds before they
         commit). Undecodable or already known transactions are skipped."""
         txs = []
+        fresh = []
+        cache = self.decoded
         for raw in raws:
-            try:
-                tx = decode(raw)
-            except TxDecodeError:
-                continue
+            tx = cache.get(raw)
+            if tx is None:
+                try:
+                    tx = decode(raw)
+                except TxDecodeError:
+                    continue
+                fresh.append(tx)
             if tx.hash not in self.verified and tx.hash not in self._verifying:
                 txs.append(tx)
+        if fresh:
+            self.remember_decoded(fresh)
         if not txs:
             return
         task = asyncio.ensure_future(self.verifier.verify(txs))
@@ -148,12 +175,15 @@ class LedgerCore:
     async def _prepare(self, cand: Candidate) -> tuple[list[Tx | TxDecodeError], set[bytes]]:
         decoded: list[Tx | TxDecodeError] = []
         unknown: list[Tx] = []
+        cache = self.decoded
         for raw in cand.block.txs:
-            try:
-                tx = decode(raw)
-            except TxDecodeError as exc:
-                decoded.append(exc)
-                continue
+            tx = cache.pop(raw, None)
+            if tx is None:
+                try:
+                    tx = decode(raw)
+                except TxDecodeError as exc:
+                    decoded.append(exc)
+                    continue
             decoded.append(tx)
             if tx.hash not in self.verified:
                 unknown.append(tx)
@@ -193,7 +223,9 @@ class LedgerCore:
         )
         t0 = time.perf_counter()
         _put_record(self.store, record)
-        commit_block(self.store, cand.block, result, sync=True)
+        commit_block(self.store, cand.block, result, sync=self.wal is None)
+        if self.wal is not None and not self.wal.sync():
+            _put_record(self.store, record, sync=True)  # syncs the whole log, block included
         self.metrics.write_time.observe(time.perf_counter() - t0)
         return result, record
 
@@ -201,11 +233,18 @@ class LedgerCore:
         m = self.metrics
         m.height.set(self.height)
         m.commits.inc()
-        for r in result.receipts:
+        applied = 0
+        rejected: dict[str, int] = {}
+        for r in result.receipts:  # one metric update per block and reason, not per receipt
             if r.applied:
-                m.committed_tx.inc()
+                applied += 1
             else:
-                m.rejected_tx.labels(r.reason.name.lower()).inc()
+                reason = r.reason.name.lower()
+                rejected[reason] = rejected.get(reason, 0) + 1
+        if applied:
+            m.committed_tx.inc(applied)
+        for reason, n in rejected.items():
+            m.rejected_tx.labels(reason).inc(n)
         for lat in self.pending.resolve(result.receipts):
             m.latency.observe(lat)
         m.pending.set(len(self.pending))

@@ -63,6 +63,8 @@ async def scenario(tmp: Path) -> None:
             assert info.transaction.status == types_pb2.TX_STATUS_COMMITTED
         assert await wait_until(lambda: edge.core.height == bcb.core.height)
         assert edge.core.root == bcb.core.root
+        # Each node decoded each transaction once (admission); its block reused that.
+        assert bcb.core.decoded == {} and edge.core.decoded == {}
         acc = await stub.GetAccount(ledger_pb2.GetAccountRequest(address=user("user-N-0").address))
         assert acc.account.nonce == 4 and acc.account.balances["DREX"] == str(1_000_000 - 15)
         with pytest.raises(grpc.aio.AioRpcError) as info:

@@ -181,3 +181,18 @@ def test_certificate_verdict_is_whether_a_quorum_of_valid_votes_exists() -> None
     short = Certificate(h, tuple(votes[:2]))
     fault = check_certificate(short, schedule, Ed25519Verifier(), 8, "x")
     assert fault is not None and fault.kind is FaultKind.NO_QUORUM
+
+
+def test_without_autoflush_writes_wait_for_flush_and_reads_see_them() -> None:
+    net = Network()
+    a = net.engines["a"]
+    a.autoflush = False
+    h1 = signed_header(net, "b", 1)
+    first = a.handle_message("b", encode(HeaderMsg(h1)))
+    assert any(isinstance(o.message, VoteMsg) for o in first.messages)
+    assert net.make("a").store.last_vote("b") is None  # not written yet
+    again = a.handle_message("b", encode(HeaderMsg(h1)))  # reads its own buffered vote
+    votes = [o.message for o in first.messages if isinstance(o.message, VoteMsg)]
+    assert [o.message for o in again.messages if isinstance(o.message, VoteMsg)] == votes
+    a.flush()
+    assert net.make("a").store.last_vote("b") == (1, h1.digest)

@@ -1,0 +1,196 @@
+"""The readable reference decoder of consensus messages (``consensus.codec`` layers a fast
+path on top of it and must agree with it on every input).
+
+Every accessor names what it reads and raises ``DecodeError`` on anything malformed;
+digests are recomputed from content, never trusted from the wire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+
+from consensus.types import (
+    DIGEST_SIZE,
+    Batch,
+    BatchAck,
+    BatchMsg,
+    BatchRequest,
+    BatchResponse,
+    Certificate,
+    CertificateMsg,
+    CertificateRequest,
+    CertificateResponse,
+    Digest,
+    Header,
+    HeaderMsg,
+    Message,
+    Vote,
+    VoteMsg,
+)
+
+
+class DecodeError(ValueError):
+    """Bytes from a peer that are not a well-formed message within the limits."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Size limits applied while decoding peer messages."""
+
+    max_message_bytes: int = 8 * 1024 * 1024
+    max_id_len: int = 64
+    max_signature_len: int = 128
+    max_parents: int = 256
+    max_payload: int = 256
+    max_votes: int = 256
+    max_txs: int = 100_000
+    max_tx_bytes: int = 256 * 1024
+    max_items: int = 1024
+
+
+class Reader:
+    """Typed accessors over decoded msgpack data that raise DecodeError."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.lim = limits
+
+    def lst(self, x: object, max_len: int, what: str) -> list[Any]:
+        if not isinstance(x, list):
+            raise DecodeError(f"{what}: expected array")
+        if len(x) > max_len:
+            raise DecodeError(f"{what}: {len(x)} items > limit {max_len}")
+        return x
+
+    def fields(self, x: object, n: int, what: str) -> list[Any]:
+        items = self.lst(x, n, what)
+        if len(items) != n:
+            raise DecodeError(f"{what}: expected {n} fields, got {len(items)}")
+        return items
+
+    def uint(self, x: object, what: str) -> int:
+        if not isinstance(x, int) or isinstance(x, bool) or x < 0 or x >= 2**63:
+            raise DecodeError(f"{what}: expected unsigned integer")
+        return x
+
+    def ident(self, x: object, what: str) -> str:
+        if not isinstance(x, str) or not 0 < len(x) <= self.lim.max_id_len:
+            raise DecodeError(f"{what}: expected validator id")
+        return x
+
+    def digest(self, x: object, what: str) -> Digest:
+        if not isinstance(x, bytes) or len(x) != DIGEST_SIZE:
+            raise DecodeError(f"{what}: expected {DIGEST_SIZE}-byte digest")
+        return x
+
+    def sig(self, x: object, what: str) -> bytes:
+        if not isinstance(x, bytes) or len(x) > self.lim.max_signature_len:
+            raise DecodeError(f"{what}: expected signature bytes")
+        return x
+
+    def digests(self, x: object, max_len: int, what: str) -> tuple[Digest, ...]:
+        return tuple(self.digest(d, what) for d in self.lst(x, max_len, what))
+
+    def batch(self, x: object) -> Batch:
+        author, partition, seq, txs = self.fields(x, 4, "batch")
+        tx_list = self.lst(txs, self.lim.max_txs, "batch.txs")
+        for t in tx_list:
+            if not isinstance(t, bytes) or len(t) > self.lim.max_tx_bytes:
+                raise DecodeError("batch.txs: expected transaction bytes within limit")
+        return Batch.create(
+            self.ident(author, "batch.author"),
+            self.uint(partition, "batch.partition"),
+            self.uint(seq, "batch.sequence"),
+            tuple(tx_list),
+        )
+
+    def header(self, x: object) -> Header:
+        author, rnd, epoch, parents, payload, sig = self.fields(x, 6, "header")
+        a = self.ident(author, "header.author")
+        r = self.uint(rnd, "header.round")
+        e = self.uint(epoch, "header.epoch")
+        ps = self.digests(parents, self.lim.max_parents, "header.parents")
+        items = []
+        for p in self.lst(payload, self.lim.max_payload, "header.payload"):
+            part, d = self.fields(p, 2, "header.payload item")
+            items.append((self.uint(part, "payload.partition"), self.digest(d, "payload.digest")))
+        pl = tuple(items)
+        digest = Header.body_digest(a, r, e, ps, pl)
+        return Header(a, r, e, ps, pl, self.sig(sig, "header.signature"), digest)
+
+    def cert(self, x: object) -> Certificate:
+        h, votes = self.fields(x, 2, "certificate")
+        vs = []
+        for v in self.lst(votes, self.lim.max_votes, "certificate.votes"):
+            voter, sig = self.fields(v, 2, "certificate.vote")
+            vs.append((self.ident(voter, "vote.voter"), self.sig(sig, "vote.signature")))
+        return Certificate(self.header(h), tuple(vs))
+
+
+def unpack_message(data: object, lim: Limits) -> object:
+    """The msgpack structure of a peer message within the size limit."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise DecodeError("message is not bytes")
+    if len(data) > lim.max_message_bytes:
+        raise DecodeError(f"message of {len(data)} bytes > limit {lim.max_message_bytes}")
+    try:
+        return msgpack.unpackb(bytes(data), raw=False, strict_map_key=True)
+    except Exception as exc:  # msgpack raises several unrelated types on garbage
+        raise DecodeError(f"not msgpack: {type(exc).__name__}") from None
+
+
+def message_from_wire(obj: object, lim: Limits) -> Message:
+    """Validate a decoded msgpack structure as a message (signatures are not checked)."""
+    r = Reader(lim)
+    top = r.lst(obj, 4, "message")
+    if not top or not isinstance(top[0], int):
+        raise DecodeError("message: missing tag")
+    tag = top[0]
+    body = top[1:]
+    if tag == 1:
+        (b,) = r.fields(body, 1, "BatchMsg")
+        return BatchMsg(r.batch(b))
+    if tag == 2:
+        (d,) = r.fields(body, 1, "BatchAck")
+        return BatchAck(r.digest(d, "BatchAck.digest"))
+    if tag == 3:
+        (h,) = r.fields(body, 1, "HeaderMsg")
+        return HeaderMsg(r.header(h))
+    if tag == 4:
+        (v,) = r.fields(body, 1, "VoteMsg")
+        hd, rnd, origin, voter, sig = r.fields(v, 5, "vote")
+        return VoteMsg(
+            Vote(
+                r.digest(hd, "vote.header_digest"),
+                r.uint(rnd, "vote.round"),
+                r.ident(origin, "vote.origin"),
+                r.ident(voter, "vote.voter"),
+                r.sig(sig, "vote.signature"),
+            )
+        )
+    if tag == 5:
+        (c,) = r.fields(body, 1, "CertificateMsg")
+        return CertificateMsg(r.cert(c))
+    if tag == 6:
+        ds, floor = r.fields(body, 2, "CertificateRequest")
+        return CertificateRequest(
+            r.digests(ds, lim.max_items, "CertificateRequest.digests"), r.uint(floor, "floor")
+        )
+    if tag == 7:
+        (cs,) = r.fields(body, 1, "CertificateResponse")
+        return CertificateResponse(tuple(r.cert(c) for c in r.lst(cs, lim.max_items, "certs")))
+    if tag == 8:
+        (ds,) = r.fields(body, 1, "BatchRequest")
+        return BatchRequest(r.digests(ds, lim.max_items, "BatchRequest.digests"))
+    if tag == 9:
+        (bs,) = r.fields(body, 1, "BatchResponse")
+        return BatchResponse(tuple(r.batch(b) for b in r.lst(bs, lim.max_items, "batches")))
+    raise DecodeError(f"unknown message tag {tag!r}")
+
+
+def decode_reference(data: bytes, limits: Limits | None = None) -> Message:
+    """Decode and structurally validate a peer message, the readable way."""
+    lim = limits or Limits()
+    return message_from_wire(unpack_message(data, lim), lim)
