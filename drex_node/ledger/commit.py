@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from drex_node.ledger.codes import Reason
 from drex_node.ledger.execute import Block, BlockResult, head
-from drex_node.ledger.receipts import Receipt
+from drex_node.ledger.receipts import Receipt, encode_receipts
 from drex_node.ledger.state import BLOCKS, K_HEAD, META, RECEIPTS, pack, unpack
 from drex_node.storage.kv import KVStore, WriteBatch
 
@@ -28,8 +28,8 @@ def commit_block(store: KVStore, block: Block, result: BlockResult, *, sync: boo
     ops = wb.ops
     ops.extend(result.writes.items())
     wb.put(BLOCKS, block_key(block.height), pack([block.height, block.time_ms, list(block.txs)]))
-    receipts = [r.encode() for r in result.receipts]
-    events = [r.encode() for r in result.events]
+    receipts = encode_receipts(result.receipts)
+    events = encode_receipts(result.events)
     wb.put(BLOCKS, receipts_key(block.height), pack(receipts))
     if events:
         wb.put(BLOCKS, events_key(block.height), pack(events))

@@ -1,0 +1,128 @@
+"""Hand-written fast paths agree with the generic code they stand in for (ADR 0005):
+byte for byte for encoders, verdict and message for checkers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from drex_node.ledger import tx as txmod
+from drex_node.ledger.codes import MAX_AMOUNT, Reason, TxType
+from drex_node.ledger.receipts import Receipt, encode_receipts
+
+
+def _strict_unpack(data: bytes) -> Any:
+    """The decoder's msgpack call with every limit spelled out (the pre-0005 form)."""
+    return msgpack.unpackb(
+        data,
+        raw=False,
+        use_list=True,
+        strict_map_key=True,
+        max_bin_len=txmod.MAX_TX_BYTES,
+        max_str_len=txmod.MAX_TX_BYTES,
+        max_array_len=1024,
+        max_map_len=0,
+        max_ext_len=0,
+        ext_hook=txmod._reject_ext,
+    )
+
+
+def _outcome(fn: Any, data: bytes) -> tuple[str, Any]:
+    try:
+        return "ok", fn(data)
+    except Exception as exc:  # what decode() turns into "not msgpack: <type>"
+        return "error", type(exc).__name__
+
+
+LENGTH_CLAIMS = [
+    b"\xc4\xff" + b"a" * 10,  # bin8 longer than the data
+    b"\xc5\x40\x00" + b"a" * 100,  # bin16 = MAX_TX_BYTES
+    b"\xc5\x40\x01" + b"a" * 100,
+    b"\xda\x40\x00" + b"a" * 100,  # str16
+    b"\xdb\x00\x00\x40\x00" + b"a" * 50,
+    b"\xc6\x00\x01\x00\x00" + b"a" * 10,
+    b"\xdc\x04\x01" + b"\x00" * 1025,  # array over the 1,024 cap
+    b"\xdc\x04\x00" + b"\x00" * 1024,
+    b"\x80",
+    b"\x81\x00\x00",
+    b"\xd4\x01\x00",
+    b"\xc7\x01\x05\x00",
+    b"\xc1",
+    b"\x92\xc4\x02ab",  # trailing bytes missing
+    b"\x91\x01\x02",  # extra data
+]
+
+
+@pytest.mark.parametrize("data", LENGTH_CLAIMS)
+def test_unpack_limits_match_the_explicit_form(data: bytes) -> None:
+    assert _outcome(txmod._unpack, data) == _outcome(_strict_unpack, data)
+
+
+@given(st.binary(max_size=64))
+def test_unpack_matches_the_explicit_form_on_any_bytes(data: bytes) -> None:
+    assert _outcome(txmod._unpack, data) == _outcome(_strict_unpack, data)
+
+
+def _generic_transfer_check(f: list[Any]) -> tuple[Any, ...]:
+    return tuple(check(v) for check, v in zip(txmod.SCHEMAS[TxType.TRANSFER], f, strict=True))
+
+
+FIELD_VALUES = st.one_of(
+    st.binary(max_size=40),
+    st.text(max_size=70),
+    st.integers(min_value=-2, max_value=MAX_AMOUNT + 2),
+    st.sampled_from([b"\x01" * 32, "DREX", "a\n", 1, MAX_AMOUNT, b"", b"m" * 128, b"m" * 129]),
+    st.none(),
+    st.booleans(),
+)
+
+
+@given(st.lists(FIELD_VALUES, min_size=4, max_size=4))
+def test_transfer_checker_matches_the_schema(fields: list[Any]) -> None:
+    fast = txmod._CHECKERS[TxType.TRANSFER][1]
+    assert fast is txmod._check_transfer
+    try:
+        expected: Any = _generic_transfer_check(fields)
+    except ValueError as exc:
+        expected = str(exc)
+    try:
+        got: Any = fast(fields)
+    except ValueError as exc:
+        got = str(exc)
+    assert got == expected
+
+
+def test_decoded_tx_is_a_plain_tx() -> None:
+    from drex_node.genesis.dev import key
+
+    raw = txmod.build(
+        "c", TxType.TRANSFER, [key("b").address, "DREX", 5, b""], 1, 9, [key("a").seed]
+    )
+    tx = txmod.decode(raw)
+    assert type(tx) is txmod.Tx and tx == txmod.Tx(*tx) and tx.op_id is None
+
+
+RECEIPTS = st.builds(
+    Receipt,
+    st.one_of(st.binary(min_size=32, max_size=32), st.binary(max_size=40)),
+    st.one_of(st.integers(0, 300), st.integers(0, 1 << 40), st.sampled_from([37, 9509, 1 << 32])),
+    st.one_of(st.integers(0, 300), st.integers(0, 1 << 17), st.sampled_from([0x25, 0x2525])),
+    st.sampled_from(list(Reason)),
+    st.sampled_from(["", "detail", "%s"]),
+    st.sampled_from([(), ("rule: flagged",)]),
+)
+
+
+@given(st.lists(RECEIPTS, max_size=20))
+def test_encode_receipts_matches_encode(receipts: list[Receipt]) -> None:
+    assert encode_receipts(receipts) == [r.encode() for r in receipts]
+
+
+def test_encode_receipts_templates_escape_percent() -> None:
+    # height 37 packs to b"%": the template must not read it as a format directive
+    rs = [Receipt(bytes([i % 256]) * 32, 37, i, Reason.OK) for i in (0, 37, 200, 0x2525, 70000)]
+    assert encode_receipts(rs) == [r.encode() for r in rs]
