@@ -111,17 +111,20 @@ def _exec_job(
     """Run one partition job's items in ``ctx``; returns (outcomes, refused/pending credits)."""
     outcomes: list[tuple[int, Outcome]] = []
     credits: list[Credit] = []
+    append = outcomes.append
     if job.kind == "txs":
+        partition, transfer_type = job.partition, TxType.TRANSFER
         for index, tx in job.items:
-            if tx.type is TxType.TRANSFER:
-                outcomes.append((index, transfer(ctx, tx, index, credits, job.partition)))
+            if tx.type is transfer_type:
+                append((index, transfer(ctx, tx, index, credits, partition)))
             else:
-                outcomes.append((index, settle(ctx, tx)))
+                append((index, settle(ctx, tx)))
     elif job.kind == "credits":
+        ok = Reason.OK
         for c in job.items:
             out = apply_credit(ctx, c)
-            outcomes.append((c.tx_index, out))
-            if out.reason is not Reason.OK:
+            append((c.tx_index, out))
+            if out.reason is not ok:
                 credits.append(c)
     else:
         for c in job.items:
@@ -191,13 +194,18 @@ class _BlockRun:
             for out in self.mapper(run_partition_job, args):
                 self.view.merge(out.writes)
                 outs.append((out.outcomes, list(out.credits)))
-        for outcomes, _credits in outs:
+        merged = self.outcomes
+        for job, (outcomes, _credits) in zip(jobs, outs, strict=True):
+            if job.kind == "txs":  # first outcomes of their transactions (routed once)
+                merged.update(outcomes)
+                continue
             for index, outcome in outcomes:
-                prev = self.outcomes.get(index)
-                if prev is not None:  # a credit leg: keep the debit's alerts
-                    flags = prev.flags + outcome.flags
-                    outcome = Outcome(outcome.reason, outcome.detail, flags)
-                self.outcomes[index] = outcome
+                prev = merged.get(index)
+                if prev is not None and (prev.flags or outcome.flags):
+                    # a credit leg: keep the debit's alerts (without any, the merged
+                    # outcome equals the credit's own)
+                    outcome = Outcome(outcome.reason, outcome.detail, prev.flags + outcome.flags)
+                merged[index] = outcome
         return outs
 
     def flush_segment(self) -> None:

@@ -62,6 +62,9 @@ def unpack(data: bytes) -> Any:
     return msgpack.unpackb(data, raw=False, use_list=True)
 
 
+_unpackb = msgpack.unpackb
+
+
 class StateReader(Protocol):
     """Read access to committed state (a KVStore, a snapshot, or an overlay)."""
 
@@ -111,30 +114,45 @@ class Account:
         """``[pubkey, partition, tier, flags, status, nonce, balances]`` followed by
         ``held, locked, enabled`` only when one of them is non-empty (canonical: the
         shorter form whenever it can be used)."""
-        balances = [kv for kv in self.balances.items() if kv[1]]
-        if len(balances) > 1:
-            balances.sort()
-        rec: list[Any] = [
-            self.pubkey,
-            self.partition,
-            self.kyc_tier,
-            self.flags,
-            self.status,
-            self.nonce,
-            balances,
-        ]
+        b = self.balances
+        balances = sorted(b.items()) if len(b) > 1 else [*b.items()]
+        if 0 in b.values():
+            balances = [kv for kv in balances if kv[1]]
+        try:
+            packer = _local.packer
+        except AttributeError:
+            packer = _local.packer = msgpack.Packer(use_bin_type=True)
         held, locked, enabled = self.held, self.locked, self.enabled
         if held or locked or enabled:
-            rec += [
-                _pairs(held) if held else [],
-                _pairs(locked) if locked else [],
-                sorted(enabled) if len(enabled) > 1 else list(enabled),
+            return packer.pack(  # type: ignore[no-any-return]
+                [
+                    self.pubkey,
+                    self.partition,
+                    self.kyc_tier,
+                    self.flags,
+                    self.status,
+                    self.nonce,
+                    balances,
+                    _pairs(held) if held else [],
+                    _pairs(locked) if locked else [],
+                    sorted(enabled) if len(enabled) > 1 else list(enabled),
+                ]
+            )
+        return packer.pack(  # type: ignore[no-any-return]
+            [
+                self.pubkey,
+                self.partition,
+                self.kyc_tier,
+                self.flags,
+                self.status,
+                self.nonce,
+                balances,
             ]
-        return pack(rec)
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> Account:
-        rec = unpack(data)
+        rec = _unpackb(data)  # raw=False, use_list=True: unpackb's defaults
         acc = _new(cls)  # every field is set below: skips the default factories
         acc.pubkey, acc.partition, acc.kyc_tier, acc.flags, acc.status, acc.nonce = rec[:6]
         acc.balances = dict(rec[6])
@@ -267,8 +285,11 @@ def _memoize(raw: bytes, acc: Account) -> None:
     """Remember ``acc`` as the decoding of ``raw`` after making it exactly what
     :meth:`Account.decode` would return (no zero amounts, maps in key order)."""
     b = acc.balances
-    if len(b) > 1 or 0 in b.values():
-        acc.balances = {k: v for k, v in sorted(b.items()) if v}
+    if len(b) > 1:
+        acc.balances = dict(sorted(b.items()))
+        b = acc.balances
+    if 0 in b.values():
+        acc.balances = {k: v for k, v in b.items() if v}
     if acc.held or acc.locked:
         acc.held = {k: v for k, v in sorted(acc.held.items()) if v}
         acc.locked = {k: v for k, v in sorted(acc.locked.items()) if v}
@@ -284,6 +305,33 @@ def clear_decoded_memo() -> None:
     _DECODED.clear()
 
 
+_NO_PEEK: Any = {}.get  # the peek of a base without a read cache: always a miss
+_ACCOUNT_KEYS: dict[bytes, bytes] = {}  # address -> b"a/" + address (a pure memo)
+_DIR_KEYS: dict[bytes, bytes] = {}  # address -> b"dir/" + address
+KEY_MEMO_MAX = 1 << 18
+
+
+def _account_key(addr: bytes) -> bytes:
+    """``P_ACCOUNT + addr``, memoised: one object per address, so its hash is computed
+    once, not at every dictionary lookup of a new key."""
+    key = _ACCOUNT_KEYS.get(addr)
+    if key is None:
+        if len(_ACCOUNT_KEYS) >= KEY_MEMO_MAX:
+            _ACCOUNT_KEYS.clear()
+        key = _ACCOUNT_KEYS[addr] = P_ACCOUNT + addr
+    return key
+
+
+def _dir_key(addr: bytes) -> bytes:
+    """``P_DIR + addr``, memoised like :func:`_account_key`."""
+    key = _DIR_KEYS.get(addr)
+    if key is None:
+        if len(_DIR_KEYS) >= KEY_MEMO_MAX:
+            _DIR_KEYS.clear()
+        key = _DIR_KEYS[addr] = P_DIR + addr
+    return key
+
+
 class StateView:
     """A copy-on-write view: reads fall through to ``base``, writes stay in ``writes``.
 
@@ -293,6 +341,9 @@ class StateView:
     def __init__(self, base: StateReader) -> None:
         self.base = base
         self._base_get = base.get
+        # A read cache in front of ``base`` (CachedStore.peek): hot keys in one C call.
+        self._peek = getattr(base, "peek", _NO_PEEK)
+        self._keys: dict[bytes, tuple[str, bytes]] = {}  # address -> its account's key
         self.writes: dict[tuple[str, bytes], bytes | None] = {}
         self._accounts: dict[bytes, Account | None] = {}
         self._dirty: dict[bytes, None] = {}  # insertion-ordered: deterministic writes
@@ -341,10 +392,12 @@ class StateView:
         """Home partition of ``addr`` (None: no such account). Entries never change."""
         part = self._dir.get(addr, _MISSING)
         if part is _MISSING:
-            k = (META, P_DIR + addr)
+            k = (META, _DIR_KEYS.get(addr) or _dir_key(addr))
             raw = self.writes.get(k, _MISSING)
             if raw is _MISSING:
-                raw = self._base_get(*k)
+                raw = self._peek(k, _MISSING)
+                if raw is _MISSING:
+                    raw = self._base_get(*k)
             part = self._dir[addr] = None if raw is None else raw.decode()
         return part  # type: ignore[no-any-return]
 
@@ -356,10 +409,15 @@ class StateView:
         part = self.partition_of(addr) if partition is None else partition
         raw = None
         if part is not None:
-            k = (PARTITION_NS[part], P_ACCOUNT + addr)
+            k = self._keys[addr] = (
+                PARTITION_NS[part],
+                _ACCOUNT_KEYS.get(addr) or _account_key(addr),
+            )
             raw = self.writes.get(k, _MISSING)
             if raw is _MISSING:
-                raw = self._base_get(*k)
+                raw = self._peek(k, _MISSING)
+                if raw is _MISSING:
+                    raw = self._base_get(*k)
         acc = None
         if raw is not None:
             acc = _DECODED.pop(raw, None)  # taken: this view owns the object now
@@ -420,14 +478,17 @@ class StateView:
         ``final``: the view is done (no account it holds will change again), so each
         encoded account is handed to the decode memo under its new encoding, and the
         next block that reads those bytes skips decoding them."""
-        for k in list(self._lists):
-            self._pack_list(k)
-        accounts, writes = self._accounts, self.writes
+        for lk in list(self._lists):
+            self._pack_list(lk)
+        accounts, writes, keys = self._accounts, self.writes, self._keys
         for addr in self._dirty:
             acc = accounts[addr]
             if acc is not None:
                 raw = acc.encode()
-                writes[(PARTITION_NS[acc.partition], P_ACCOUNT + addr)] = raw
+                key = keys.get(addr)
+                if key is None or key[0] != PARTITION_NS[acc.partition]:
+                    key = (PARTITION_NS[acc.partition], _account_key(addr))
+                writes[key] = raw
                 if final:
                     _memoize(raw, acc)
         self._dirty.clear()
