@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from drex_node.ledger import admin, settlement
 from drex_node.ledger.admin import run_admin
@@ -53,13 +54,16 @@ class BlockResult:
     events: tuple[Receipt, ...] = ()  # system receipts (expiries), after the transactions
 
 
-@dataclass(frozen=True, slots=True)
-class PartitionJob:
-    """One partition's share of a segment: transactions, credits or refunds."""
+class PartitionJob(NamedTuple):
+    """One partition's share of a segment: transactions, credits or refunds (a named
+    tuple: several are built per segment, and segments are short in a mix of barriers)."""
 
     partition: str
     kind: str  # "txs" | "credits" | "refunds"
     items: tuple[Any, ...]
+
+
+_new_job = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,10 @@ def run_partition_job(
     return PartitionOutput(view.flush(), tuple(outcomes), tuple(credits))
 
 
+_DST: Callable[[Credit], str] = attrgetter("dst_partition")
+_SRC: Callable[[Credit], str] = attrgetter("src_partition")
+
+
 class _BlockRun:
     def __init__(
         self,
@@ -170,10 +178,13 @@ class _BlockRun:
         self.outcomes: dict[int, Outcome] = {}
         self.hashes: dict[int, bytes] = {}
         self.pending: dict[str, list[tuple[int, Tx]]] = {}
+        self._ctx = ExecContext(
+            self.view, block.height, block.time_ms, self.chain, self.policies, registry
+        )
 
     def ctx(self) -> ExecContext:
-        b = self.block
-        return ExecContext(self.view, b.height, b.time_ms, self.chain, self.policies, self.registry)
+        """The block's execution context (one per block: every field is fixed for it)."""
+        return self._ctx
 
     def _run_jobs(self, jobs: list[PartitionJob]) -> list[tuple[Any, list[Credit]]]:
         """Run one segment's jobs; returns each job's (outcomes, credits) in job order.
@@ -204,28 +215,35 @@ class _BlockRun:
                 if prev is not None and (prev.flags or outcome.flags):
                     # a credit leg: keep the debit's alerts (without any, the merged
                     # outcome equals the credit's own)
-                    outcome = Outcome(outcome.reason, outcome.detail, prev.flags + outcome.flags)
+                    outcome = fail(outcome.reason, outcome.detail, prev.flags + outcome.flags)
                 merged[index] = outcome
         return outs
 
     def flush_segment(self) -> None:
         if not self.pending:
             return
-        jobs = [PartitionJob(p, "txs", tuple(items)) for p, items in sorted(self.pending.items())]
+        pending = self.pending
+        jobs = [
+            _new_job(PartitionJob, (p, "txs", tuple(pending[p])))
+            for p in (sorted(pending) if len(pending) > 1 else pending)
+        ]
         self.pending = {}
         credits = [c for _o, cs in self._run_jobs(jobs) for c in cs]
-        refunds = self._grouped_run(credits, "credits", lambda c: c.dst_partition)
-        self._grouped_run(refunds, "refunds", lambda c: c.src_partition)
+        if credits:
+            refunds = self._grouped_run(credits, "credits", _DST)
+            if refunds:
+                self._grouped_run(refunds, "refunds", _SRC)
 
     def _grouped_run(
         self, items: list[Credit], kind: str, key: Callable[[Credit], str]
     ) -> list[Credit]:
+        """Run ``items`` grouped by the partition ``key`` names."""
         groups: dict[str, list[Credit]] = {}
         for c in sorted(items):  # by block index (unique, the first field)
             groups.setdefault(key(c), []).append(c)
         if not groups:
             return []
-        jobs = [PartitionJob(p, kind, tuple(cs)) for p, cs in sorted(groups.items())]
+        jobs = [_new_job(PartitionJob, (p, kind, tuple(cs))) for p, cs in sorted(groups.items())]
         return [c for _o, cs in self._run_jobs(jobs) for c in cs]
 
     def route(self, index: int, tx: Tx) -> None:

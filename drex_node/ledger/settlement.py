@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from drex_node.ledger.codes import Reason, TxType
-from drex_node.ledger.context import OK, ExecContext, Outcome, fail
+from drex_node.ledger.context import OK, ExecContext, Outcome, applied, fail
 from drex_node.ledger.state import META, Account, pack, unpack
 from drex_node.ledger.transfers import apply_legs, move, receivable, spendable
 from drex_node.ledger.tx import Tx
@@ -173,7 +173,7 @@ def swap(ctx: ExecContext, tx: Tx, payer: Account) -> Outcome:
         view.touch(dst.issuer, bank_b)
     view.touch(payee_addr, payee)
     ctx.record_debit(payer, from_id, amount)
-    return Outcome(Reason.OK, "", flags)
+    return applied("", flags)
 
 
 # ------------------------------------------------------------------ two-step settlement
@@ -199,7 +199,7 @@ def propose(ctx: ExecContext, tx: Tx, proposer: Account) -> Outcome:
     record = Proposal(tx.sender, cp, give, give_amount, want, want_amount, exp_height, exp_at)
     view.put(META, P_PROPOSAL + tx.hash, record.encode())
     _schedule(ctx, "p", tx.hash, exp_height, exp_at)
-    return Outcome(Reason.OK, f"proposal {tx.hash.hex()} escrowed {give_amount} {give}")
+    return applied(f"proposal {tx.hash.hex()} escrowed {give_amount} {give}")
 
 
 def accept(ctx: ExecContext, tx: Tx, signer: Account) -> Outcome:
@@ -236,7 +236,7 @@ def cancel(ctx: ExecContext, tx: Tx, signer: Account) -> Outcome:
     if rec.state != OPEN:
         return fail(Reason.OPERATION_CLOSED, STATE_NAMES[rec.state])
     _release_proposal(ctx, pid, rec, CANCELLED)
-    return Outcome(Reason.OK, f"cancelled with reason {reason_code}")
+    return applied(f"cancelled with reason {reason_code}")
 
 
 def _release_proposal(ctx: ExecContext, pid: bytes, rec: Proposal, state: int) -> None:
@@ -286,7 +286,7 @@ def dvp_leg(ctx: ExecContext, tx: Tx, signer: Account) -> Outcome:
         return done
     op.state = SETTLED
     view.put(META, key, op.encode())
-    return Outcome(Reason.OK, f"dvp {op_id} settled", done.flags)
+    return applied(f"dvp {op_id} settled", done.flags)
 
 
 def _dvp_open(ctx: ExecContext, tx: Tx, signer: Account) -> Outcome:
@@ -307,7 +307,7 @@ def _dvp_open(ctx: ExecContext, tx: Tx, signer: Account) -> Outcome:
     _hold(signer, held_asset, held_amount)
     view.put(META, P_DVP + op_id.encode(), op.encode())
     _schedule(ctx, "d", op_id.encode(), op.exp_height, 0)
-    return Outcome(Reason.OK, f"dvp {op_id} pending")
+    return applied(f"dvp {op_id} pending")
 
 
 def dvp_cancel(ctx: ExecContext, tx: Tx, signer: Account) -> Outcome:
@@ -322,7 +322,7 @@ def dvp_cancel(ctx: ExecContext, tx: Tx, signer: Account) -> Outcome:
     if op.state != OPEN:
         return fail(Reason.OPERATION_CLOSED, STATE_NAMES[op.state])
     _release_dvp(ctx, key, op, CANCELLED)
-    return Outcome(Reason.OK, f"dvp {op_id} cancelled")
+    return applied(f"dvp {op_id} cancelled")
 
 
 def _release_dvp(ctx: ExecContext, key: bytes, op: DvpOp, state: int) -> None:

@@ -305,6 +305,18 @@ def clear_decoded_memo() -> None:
     _DECODED.clear()
 
 
+_SUPPLY_KEYS: dict[str, bytes] = {}  # asset id -> P_SUPPLY + its bytes
+
+
+def _supply_key(asset_id: str) -> bytes:
+    key = _SUPPLY_KEYS.get(asset_id)
+    if key is None:
+        if len(_SUPPLY_KEYS) >= 4096:
+            _SUPPLY_KEYS.clear()
+        key = _SUPPLY_KEYS[asset_id] = P_SUPPLY + asset_id.encode()
+    return key
+
+
 _NO_PEEK: Any = {}.get  # the peek of a base without a read cache: always a miss
 _ACCOUNT_KEYS: dict[bytes, bytes] = {}  # address -> b"a/" + address (a pure memo)
 _DIR_KEYS: dict[bytes, bytes] = {}  # address -> b"dir/" + address
@@ -349,15 +361,19 @@ class StateView:
         self._dirty: dict[bytes, None] = {}  # insertion-ordered: deterministic writes
         self._assets: dict[str, Asset | None] = {}
         self._dir: dict[bytes, str | None] = {}
-        self._lists: dict[tuple[str, bytes], list[Any]] = {}  # see append()
+        # decoded lists not yet encoded into ``writes`` (append(), set_supply())
+        self._lists: dict[tuple[str, bytes], list[Any]] = {}
 
     # raw access
     def get(self, ns: str, key: bytes) -> bytes | None:
-        if self._lists:
-            self._pack_list((ns, key))
-        v = self.writes.get((ns, key), _MISSING)
+        k = (ns, key)
+        if k in self._lists:
+            self._pack_list(k)
+        v = self.writes.get(k, _MISSING)
         if v is _MISSING:
-            return self.base.get(ns, key)
+            v = self._peek(k, _MISSING)
+            if v is _MISSING:
+                return self._base_get(ns, key)
         return v  # type: ignore[no-any-return]
 
     def put(self, ns: str, key: bytes, value: bytes) -> None:
@@ -449,14 +465,22 @@ class StateView:
         self.put(META, P_ASSET + asset.id.encode(), asset.encode())
 
     def supply(self, asset_id: str) -> tuple[int, int]:
-        raw = self.get(META, P_SUPPLY + asset_id.encode())
+        k = (META, _supply_key(asset_id))
+        pending = self._lists.get(k)
+        if pending is not None:  # set in this view, not yet encoded
+            return pending[0], pending[1]
+        raw = self.get(*k)
         if raw is None:
             return 0, 0
         minted, burned = unpack(raw)
         return int(minted), int(burned)
 
     def set_supply(self, asset_id: str, minted: int, burned: int) -> None:
-        self.put(META, P_SUPPLY + asset_id.encode(), pack([minted, burned]))
+        """Record the supply of ``asset_id``; encoded (``[minted, burned]``) when read
+        raw or at :meth:`flush`, so an asset swapped many times in a block is encoded
+        once (the same mechanism as :meth:`append`)."""
+        k = (META, _supply_key(asset_id))
+        self._lists[k] = [minted, burned]
 
     def chain(self) -> ChainInfo:
         raw = self.get(META, K_CHAIN)

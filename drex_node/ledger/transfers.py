@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from drex_node.ledger.codes import MAX_AMOUNT, Reason
-from drex_node.ledger.context import OK, ExecContext, Outcome, begin, fail
+from drex_node.ledger.context import OK, ExecContext, Outcome, applied, begin, fail
 from drex_node.ledger.state import Account, Asset
 from drex_node.ledger.tx import Tx, address_of
 
@@ -166,7 +166,7 @@ def transfer(
     balances[asset_id] = balances.get(asset_id, 0) - amount
     if rules:
         ctx.record_debit(sender, asset_id, amount)
-    return Outcome(Reason.OK, "", flags) if flags else OK
+    return applied("", flags) if flags else OK
 
 
 _new_credit = tuple.__new__  # every field given: skips the NamedTuple's Python-level __new__
@@ -251,7 +251,7 @@ def apply_legs(ctx: ExecContext, legs: tuple[Leg, ...]) -> Outcome:
         view.touch(addr, acc)
     for src, _dst, asset_id, amount in legs:
         ctx.record_debit(accounts[src], asset_id, amount)
-    return Outcome(Reason.OK, "", tuple(flags))
+    return applied("", tuple(flags))
 
 
 def settle(ctx: ExecContext, tx: Tx) -> Outcome:
