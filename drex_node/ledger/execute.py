@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 
 from drex_node.ledger import admin, settlement
@@ -103,10 +103,22 @@ def state_root(prev_root: bytes, height: int, writes: Writes) -> bytes:
     """Chained commitment over the block's writes:
     ``BLAKE2b-256(domain || prev_root || height_be8 || msgpack(sorted [[[ns, key], value]]))``
     (msgpack's length prefixes make the encoding unambiguous; a deletion is ``nil``)."""
-    body = pack([(k, writes[k]) for k in sorted(writes)])  # = sorted(writes.items())
-    return hashlib.blake2b(
-        ROOT_DOMAIN + prev_root + height.to_bytes(8, "big") + body, digest_size=32
-    ).digest()
+    h = hashlib.blake2b(ROOT_DOMAIN + prev_root + height.to_bytes(8, "big"), digest_size=32)
+    h.update(pack([(k, writes[k]) for k in sorted_keys(writes)]))  # = sorted(writes.items())
+    return h.digest()
+
+
+_NS: Callable[[tuple[str, bytes]], str] = itemgetter(0)
+_KEY: Callable[[tuple[str, bytes]], bytes] = itemgetter(1)
+
+
+def sorted_keys(writes: Writes) -> list[tuple[str, bytes]]:
+    """``sorted(writes)``, in two stable sorts: by key bytes, then by namespace. The
+    order is the same (lexicographic on ``(ns, key)``), but each comparison is of two
+    bytes or two strings instead of two tuples, which costs about half."""
+    keys = sorted(writes, key=_KEY)
+    keys.sort(key=_NS)
+    return keys
 
 
 def _exec_job(

@@ -285,9 +285,18 @@ def _memoize(raw: bytes, acc: Account) -> None:
     """Remember ``acc`` as the decoding of ``raw`` after making it exactly what
     :meth:`Account.decode` would return (no zero amounts, maps in key order)."""
     b = acc.balances
+    if len(b) > 1 or acc.held or acc.locked or len(acc.enabled) > 1 or 0 in b.values():
+        _normalise(acc)
+    if len(_DECODED) >= DECODED_MEMO_MAX:
+        _DECODED.clear()
+    _DECODED[raw] = acc
+
+
+def _normalise(acc: Account) -> None:
+    """Make ``acc`` what :meth:`Account.decode` of its encoding returns."""
+    b = acc.balances
     if len(b) > 1:
-        acc.balances = dict(sorted(b.items()))
-        b = acc.balances
+        acc.balances = b = dict(sorted(b.items()))
     if 0 in b.values():
         acc.balances = {k: v for k, v in b.items() if v}
     if acc.held or acc.locked:
@@ -295,9 +304,6 @@ def _memoize(raw: bytes, acc: Account) -> None:
         acc.locked = {k: v for k, v in sorted(acc.locked.items()) if v}
     if len(acc.enabled) > 1:
         acc.enabled = set(sorted(acc.enabled))
-    if len(_DECODED) >= DECODED_MEMO_MAX:
-        _DECODED.clear()
-    _DECODED[raw] = acc
 
 
 def clear_decoded_memo() -> None:
@@ -504,18 +510,25 @@ class StateView:
         next block that reads those bytes skips decoding them."""
         for lk in list(self._lists):
             self._pack_list(lk)
-        accounts, writes, keys = self._accounts, self.writes, self._keys
-        for addr in self._dirty:
+        accounts, writes, keys, dirty = self._accounts, self.writes, self._keys, self._dirty
+        memo = _DECODED if final and DECODED_MEMO_MAX > 0 else None
+        if memo is not None and len(memo) + len(dirty) > DECODED_MEMO_MAX:
+            memo.clear()
+        for addr in dirty:
             acc = accounts[addr]
-            if acc is not None:
-                raw = acc.encode()
-                key = keys.get(addr)
-                if key is None or key[0] != PARTITION_NS[acc.partition]:
-                    key = (PARTITION_NS[acc.partition], _account_key(addr))
-                writes[key] = raw
-                if final:
-                    _memoize(raw, acc)
-        self._dirty.clear()
+            if acc is None:
+                continue
+            raw = acc.encode()
+            key = keys.get(addr)
+            if key is None or key[0] != PARTITION_NS[acc.partition]:
+                key = (PARTITION_NS[acc.partition], _account_key(addr))
+            writes[key] = raw
+            if memo is not None:  # _memoize(raw, acc), inline
+                b = acc.balances
+                if len(b) > 1 or acc.held or acc.locked or len(acc.enabled) > 1 or 0 in b.values():
+                    _normalise(acc)
+                memo[raw] = acc
+        dirty.clear()
         if final:
             self._accounts.clear()
         return self.writes

@@ -126,3 +126,13 @@ def test_encode_receipts_templates_escape_percent() -> None:
     # height 37 packs to b"%": the template must not read it as a format directive
     rs = [Receipt(bytes([i % 256]) * 32, 37, i, Reason.OK) for i in (0, 37, 200, 0x2525, 70000)]
     assert encode_receipts(rs) == [r.encode() for r in rs]
+
+
+NAMESPACES = st.sampled_from(["meta", "p/N", "p/NE", "p/N-", "p/Ñ", "p/北", "blocks", "p/n"])
+
+
+@given(st.dictionaries(st.tuples(NAMESPACES, st.binary(max_size=6)), st.none(), max_size=60))
+def test_root_key_order_is_tuple_order(writes: dict[tuple[str, bytes], None]) -> None:
+    from drex_node.ledger.execute import sorted_keys
+
+    assert sorted_keys(writes) == sorted(writes)  # type: ignore[arg-type]
