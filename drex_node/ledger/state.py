@@ -58,6 +58,27 @@ def pack(obj: Any) -> bytes:
     return packer.pack(obj)  # type: ignore[no-any-return]
 
 
+def _exact(obj: Any) -> Any:
+    """The strict packer's fallback: a tuple as a list, a subclass of int, str or bytes
+    (an IntEnum, say) as the base type: what the lenient packer writes for them."""
+    if isinstance(obj, tuple):
+        return list(obj)
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, str):
+        return str(obj)
+    if isinstance(obj, bytes):
+        return bytes(obj)
+    raise TypeError(f"can not serialize {type(obj).__name__!r} object")
+
+
+def _strict_packer() -> Any:
+    """This thread's packer for exact types (no ``isinstance(o, ExtType)`` check per
+    container, which costs more than packing a small list). Same bytes as :func:`pack`."""
+    packer = _local.strict = msgpack.Packer(use_bin_type=True, strict_types=True, default=_exact)
+    return packer
+
+
 def unpack(data: bytes) -> Any:
     return msgpack.unpackb(data, raw=False, use_list=True)
 
@@ -89,6 +110,11 @@ def _pairs(d: dict[str, int]) -> list[tuple[str, int]]:
     return sorted([kv for kv in d.items() if kv[1]])
 
 
+def _pair_lists(d: dict[str, int]) -> list[list[Any]]:
+    """A map as sorted ``[key, value]`` lists, zero values dropped (canonical form)."""
+    return [[k, v] for k, v in sorted(d.items()) if v]
+
+
 @dataclass(slots=True)
 class Account:
     """A ledger account. Balances are integers in the asset's smallest unit.
@@ -115,13 +141,15 @@ class Account:
         ``held, locked, enabled`` only when one of them is non-empty (canonical: the
         shorter form whenever it can be used)."""
         b = self.balances
-        balances = sorted(b.items()) if len(b) > 1 else [*b.items()]
-        if 0 in b.values():
-            balances = [kv for kv in balances if kv[1]]
+        if len(b) == 1:
+            for k, v in b.items():
+                balances = [[k, v]] if v else []
+        else:
+            balances = [[k, v] for k, v in sorted(b.items()) if v]
         try:
-            packer = _local.packer
+            packer = _local.strict
         except AttributeError:
-            packer = _local.packer = msgpack.Packer(use_bin_type=True)
+            packer = _strict_packer()
         held, locked, enabled = self.held, self.locked, self.enabled
         if held or locked or enabled:
             return packer.pack(  # type: ignore[no-any-return]
@@ -133,9 +161,9 @@ class Account:
                     self.status,
                     self.nonce,
                     balances,
-                    _pairs(held) if held else [],
-                    _pairs(locked) if locked else [],
-                    sorted(enabled) if len(enabled) > 1 else list(enabled),
+                    _pair_lists(held) if held else [],
+                    _pair_lists(locked) if locked else [],
+                    sorted(enabled) if len(enabled) > 1 else [*enabled],
                 ]
             )
         return packer.pack(  # type: ignore[no-any-return]

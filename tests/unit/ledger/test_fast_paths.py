@@ -136,3 +136,99 @@ def test_root_key_order_is_tuple_order(writes: dict[tuple[str, bytes], None]) ->
     from drex_node.ledger.execute import sorted_keys
 
     assert sorted_keys(writes) == sorted(writes)  # type: ignore[arg-type]
+
+
+def _account_reference(acc: Any) -> bytes:
+    """The account record as one msgpack call (the definition of the encoding)."""
+    from drex_node.ledger.state import pack
+
+    rec: list[Any] = [
+        acc.pubkey,
+        acc.partition,
+        acc.kyc_tier,
+        acc.flags,
+        acc.status,
+        acc.nonce,
+        sorted([kv for kv in acc.balances.items() if kv[1]]),
+    ]
+    if acc.held or acc.locked or acc.enabled:
+        rec += [
+            sorted([kv for kv in acc.held.items() if kv[1]]),
+            sorted([kv for kv in acc.locked.items() if kv[1]]),
+            sorted(acc.enabled),
+        ]
+    return pack(rec)
+
+
+AMOUNTS = st.dictionaries(
+    st.sampled_from(["DREX", "BRL", "A", "é", "Z" * 40]), st.integers(0, (1 << 64) - 1)
+)
+ACCOUNTS = st.builds(
+    lambda pk, part, tier, flags, status, nonce, bal, held, locked, enabled: (
+        pk,
+        part,
+        tier,
+        flags,
+        status,
+        nonce,
+        bal,
+        held,
+        locked,
+        enabled,
+    ),
+    st.binary(min_size=32, max_size=32),
+    st.sampled_from(["N", "NE", "partição", "P" * 40]),
+    st.integers(0, (1 << 64) - 1),
+    st.integers(0, (1 << 64) - 1),
+    st.integers(0, 3),
+    st.integers(0, (1 << 64) - 1),
+    AMOUNTS,
+    AMOUNTS,
+    AMOUNTS,
+    st.sets(st.sampled_from(["A", "B", "BRL@1", "ç"])),
+)
+
+
+@given(ACCOUNTS, st.lists(st.tuples(st.sampled_from(range(10)), ACCOUNTS), max_size=6))
+def test_account_encoding_matches_the_record(
+    fields: tuple[Any, ...], changes: list[tuple[int, tuple[Any, ...]]]
+) -> None:
+    """Encode, change fields, encode again: every encoding equals the whole record
+    packed at once (the definition), and decodes back."""
+    from drex_node.ledger.codes import AccountStatus
+    from drex_node.ledger.state import Account
+
+    acc = Account(*fields)
+    names = [f for f in Account.__dataclass_fields__ if not f.startswith("_")]
+    for which, other in [(0, fields), *changes]:
+        setattr(acc, names[which], other[which])
+        raw = acc.encode()
+        assert raw == _account_reference(acc)
+        back = Account.decode(raw)
+        assert back.nonce == acc.nonce and back.balances == {
+            k: v for k, v in acc.balances.items() if v
+        }
+    acc.status = AccountStatus.FROZEN  # an IntEnum packs as its value
+    assert acc.encode() == _account_reference(acc)
+
+
+def test_strict_packer_writes_what_the_lenient_one_writes() -> None:
+    from drex_node.ledger.codes import AccountFlag, AccountStatus
+    from drex_node.ledger.state import _strict_packer, pack
+
+    class Name(str):
+        pass
+
+    class Key(bytes):
+        pass
+
+    values = [
+        [AccountStatus.FROZEN, AccountFlag.TREASURY, True, None, 0, -5, 1 << 63],
+        (("a", 1), ["b", (2, (3,))]),
+        [Name("partição"), Key(b"k" * 32), b"", ""],
+    ]
+    strict = _strict_packer()
+    for v in values:
+        assert strict.pack(v) == pack(v)
+    with pytest.raises(TypeError):
+        strict.pack([1.5j])
