@@ -199,24 +199,16 @@ class _BlockRun:
         return self._ctx
 
     def _run_jobs(self, jobs: list[PartitionJob]) -> list[tuple[Any, list[Credit]]]:
-        """Run one segment's jobs; returns each job's (outcomes, credits) in job order.
-
-        Jobs of a segment touch disjoint partitions, so with the default sequential
-        mapper they run directly on the block's view (no per-job overlay to encode,
-        merge and decode again): the writes are the ones the overlays would merge to.
-        Any other mapper gets each job in its own view over a flushed snapshot."""
-        outs: list[tuple[Any, list[Credit]]]
-        if self.mapper is sequential_map:
-            ctx = self.ctx()
-            outs = [_exec_job(ctx, j) for j in jobs]
-        else:
-            self.view.flush()
-            b = self.block
-            args = [(self.view, j, b.height, b.time_ms, self.policies, self.registry) for j in jobs]
-            outs = []
-            for out in self.mapper(run_partition_job, args):
-                self.view.merge(out.writes)
-                outs.append((out.outcomes, list(out.credits)))
+        """Run one segment's jobs through the mapper, each in its own view over a
+        flushed snapshot; returns each job's (outcomes, credits) in job order. (With the
+        default sequential mapper, :meth:`_segment_on_view` runs segments instead.)"""
+        self.view.flush()
+        b = self.block
+        args = [(self.view, j, b.height, b.time_ms, self.policies, self.registry) for j in jobs]
+        outs: list[tuple[Any, list[Credit]]] = []
+        for out in self.mapper(run_partition_job, args):
+            self.view.merge(out.writes)
+            outs.append((out.outcomes, list(out.credits)))
         merged = self.outcomes
         for job, (outcomes, _credits) in zip(jobs, outs, strict=True):
             if job.kind == "txs":  # first outcomes of their transactions (routed once)
@@ -235,6 +227,10 @@ class _BlockRun:
         if not self.pending:
             return
         pending = self.pending
+        if self.mapper is sequential_map:
+            self.pending = {}
+            self._segment_on_view(pending)
+            return
         jobs = [
             _new_job(PartitionJob, (p, "txs", tuple(pending[p])))
             for p in (sorted(pending) if len(pending) > 1 else pending)
@@ -245,6 +241,45 @@ class _BlockRun:
             refunds = self._grouped_run(credits, "credits", _DST)
             if refunds:
                 self._grouped_run(refunds, "refunds", _SRC)
+
+    def _segment_on_view(self, pending: dict[str, list[tuple[int, Tx]]]) -> None:
+        """A segment run directly on the block's view (the default sequential mapper):
+        the partition jobs touch disjoint partitions, so running them one after the
+        other on one view writes what per-job overlays would merge to, without the
+        overlays (or the job objects: segments are short in a mix of barriers).
+
+        Same order as the jobs: partitions in name order, then the credit legs by
+        destination partition and block index, then refunds by source partition and
+        index; outcomes as :meth:`_run_jobs` merges them (a test compares the two)."""
+        ctx, merged = self._ctx, self.outcomes
+        credits: list[Credit] = []
+        transfer_type = TxType.TRANSFER
+        for p in sorted(pending) if len(pending) > 1 else pending:
+            for index, tx in pending[p]:
+                if tx.type is transfer_type:
+                    merged[index] = transfer(ctx, tx, index, credits, p)
+                else:
+                    merged[index] = settle(ctx, tx)
+        if not credits:
+            return
+        credits.sort()  # by block index (unique, the first field) ...
+        credits.sort(key=_DST)  # ... within each destination partition (a stable sort)
+        refunds = []
+        ok = Reason.OK
+        for c in credits:
+            out = apply_credit(ctx, c)
+            if out.reason is not ok:
+                refunds.append(c)
+            index = c.tx_index
+            prev = merged.get(index)
+            if prev is not None and (prev.flags or out.flags):
+                out = fail(out.reason, out.detail, prev.flags + out.flags)
+            merged[index] = out
+        if refunds:
+            refunds.sort()
+            refunds.sort(key=_SRC)
+            for c in refunds:
+                apply_refund(ctx, c)
 
     def _grouped_run(
         self, items: list[Credit], kind: str, key: Callable[[Credit], str]

@@ -13,6 +13,7 @@ import pytest
 from drex_node.ledger import execute, state
 from drex_node.ledger.codes import Reason, TxType
 from drex_node.ledger.context import OK, ExecContext, Outcome, begin, fail
+from drex_node.ledger.execute import PartitionJob
 from drex_node.ledger.transfers import Credit, move, receivable, spendable
 from drex_node.ledger.tx import Tx
 from drex_node.storage import MemoryStore
@@ -142,3 +143,87 @@ def test_key_memos_are_pure() -> None:
     assert state._account_key(addr) == state.P_ACCOUNT + addr
     assert state._dir_key(addr) == state.P_DIR + addr
     assert state._account_key(addr) is state._account_key(addr)
+
+
+def _drex_blocks(n_blocks: int, per_block: int) -> tuple[Chain, list[list[bytes]]]:
+    """The bench's DREX mix (transfers, swaps, two-step, DvP), signed in-process."""
+    import argparse
+
+    from benchmarks import ledger_bench
+    from drex_node.ledger.tx import build
+
+    p = argparse.ArgumentParser()
+    ledger_bench.add_arguments(p)
+    args = p.parse_args(["--txs", str(n_blocks * per_block), "--accounts", "4", "--mix", "drex"])
+    doc, plan = ledger_bench._drex_plan(args)
+    chain = Chain(MemoryStore(), drex=True, chain_id="drex-bench", clients_per_bank=8)
+    txs = [build("drex-bench", TxType(t), f, nonce, 10**9, [seed]) for seed, t, f, nonce in plan]
+    return chain, [txs[i : i + per_block] for i in range(0, len(txs), per_block)]
+
+
+def reference_flush_segment(run: Any) -> None:
+    """The segment as partition jobs run one by one on the block's view (ADR 0004's
+    form, before ADR 0005): the reference for ``_segment_on_view``."""
+    if not run.pending:
+        return
+    jobs = [PartitionJob(p, "txs", tuple(items)) for p, items in sorted(run.pending.items())]
+    run.pending = {}
+    credits = [c for _o, cs in _reference_jobs(run, jobs) for c in cs]
+    refunds = _reference_grouped(run, credits, "credits", lambda c: c.dst_partition)
+    _reference_grouped(run, refunds, "refunds", lambda c: c.src_partition)
+
+
+def _reference_jobs(run: Any, jobs: list[PartitionJob]) -> list[Any]:
+    outs = [execute._exec_job(run.ctx(), j) for j in jobs]
+    for outcomes, _credits in outs:
+        for index, outcome in outcomes:
+            prev = run.outcomes.get(index)
+            if prev is not None:
+                outcome = Outcome(outcome.reason, outcome.detail, prev.flags + outcome.flags)
+            run.outcomes[index] = outcome
+    return outs
+
+
+def _reference_grouped(run: Any, items: list[Credit], kind: str, key: Any) -> list[Credit]:
+    groups: dict[str, list[Credit]] = {}
+    for c in sorted(items):
+        groups.setdefault(key(c), []).append(c)
+    jobs = [PartitionJob(p, kind, tuple(cs)) for p, cs in sorted(groups.items())]
+    return [c for _o, cs in _reference_jobs(run, jobs) for c in cs] if jobs else []
+
+
+def _drex_run(seed_blocks: int = 3) -> list[Any]:
+    state.clear_decoded_memo()
+    chain, blocks = _drex_blocks(seed_blocks, 80)
+    out = []
+    for txs in blocks:
+        r = chain.commit(txs)
+        out.append((r.state_root, r.receipts, r.events))
+    return out
+
+
+def test_segments_on_the_view_equal_the_job_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Short segments between barriers (the DREX mix) and long ones with credit legs
+    and refunds (mixed blocks): same receipts, events and roots as the job form."""
+    fast = (_drex_run(), _run(MemoryStore(), 5, None), _run(MemoryStore(), 6, RULES))
+    applied = [r for _root, receipts, _e in fast[0] for r in receipts if r.applied]
+    assert len(applied) > 150
+    monkeypatch.setattr(execute._BlockRun, "flush_segment", reference_flush_segment)
+    assert (_drex_run(), _run(MemoryStore(), 5, None), _run(MemoryStore(), 6, RULES)) == fast
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pre-existing: an account whose held/locked map keeps a zero entry encodes in "
+    "the long form until it is decoded again, so per-job views (which re-decode) and "
+    "the block's own view write different bytes (reported, not changed: a format rule)",
+)
+def test_per_job_views_equal_the_block_view_on_the_drex_mix() -> None:
+    from tests.unit.ledger.test_partitions import reversed_map
+
+    results = []
+    for mapper in (execute.sequential_map, reversed_map):
+        state.clear_decoded_memo()
+        chain, blocks = _drex_blocks(1, 80)
+        results.append(chain.execute(blocks[0], mapper=mapper).state_root)
+    assert results[0] == results[1]
