@@ -89,38 +89,59 @@ def _packed_uint(n: int) -> bytes:
 
 
 _INDEX_BYTES = [_packed_uint(i) for i in range(1 << 16)]  # receipt index -> its encoding
-_OK_TEMPLATES: dict[int, bytes] = {}  # height -> % template of an OK receipt's encoding
+_REASON_BYTES = {r: bytes((r.value,)) for r in Reason if 0 <= r.value < 0x80}
+_TEMPLATES: dict[int, tuple[bytes, bytes]] = {}  # height -> % templates (OK, any)
+
+
+def _templates(height: int) -> tuple[bytes, bytes] | None:
+    """``[%hash, height, %index, 0, "", []]`` (a plain OK receipt) and
+    ``[%hash, height, %index, %reason, %detail, []]`` as ``%`` templates."""
+    pair = _TEMPLATES.get(height)
+    if pair is None:
+        if not 0 <= height < 1 << 32:
+            return None
+        if len(_TEMPLATES) > 64:
+            _TEMPLATES.clear()
+        hb = _packed_uint(height).replace(b"%", b"%%")
+        pair = _TEMPLATES[height] = (
+            b"\x96\xc4\x20%b" + hb + b"%b\x00\xa0\x90",
+            b"\x96\xc4\x20%b" + hb + b"%b%b%b\x90",
+        )
+    return pair
 
 
 def encode_receipts(receipts: Sequence[Receipt]) -> list[bytes]:
-    """``[r.encode() for r in receipts]``, with the common receipt (OK, no detail, no
-    flags, index below 65,536) built from a per-height byte template instead of a
-    msgpack call: ``[tx_hash, height, index, 0, "", []]`` is ``0x96 0xc4 0x20 hash``,
-    the height, the index and ``0x00 0xa0 0x90``. A test compares the two paths."""
+    """``[r.encode() for r in receipts]``, with the common receipt (no flags, index
+    below 65,536, an ASCII detail under 256 characters) built from a per-height byte
+    template instead of a msgpack call: ``[tx_hash, height, index, reason, detail, []]``
+    is ``0x96 0xc4 0x20 hash``, the height, the index, the reason (a positive fixint),
+    the detail (fixstr or str8) and ``0x90``. A test compares the two paths."""
     out: list[bytes] = []
     append = out.append
-    templates = _OK_TEMPLATES
-    index_bytes = _INDEX_BYTES
-    ok = Reason.OK
+    index_bytes, reason_bytes, ok = _INDEX_BYTES, _REASON_BYTES, Reason.OK
+    height, pair = -1, None
     for r in receipts:
-        if (
-            r.reason is ok
-            and not r.detail
-            and not r.flags
-            and 0 <= r.index < 0x10000
-            and len(r.tx_hash) == 32
-        ):
+        if r.height != height:
             height = r.height
-            tmpl = templates.get(height)
-            if tmpl is None:
-                if not 0 <= height < 1 << 32:
-                    append(r.encode())
-                    continue
-                if len(templates) > 64:
-                    templates.clear()
-                hb = _packed_uint(height).replace(b"%", b"%%")
-                tmpl = templates[height] = b"\x96\xc4\x20%b" + hb + b"%b\x00\xa0\x90"
-            append(tmpl % (r.tx_hash, index_bytes[r.index]))
+            pair = _templates(height)
+        if pair is None or r.flags or not 0 <= r.index < 0x10000 or len(r.tx_hash) != 32:
+            append(r.encode())
+            continue
+        detail = r.detail
+        if r.reason is ok and detail == "":
+            append(pair[0] % (r.tx_hash, index_bytes[r.index]))
+            continue
+        reason = reason_bytes.get(r.reason)
+        if reason is None or type(detail) is not str:
+            append(r.encode())
+        elif not detail:
+            append(pair[1] % (r.tx_hash, index_bytes[r.index], reason, b"\xa0"))
+        elif len(detail) < 0x20 and detail.isascii():
+            head = bytes((0xA0 | len(detail),))
+            append(pair[1] % (r.tx_hash, index_bytes[r.index], reason, head + detail.encode()))
+        elif len(detail) < 0x100 and detail.isascii():
+            head = b"\xd9" + bytes((len(detail),))
+            append(pair[1] % (r.tx_hash, index_bytes[r.index], reason, head + detail.encode()))
         else:
             append(r.encode())
     return out

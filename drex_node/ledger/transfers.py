@@ -232,25 +232,31 @@ def apply_legs(ctx: ExecContext, legs: tuple[Leg, ...]) -> Outcome:
             accounts[addr] = acc
     scratch = {a: dict(acc.balances) for a, acc in accounts.items()}
     flags: list[str] = []
+    rules = ctx.policies.rules  # without rules, debit checks and records do nothing
     for src, dst, asset_id, amount in legs:
         sacc, dacc = accounts[src], accounts[dst]
-        ok = spendable(ctx, sacc, asset_id, amount, scratch[src])
+        src_bal, dst_bal = scratch[src], scratch[dst]
+        ok = spendable(ctx, sacc, asset_id, amount, src_bal)
         if ok is not OK:
             return ok
-        debit = ctx.check_debit(sacc, asset_id, amount)
-        if debit.reason is not Reason.OK:
-            return debit
-        credit = receivable(ctx, dst, dacc, asset_id, amount, scratch[dst])
-        if credit.reason is not Reason.OK:
-            return credit
-        scratch[src][asset_id] -= amount
-        scratch[dst][asset_id] = scratch[dst].get(asset_id, 0) + amount
-        flags += debit.flags + credit.flags
+        if rules:
+            debit = ctx.check_debit(sacc, asset_id, amount)
+            if debit.reason is not Reason.OK:
+                return debit
+            flags += debit.flags
+        credit = receivable(ctx, dst, dacc, asset_id, amount, dst_bal)
+        if credit is not OK:
+            if credit.reason is not Reason.OK:
+                return credit
+            flags += credit.flags
+        src_bal[asset_id] -= amount
+        dst_bal[asset_id] = dst_bal.get(asset_id, 0) + amount
     for addr, acc in accounts.items():
         acc.balances = scratch[addr]
         view.touch(addr, acc)
-    for src, _dst, asset_id, amount in legs:
-        ctx.record_debit(accounts[src], asset_id, amount)
+    if rules:
+        for src, _dst, asset_id, amount in legs:
+            ctx.record_debit(accounts[src], asset_id, amount)
     return applied("", tuple(flags))
 
 

@@ -223,9 +223,30 @@ def _fields_checker(schema: tuple[Any, ...]) -> Any:
     if len(schema) == 2:
         a, b = schema
         return lambda f: (a(f[0]), b(f[1]))
+    if len(schema) == 3:
+        a, b, c = schema
+        return lambda f: (a(f[0]), b(f[1]), c(f[2]))
     if len(schema) == 4:
         a, b, c, d = schema
         return lambda f: (a(f[0]), b(f[1]), c(f[2]), d(f[3]))
+    if len(schema) == 5:
+        a, b, c, d, e = schema
+        return lambda f: (a(f[0]), b(f[1]), c(f[2]), d(f[3]), e(f[4]))
+    if len(schema) == 7:  # PROPOSE
+        a, b, c, d, e, g, h = schema
+        return lambda f: (a(f[0]), b(f[1]), c(f[2]), d(f[3]), e(f[4]), g(f[5]), h(f[6]))
+    if len(schema) == 8:  # DVP_LEG
+        a, b, c, d, e, g, h, i = schema
+        return lambda f: (
+            a(f[0]),
+            b(f[1]),
+            c(f[2]),
+            d(f[3]),
+            e(f[4]),
+            g(f[5]),
+            h(f[6]),
+            i(f[7]),
+        )
     return lambda f: tuple([check(v) for check, v in zip(schema, f, strict=True)])
 
 

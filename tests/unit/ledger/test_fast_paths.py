@@ -112,7 +112,10 @@ RECEIPTS = st.builds(
     st.one_of(st.integers(0, 300), st.integers(0, 1 << 40), st.sampled_from([37, 9509, 1 << 32])),
     st.one_of(st.integers(0, 300), st.integers(0, 1 << 17), st.sampled_from([0x25, 0x2525])),
     st.sampled_from(list(Reason)),
-    st.sampled_from(["", "detail", "%s"]),
+    st.one_of(
+        st.sampled_from(["", "detail", "%s", "x" * 31, "y" * 32, "z" * 255, "w" * 256, "é"]),
+        st.text(max_size=300),
+    ),
     st.sampled_from([(), ("rule: flagged",)]),
 )
 
@@ -232,3 +235,38 @@ def test_strict_packer_writes_what_the_lenient_one_writes() -> None:
         assert strict.pack(v) == pack(v)
     with pytest.raises(TypeError):
         strict.pack([1.5j])
+
+
+CHECKER_SAMPLES = st.sampled_from(
+    [b"\x01" * 32, "DREX", 5, 0, b"", [], "", -1, [["a", 1]], 2**64, [["id", b"\x02" * 32, 1, "x"]]]
+)
+
+
+@pytest.mark.parametrize("txtype", list(txmod.SCHEMAS))
+@given(data=st.data())
+def test_every_compiled_checker_matches_its_schema(txtype: TxType, data: st.DataObject) -> None:
+    """The per-arity checkers check the fields in order, like a loop over the schema."""
+    schema = txmod.SCHEMAS[txtype]
+    arity, check = txmod._CHECKERS[txtype]
+    assert arity == len(schema)
+    fields = data.draw(st.lists(CHECKER_SAMPLES, min_size=arity, max_size=arity))
+    try:
+        expected: Any = tuple(c(v) for c, v in zip(schema, fields, strict=True))
+    except ValueError as exc:
+        expected = str(exc)
+    try:
+        got: Any = check(fields)
+    except ValueError as exc:
+        got = str(exc)
+    assert got == expected
+
+
+def test_encode_receipts_odd_fields_take_the_msgpack_path() -> None:
+    odd = [
+        Receipt(b"h" * 32, 5, 1, Reason.OK, None),  # type: ignore[arg-type]
+        Receipt(b"h" * 32, 5, 2, Reason.OK, b""),  # type: ignore[arg-type]
+        Receipt(b"h" * 32, 5, 3, Reason.OK, "", ["flag"]),  # type: ignore[arg-type]
+        Receipt(b"h" * 31, 5, 4, Reason.OK),
+        Receipt(b"h" * 32, -1, 5, Reason.OK),
+    ]
+    assert encode_receipts(odd) == [r.encode() for r in odd]
