@@ -279,6 +279,21 @@ def _pack(obj: Any) -> bytes:
     return packer.pack(obj)  # type: ignore[no-any-return]
 
 
+def _pack_decoded(obj: Any) -> bytes:
+    """:func:`_pack` for what ``unpackb`` returns (exact lists, ints, str, bytes, floats,
+    None, booleans), with this thread's strict-types packer: no ``isinstance(o,
+    ExtType)`` check per list, the same bytes. Anything else (never produced by a
+    decode) is handed to the lenient packer."""
+    try:
+        packer = _local.exact
+    except AttributeError:
+        packer = _local.exact = msgpack.Packer(use_bin_type=True, strict_types=True)
+    try:
+        return packer.pack(obj)  # type: ignore[no-any-return]
+    except TypeError:
+        return _pack(obj)
+
+
 _RESERVED = frozenset(int(t) for t in RESERVED_TYPES)
 
 
@@ -300,8 +315,7 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
     if len(body) not in (6, 7):
         raise TxDecodeError(Reason.MALFORMED, "body must have 6 or 7 elements")
     # Canonical iff the bytes are 0x92 || pack(body) || pack(sigs).
-    body_bytes = _pack(body)
-    n = len(body_bytes) + 1
+    body_bytes = _pack_decoded(body)
     s0 = sigs[0] if type(sigs) is list and len(sigs) == 1 else None
     if (  # one signer, well formed: the common case, checked inline
         type(s0) is list
@@ -312,11 +326,13 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
         and len(sig0) == 64
     ):
         pairs: tuple[tuple[bytes, bytes], ...] | None = ((pk0, sig0),)
-        sigs_bytes = b"\x91\x92\xc4\x20" + pk0 + b"\xc4\x40" + sig0
+        canonical = data == _ONE_SIGNER % (body_bytes, pk0, sig0)
     else:
         pairs = _sig_pairs(sigs)
         sigs_bytes = _pack(sigs) if pairs is None else _sigs_bytes(pairs)
-    if data[0] != 0x92 or data[1:n] != body_bytes or data[n:] != sigs_bytes:
+        n = len(body_bytes) + 1
+        canonical = data[0] == 0x92 and data[1:n] == body_bytes and data[n:] == sigs_bytes
+    if not canonical:
         raise TxDecodeError(Reason.NON_CANONICAL, "bytes are not the canonical encoding")
     version, chain, ttype, fields, nonce, expiry = body[:6]
     op_id = body[6] if len(body) == 7 else None
@@ -353,8 +369,11 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
     first = pairs[0][0]
     h = _TX_HASHER.copy()
     h.update(body_bytes)
-    for pk, _sig in pairs:
-        h.update(pk)
+    if len(pairs) == 1:
+        h.update(first)
+    else:
+        for pk, _sig in pairs:
+            h.update(pk)
     txh = h.digest()
     sender = _ADDRESSES.get(first)
     if sender is None:
@@ -367,6 +386,8 @@ def decode(data: bytes, *, chain_id: str | None = None) -> Tx:
     )
 
 
+# [body, [[pubkey, signature]]] with one signer: 0x92, the body, then the signature list
+_ONE_SIGNER = b"\x92%b\x91\x92\xc4\x20%b\xc4\x40%b"
 _new_tx = tuple.__new__  # every field given: skips the NamedTuple's Python-level __new__
 _TX_HASHER = hashlib.blake2b(TX_DOMAIN, digest_size=32)  # copied per transaction
 _ADDRESS_CACHE = 1 << 18

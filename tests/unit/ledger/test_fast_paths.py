@@ -270,3 +270,22 @@ def test_encode_receipts_odd_fields_take_the_msgpack_path() -> None:
         Receipt(b"h" * 32, -1, 5, Reason.OK),
     ]
     assert encode_receipts(odd) == [r.encode() for r in odd]
+
+
+DECODED_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(1 << 63), (1 << 64) - 1),
+        st.floats(allow_nan=False),
+        st.text(max_size=40),
+        st.binary(max_size=40),
+    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.tuples(inner, inner)),
+    max_leaves=20,
+)
+
+
+@given(DECODED_VALUES)
+def test_pack_decoded_matches_the_lenient_packer(value: Any) -> None:
+    assert txmod._pack_decoded(value) == txmod._pack(value)
