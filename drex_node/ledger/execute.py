@@ -316,37 +316,41 @@ class _BlockRun:
         self.flush_segment()
         self.outcomes[index] = run_admin(self.ctx(), tx, BARRIER_HANDLERS)
 
-    def admit(self, index: int, raw: bytes) -> Tx | None:
-        """Decode, check chain, signatures and expiry; record a rejection otherwise."""
+    def _decoded(self, index: int, raw: bytes, pre: Tx | TxDecodeError | None) -> Tx | None:
+        """Decode (unless ``pre`` is the decoding of ``raw``) and check the chain;
+        record a rejection otherwise."""
         try:
-            pre = None if self.decoded is None else self.decoded[index]
             if isinstance(pre, TxDecodeError):
                 raise pre
             if pre is None or pre.raw is not raw and pre.raw != raw:
                 pre = decode(raw)
             if pre.chain_id != self.chain.chain_id:
                 raise TxDecodeError(Reason.WRONG_CHAIN, f"chain id {pre.chain_id!r}")
-            tx = pre
+            return pre
         except TxDecodeError as exc:
             self.hashes[index] = raw_hash(raw)
             self.outcomes[index] = fail(exc.reason, exc.detail)
             return None
-        self.hashes[index] = tx.hash
-        flags = self.sig_flags
-        if not (self.sig_ok(tx) if flags is None else flags[index]):
-            self.outcomes[index] = fail(Reason.BAD_SIGNATURE)
-            return None
-        if self.block.height > tx.expiry:
-            self.outcomes[index] = fail(Reason.EXPIRED, f"expired at height {tx.expiry}")
-            return None
-        return tx
 
     def run(self) -> BlockResult:
         b = self.block
+        decoded, flags, sig_ok = self.decoded, self.sig_flags, self.sig_ok
+        hashes, outcomes, route = self.hashes, self.outcomes, self.route
+        chain_id, height = self.chain.chain_id, b.height
         for index, raw in enumerate(b.txs):
-            tx = self.admit(index, raw)
-            if tx is not None:
-                self.route(index, tx)
+            # admission: decoded (ahead of time, usually), chain, signatures, expiry
+            tx = None if decoded is None else decoded[index]
+            if type(tx) is not Tx or tx.raw is not raw or tx.chain_id != chain_id:
+                tx = self._decoded(index, raw, tx)
+                if tx is None:
+                    continue
+            hashes[index] = tx.hash
+            if not (sig_ok(tx) if flags is None else flags[index]):
+                outcomes[index] = fail(Reason.BAD_SIGNATURE)
+            elif height > tx.expiry:
+                outcomes[index] = fail(Reason.EXPIRED, f"expired at height {tx.expiry}")
+            else:
+                route(index, tx)
         self.flush_segment()
         expired = settlement.process_expiries(self.ctx(), head_time_ms(self.view.base))
         notes = self._policy_hooks()

@@ -392,7 +392,10 @@ class StateView:
         self._keys: dict[bytes, tuple[str, bytes]] = {}  # address -> its account's key
         self.writes: dict[tuple[str, bytes], bytes | None] = {}
         self._accounts: dict[bytes, Account | None] = {}
-        self._dirty: dict[bytes, None] = {}  # insertion-ordered: deterministic writes
+        # addresses of the accounts flush() encodes (insertion-ordered: deterministic
+        # writes); touch() adds to it, and so may a hot path holding the view's own
+        # object for that address (``view.dirty[addr] = None``)
+        self.dirty: dict[bytes, None] = {}
         self._assets: dict[str, Asset | None] = {}
         self._dir: dict[bytes, str | None] = {}
         # decoded lists not yet encoded into ``writes`` (append(), set_supply())
@@ -479,7 +482,7 @@ class StateView:
     def touch(self, addr: bytes, acc: Account) -> None:
         """Mark an account (new or changed) for writing at :meth:`flush`."""
         self._accounts[addr] = acc
-        self._dirty[addr] = None
+        self.dirty[addr] = None
 
     def create_account(self, addr: bytes, acc: Account) -> None:
         self.put(META, P_DIR + addr, acc.partition.encode())
@@ -538,7 +541,7 @@ class StateView:
         next block that reads those bytes skips decoding them."""
         for lk in list(self._lists):
             self._pack_list(lk)
-        accounts, writes, keys, dirty = self._accounts, self.writes, self._keys, self._dirty
+        accounts, writes, keys, dirty = self._accounts, self.writes, self._keys, self.dirty
         memo = _DECODED if final and DECODED_MEMO_MAX > 0 else None
         if memo is not None and len(memo) + len(dirty) > DECODED_MEMO_MAX:
             memo.clear()

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from drex_node.ledger.codes import MAX_AMOUNT, Reason
 from drex_node.ledger.context import OK, ExecContext, Outcome, applied, begin, fail
-from drex_node.ledger.state import Account, Asset
+from drex_node.ledger.state import Account
 from drex_node.ledger.tx import Tx, address_of
 
 
@@ -104,9 +104,10 @@ def transfer(
     sender = view.account(sender_addr, partition)
     if sender is None:
         return fail(Reason.UNKNOWN_ACCOUNT, "sender")
+    dirty = view.dirty
     if tx.nonce == sender.nonce + 1 and tx.op_id is None:
         sender.nonce = tx.nonce  # what begin() does for such a transaction
-        view.touch(sender_addr, sender)
+        dirty[sender_addr] = None  # view.touch(sender_addr, sender): it holds ``sender``
     else:
         started = begin(ctx, tx, sender)
         if started is not OK:
@@ -138,14 +139,21 @@ def transfer(
     if dst_partition == sender.partition:
         receiver = view.account(to, dst_partition)
         assert receiver is not None  # the directory and the partition agree (our invariant)
-        if _receivable_fast(asset, to, receiver, asset_id, amount) or rules:
+        if (  # else receivable() is OK: an asset it may hold, active, no overflow
+            rules
+            or asset is None
+            or receiver.status
+            or receiver.balances.get(asset_id, 0) + amount > MAX_AMOUNT
+            or asset.asset_class in _HOLDER_RULES
+            and not asset.may_hold(to, receiver)
+        ):
             credit = receivable(ctx, to, receiver, asset_id, amount)
             if credit.reason is not Reason.OK:
                 return credit
             flags += credit.flags
         received = receiver.balances
         received[asset_id] = received.get(asset_id, 0) + amount
-        view.touch(to, receiver)
+        dirty[to] = None  # view.touch(to, receiver)
     else:
         credits.append(
             _new_credit(
@@ -172,18 +180,7 @@ def transfer(
 _new_credit = tuple.__new__  # every field given: skips the NamedTuple's Python-level __new__
 
 
-def _receivable_fast(
-    asset: Asset | None, addr: bytes, acc: Account, asset_id: str, amount: int
-) -> bool:
-    """False when :func:`receivable` would return OK without running any rule: an
-    existing asset the account may hold, an active account and no overflow. True means
-    "run the full check" (it may still pass)."""
-    return (
-        asset is None
-        or acc.status != 0
-        or acc.balances.get(asset_id, 0) + amount > MAX_AMOUNT
-        or not asset.may_hold(addr, acc)
-    )
+_HOLDER_RULES = ("wholesale", "deposit")  # asset classes where Asset.may_hold can say no
 
 
 def apply_credit(ctx: ExecContext, c: Credit) -> Outcome:
@@ -194,15 +191,21 @@ def apply_credit(ctx: ExecContext, c: Credit) -> Outcome:
     if receiver is None:
         return fail(Reason.CREDIT_REFUSED, "receiver vanished")
     ok = OK
-    if ctx.policies.rules or _receivable_fast(
-        view.asset(asset_id), dst, receiver, asset_id, amount
+    asset = view.asset(asset_id)
+    if (  # else receivable() is OK: an asset it may hold, active, no overflow
+        ctx.policies.rules
+        or asset is None
+        or receiver.status
+        or receiver.balances.get(asset_id, 0) + amount > MAX_AMOUNT
+        or asset.asset_class in _HOLDER_RULES
+        and not asset.may_hold(dst, receiver)
     ):
         ok = receivable(ctx, dst, receiver, asset_id, amount)
         if ok.reason is not Reason.OK:
             return fail(Reason.CREDIT_REFUSED, f"refunded: {ok.reason.name} {ok.detail}".strip())
     balances = receiver.balances
     balances[asset_id] = balances.get(asset_id, 0) + amount
-    view.touch(dst, receiver)
+    view.dirty[dst] = None  # view.touch(dst, receiver): the view holds ``receiver``
     return ok
 
 
