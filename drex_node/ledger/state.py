@@ -182,12 +182,40 @@ class Account:
     def decode(cls, data: bytes) -> Account:
         rec = _unpackb(data)  # raw=False, use_list=True: unpackb's defaults
         acc = _new(cls)  # every field is set below: skips the default factories
-        acc.pubkey, acc.partition, acc.kyc_tier, acc.flags, acc.status, acc.nonce = rec[:6]
-        acc.balances = dict(rec[6])
-        if len(rec) > 7:
-            acc.held, acc.locked, acc.enabled = dict(rec[7]), dict(rec[8]), set(rec[9])
-        else:
+        n = len(rec)
+        if n == 10:
+            (
+                acc.pubkey,
+                acc.partition,
+                acc.kyc_tier,
+                acc.flags,
+                acc.status,
+                acc.nonce,
+                balances,
+                held,
+                locked,
+                enabled,
+            ) = rec
+            acc.balances = dict(balances)
+            acc.held = dict(held) if held else {}
+            acc.locked = dict(locked) if locked else {}
+            acc.enabled = set(enabled)
+        elif n == 7:
+            (
+                acc.pubkey,
+                acc.partition,
+                acc.kyc_tier,
+                acc.flags,
+                acc.status,
+                acc.nonce,
+                balances,
+            ) = rec
+            acc.balances = dict(balances)
             acc.held, acc.locked, acc.enabled = {}, {}, set()
+        else:  # never written by encode(); read as before
+            acc.pubkey, acc.partition, acc.kyc_tier, acc.flags, acc.status, acc.nonce = rec[:6]
+            acc.balances = dict(rec[6])
+            acc.held, acc.locked, acc.enabled = dict(rec[7]), dict(rec[8]), set(rec[9])
         return acc
 
     def has(self, flag: AccountFlag) -> bool:
@@ -352,19 +380,22 @@ def _supply_key(asset_id: str) -> bytes:
 
 
 _NO_PEEK: Any = {}.get  # the peek of a base without a read cache: always a miss
-_ACCOUNT_KEYS: dict[bytes, bytes] = {}  # address -> b"a/" + address (a pure memo)
+# address -> (namespace of its partition, P_ACCOUNT + address)
+_ACCOUNT_KEYS: dict[bytes, tuple[str, bytes]] = {}
 _DIR_KEYS: dict[bytes, bytes] = {}  # address -> b"dir/" + address
 KEY_MEMO_MAX = 1 << 18
 
 
-def _account_key(addr: bytes) -> bytes:
-    """``P_ACCOUNT + addr``, memoised: one object per address, so its hash is computed
-    once, not at every dictionary lookup of a new key."""
+def _account_key(addr: bytes, partition: str) -> tuple[str, bytes]:
+    """``(partition_ns(partition), P_ACCOUNT + addr)``, memoised per address (checked
+    against the partition: an address may live elsewhere on another chain). One key
+    object per address, so its hash is computed once, not at every lookup."""
+    ns = PARTITION_NS[partition]
     key = _ACCOUNT_KEYS.get(addr)
-    if key is None:
+    if key is None or key[0] is not ns:
         if len(_ACCOUNT_KEYS) >= KEY_MEMO_MAX:
             _ACCOUNT_KEYS.clear()
-        key = _ACCOUNT_KEYS[addr] = P_ACCOUNT + addr
+        key = _ACCOUNT_KEYS[addr] = (ns, P_ACCOUNT + addr)
     return key
 
 
@@ -389,7 +420,6 @@ class StateView:
         self._base_get = base.get
         # A read cache in front of ``base`` (CachedStore.peek): hot keys in one C call.
         self._peek = getattr(base, "peek", _NO_PEEK)
-        self._keys: dict[bytes, tuple[str, bytes]] = {}  # address -> its account's key
         self.writes: dict[tuple[str, bytes], bytes | None] = {}
         self._accounts: dict[bytes, Account | None] = {}
         # addresses of the accounts flush() encodes (insertion-ordered: deterministic
@@ -462,10 +492,9 @@ class StateView:
         part = self.partition_of(addr) if partition is None else partition
         raw = None
         if part is not None:
-            k = self._keys[addr] = (
-                PARTITION_NS[part],
-                _ACCOUNT_KEYS.get(addr) or _account_key(addr),
-            )
+            k = _ACCOUNT_KEYS.get(addr)
+            if k is None or k[0] is not PARTITION_NS[part]:
+                k = _account_key(addr, part)
             raw = self.writes.get(k, _MISSING)
             if raw is _MISSING:
                 raw = self._peek(k, _MISSING)
@@ -541,7 +570,7 @@ class StateView:
         next block that reads those bytes skips decoding them."""
         for lk in list(self._lists):
             self._pack_list(lk)
-        accounts, writes, keys, dirty = self._accounts, self.writes, self._keys, self.dirty
+        accounts, writes, dirty, keys = self._accounts, self.writes, self.dirty, _ACCOUNT_KEYS
         memo = _DECODED if final and DECODED_MEMO_MAX > 0 else None
         if memo is not None and len(memo) + len(dirty) > DECODED_MEMO_MAX:
             memo.clear()
@@ -551,8 +580,8 @@ class StateView:
                 continue
             raw = acc.encode()
             key = keys.get(addr)
-            if key is None or key[0] != PARTITION_NS[acc.partition]:
-                key = (PARTITION_NS[acc.partition], _account_key(addr))
+            if key is None or key[0] is not PARTITION_NS[acc.partition]:
+                key = _account_key(addr, acc.partition)
             writes[key] = raw
             if memo is not None:  # _memoize(raw, acc), inline
                 b = acc.balances

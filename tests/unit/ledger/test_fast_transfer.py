@@ -140,9 +140,13 @@ def test_a_read_cache_changes_nothing() -> None:
 
 def test_key_memos_are_pure() -> None:
     addr = bytes(range(32))
-    assert state._account_key(addr) == state.P_ACCOUNT + addr
+    assert state._account_key(addr, "N") == ("p/N", state.P_ACCOUNT + addr)
     assert state._dir_key(addr) == state.P_DIR + addr
-    assert state._account_key(addr) is state._account_key(addr)
+    assert state._account_key(addr, "N") is state._account_key(addr, "N")
+    # the same address in another partition (another chain): the memo follows it
+    assert state._account_key(addr, "S") == ("p/S", state.P_ACCOUNT + addr)
+    view = state.StateView(state.DictReader({}))
+    assert view.account(addr, "N") is None and state._ACCOUNT_KEYS[addr][0] == "p/N"
 
 
 def _drex_blocks(n_blocks: int, per_block: int) -> tuple[Chain, list[list[bytes]]]:
