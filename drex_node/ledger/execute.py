@@ -384,8 +384,8 @@ class _BlockRun:
         h, outcomes, hashes = self.block.height, self.outcomes, self.hashes
         return tuple(
             [
-                Receipt(hashes[i], h, i, o.reason, o.detail, o.flags)
-                for i, o in ((i, outcomes[i]) for i in range(len(self.block.txs)))
+                Receipt(hashes[i], h, i, (o := outcomes[i]).reason, o.detail, o.flags)
+                for i in range(len(self.block.txs))
             ]
         )
 

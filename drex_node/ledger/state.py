@@ -382,7 +382,7 @@ def _supply_key(asset_id: str) -> bytes:
 _NO_PEEK: Any = {}.get  # the peek of a base without a read cache: always a miss
 # address -> (namespace of its partition, P_ACCOUNT + address)
 _ACCOUNT_KEYS: dict[bytes, tuple[str, bytes]] = {}
-_DIR_KEYS: dict[bytes, bytes] = {}  # address -> b"dir/" + address
+_DIR_KEYS: dict[bytes, tuple[str, bytes]] = {}  # address -> (META, P_DIR + address)
 KEY_MEMO_MAX = 1 << 18
 
 
@@ -399,13 +399,13 @@ def _account_key(addr: bytes, partition: str) -> tuple[str, bytes]:
     return key
 
 
-def _dir_key(addr: bytes) -> bytes:
-    """``P_DIR + addr``, memoised like :func:`_account_key`."""
+def _dir_key(addr: bytes) -> tuple[str, bytes]:
+    """``(META, P_DIR + addr)``, memoised like :func:`_account_key`."""
     key = _DIR_KEYS.get(addr)
     if key is None:
         if len(_DIR_KEYS) >= KEY_MEMO_MAX:
             _DIR_KEYS.clear()
-        key = _DIR_KEYS[addr] = P_DIR + addr
+        key = _DIR_KEYS[addr] = (META, P_DIR + addr)
     return key
 
 
@@ -475,7 +475,7 @@ class StateView:
         """Home partition of ``addr`` (None: no such account). Entries never change."""
         part = self._dir.get(addr, _MISSING)
         if part is _MISSING:
-            k = (META, _DIR_KEYS.get(addr) or _dir_key(addr))
+            k = _DIR_KEYS.get(addr) or _dir_key(addr)
             raw = self.writes.get(k, _MISSING)
             if raw is _MISSING:
                 raw = self._peek(k, _MISSING)

@@ -141,7 +141,7 @@ def test_a_read_cache_changes_nothing() -> None:
 def test_key_memos_are_pure() -> None:
     addr = bytes(range(32))
     assert state._account_key(addr, "N") == ("p/N", state.P_ACCOUNT + addr)
-    assert state._dir_key(addr) == state.P_DIR + addr
+    assert state._dir_key(addr) == (state.META, state.P_DIR + addr)
     assert state._account_key(addr, "N") is state._account_key(addr, "N")
     # the same address in another partition (another chain): the memo follows it
     assert state._account_key(addr, "S") == ("p/S", state.P_ACCOUNT + addr)
