@@ -15,6 +15,7 @@ from drex_node.ledger.state import META, Account, pack, unpack
 from drex_node.ledger.transfers import apply_legs, move, receivable, spendable
 from drex_node.ledger.tx import Tx
 
+_new = object.__new__
 P_PROPOSAL = b"prop/"
 P_DVP = b"dvp/"
 P_EXP_HEIGHT = b"exp/h/"
@@ -57,7 +58,22 @@ class Proposal:
 
     @classmethod
     def decode(cls, raw: bytes) -> Proposal:
-        return cls(*unpack(raw))
+        rec = unpack(raw)
+        if len(rec) != 9:
+            return cls(*rec)
+        p = _new(cls)  # every field set below, without the generated __init__
+        (
+            p.proposer,
+            p.counterparty,
+            p.give,
+            p.give_amount,
+            p.want,
+            p.want_amount,
+            p.exp_height,
+            p.exp_ms,
+            p.state,
+        ) = rec
+        return p
 
 
 @dataclass(slots=True)
@@ -91,7 +107,22 @@ class DvpOp:
 
     @classmethod
     def decode(cls, raw: bytes) -> DvpOp:
-        return cls(*unpack(raw))
+        rec = unpack(raw)
+        if len(rec) != 9:
+            return cls(*rec)
+        op = _new(cls)  # every field set below, without the generated __init__
+        (
+            op.initiator,
+            op.counterparty,
+            op.side,
+            op.bond,
+            op.qty,
+            op.cash,
+            op.cash_amount,
+            op.exp_height,
+            op.state,
+        ) = rec
+        return op
 
     @property
     def held(self) -> tuple[str, int]:

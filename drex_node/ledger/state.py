@@ -58,6 +58,9 @@ def pack(obj: Any) -> bytes:
     return packer.pack(obj)  # type: ignore[no-any-return]
 
 
+_unpackb = msgpack.unpackb
+
+
 def _exact(obj: Any) -> Any:
     """The strict packer's fallback: a tuple as a list, a subclass of int, str or bytes
     (an IntEnum, say) as the base type: what the lenient packer writes for them."""
@@ -80,10 +83,9 @@ def _strict_packer() -> Any:
 
 
 def unpack(data: bytes) -> Any:
-    return msgpack.unpackb(data, raw=False, use_list=True)
-
-
-_unpackb = msgpack.unpackb
+    """msgpack, strings as str and arrays as lists (unpackb's defaults: no keyword
+    arguments to parse)."""
+    return _unpackb(data)
 
 
 class StateReader(Protocol):
@@ -444,8 +446,10 @@ class StateView:
         return v  # type: ignore[no-any-return]
 
     def put(self, ns: str, key: bytes, value: bytes) -> None:
-        self._lists.pop((ns, key), None)
-        self.writes[(ns, key)] = value
+        k = (ns, key)
+        if k in self._lists:
+            del self._lists[k]
+        self.writes[k] = value
         if ns == META and key.startswith(P_ASSET):
             self._assets.clear()
 
