@@ -313,8 +313,9 @@ class _BlockRun:
             self.flush_segment()
             self.outcomes[index] = settle(self.ctx(), tx)
             return
-        self.flush_segment()
-        self.outcomes[index] = run_admin(self.ctx(), tx, BARRIER_HANDLERS)
+        if self.pending:
+            self.flush_segment()
+        self.outcomes[index] = run_admin(self._ctx, tx, BARRIER_HANDLERS)
 
     def _decoded(self, index: int, raw: bytes, pre: Tx | TxDecodeError | None) -> Tx | None:
         """Decode (unless ``pre`` is the decoding of ``raw``) and check the chain;
