@@ -105,13 +105,6 @@ class DictReader:
         return self.data.get((ns, key))
 
 
-def _pairs(d: dict[str, int]) -> list[tuple[str, int]]:
-    """A map as sorted (key, value) pairs, zero values dropped (canonical form)."""
-    if len(d) < 2:
-        return [kv for kv in d.items() if kv[1]]
-    return sorted([kv for kv in d.items() if kv[1]])
-
-
 def _pair_lists(d: dict[str, int]) -> list[list[Any]]:
     """A map as sorted ``[key, value]`` lists, zero values dropped (canonical form)."""
     return [[k, v] for k, v in sorted(d.items()) if v]
