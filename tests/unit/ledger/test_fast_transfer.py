@@ -231,3 +231,18 @@ def test_per_job_views_equal_the_block_view_on_the_drex_mix() -> None:
         chain, blocks = _drex_blocks(1, 80)
         results.append(chain.execute(blocks[0], mapper=mapper).state_root)
     assert results[0] == results[1]
+
+
+def test_only_the_holder_rule_classes_can_refuse_a_holder() -> None:
+    """The fast paths call ``Asset.may_hold`` only for ``_HOLDER_RULES`` classes: every
+    other class must accept any account."""
+    from drex_node.ledger import transfers
+    from drex_node.ledger.state import Account, Asset
+
+    plain = Account(b"p" * 32, "N", 1)
+    for klass in ("retail", "bond", "wholesale", "deposit", "anything"):
+        asset = Asset("X", b"i" * 32, 2, klass)
+        if klass not in transfers._HOLDER_RULES:
+            assert asset.may_hold(b"a" * 32, plain)
+        else:
+            assert not asset.may_hold(b"a" * 32, plain)
