@@ -22,7 +22,7 @@ from drex_node.ledger import admin, settlement
 from drex_node.ledger.admin import run_admin
 from drex_node.ledger.codes import Reason, TxType
 from drex_node.ledger.context import ExecContext, Outcome, fail
-from drex_node.ledger.receipts import Receipt
+from drex_node.ledger.receipts import Receipt, block_receipts_of
 from drex_node.ledger.state import K_HEAD, META, StateReader, StateView, pack, unpack
 from drex_node.ledger.transfers import Credit, apply_credit, apply_refund, settle, transfer
 from drex_node.ledger.tx import Tx, TxDecodeError, decode, raw_hash, verify_signatures
@@ -382,13 +382,7 @@ class _BlockRun:
         return notes
 
     def _receipts(self) -> tuple[Receipt, ...]:
-        h, outcomes, hashes = self.block.height, self.outcomes, self.hashes
-        return tuple(
-            [
-                Receipt(hashes[i], h, i, (o := outcomes[i]).reason, o.detail, o.flags)
-                for i in range(len(self.block.txs))
-            ]
-        )
+        return block_receipts_of(self.block.height, self.hashes, self.outcomes, len(self.block.txs))
 
 
 def apply_block(

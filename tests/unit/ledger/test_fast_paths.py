@@ -289,3 +289,16 @@ DECODED_VALUES = st.recursive(
 @given(DECODED_VALUES)
 def test_pack_decoded_matches_the_lenient_packer(value: Any) -> None:
     assert txmod._pack_decoded(value) == txmod._pack(value)
+
+
+def test_block_receipts_equal_receipts_built_one_by_one() -> None:
+    from drex_node.ledger.context import OK, Outcome
+    from drex_node.ledger.receipts import block_receipts_of
+
+    outcomes = {0: OK, 1: Outcome(Reason.NONCE_GAP, "gap"), 2: Outcome(Reason.OK, "", ("f",))}
+    hashes = {i: bytes([i]) * 32 for i in range(3)}
+    built = block_receipts_of(9, hashes, outcomes, 3)
+    assert built == tuple(Receipt(hashes[i], 9, i, *outcomes[i]) for i in range(3))
+    assert [r.encode() for r in built] == [
+        Receipt(hashes[i], 9, i, *outcomes[i]).encode() for i in range(3)
+    ]
