@@ -3,9 +3,11 @@ in one synced write batch, so a crash leaves either all of a block or none of it
 
 from __future__ import annotations
 
+from itertools import repeat
+
 from drex_node.ledger.codes import Reason
 from drex_node.ledger.execute import Block, BlockResult, head
-from drex_node.ledger.receipts import Receipt
+from drex_node.ledger.receipts import Receipt, encode_receipts
 from drex_node.ledger.state import BLOCKS, K_HEAD, META, RECEIPTS, pack, unpack
 from drex_node.storage.kv import KVStore, WriteBatch
 
@@ -28,8 +30,8 @@ def commit_block(store: KVStore, block: Block, result: BlockResult, *, sync: boo
     ops = wb.ops
     ops.extend(result.writes.items())
     wb.put(BLOCKS, block_key(block.height), pack([block.height, block.time_ms, list(block.txs)]))
-    receipts = [r.encode() for r in result.receipts]
-    events = [r.encode() for r in result.events]
+    receipts = encode_receipts(result.receipts)
+    events = encode_receipts(result.events)
     wb.put(BLOCKS, receipts_key(block.height), pack(receipts))
     if events:
         wb.put(BLOCKS, events_key(block.height), pack(events))
@@ -37,19 +39,21 @@ def commit_block(store: KVStore, block: Block, result: BlockResult, *, sync: boo
     # A transaction applies at most once, so an applied receipt is always written.
     chosen: dict[bytes, bytes] = {}
     rejected: dict[bytes, bytes] = {}
+    choose, reject = chosen.setdefault, rejected.setdefault  # the first one per hash
+    ok, refused = Reason.OK, Reason.CREDIT_REFUSED
     for r, enc in zip((*result.receipts, *result.events), receipts + events, strict=True):
         reason = r.reason
-        if reason is Reason.OK or reason is Reason.CREDIT_REFUSED:
-            if r.tx_hash not in chosen:
-                chosen[r.tx_hash] = enc
-        elif r.tx_hash not in rejected:
-            rejected[r.tx_hash] = enc
+        if reason is ok or reason is refused:
+            choose(r.tx_hash, enc)
+        else:
+            reject(r.tx_hash, enc)
     for tx_hash, enc in rejected.items():
         if tx_hash not in chosen:
             old = store.get(RECEIPTS, tx_hash)
             if old is None or not Receipt.decode(old).applied:
                 chosen[tx_hash] = enc
-    ops.extend([((RECEIPTS, tx_hash), enc) for tx_hash, enc in chosen.items()])
+    keys = zip(repeat(RECEIPTS), chosen, strict=False)  # (RECEIPTS, tx_hash), built in C
+    ops.extend(zip(keys, chosen.values(), strict=True))
     wb.put(
         META,
         K_HEAD,

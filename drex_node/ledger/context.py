@@ -20,10 +20,17 @@ class Outcome(NamedTuple):
 
 
 OK = Outcome(Reason.OK)
+_new_outcome = tuple.__new__  # skips the NamedTuple's Python-level __new__ (hot path)
 
 
 def fail(reason: Reason, detail: str = "", flags: tuple[str, ...] = ()) -> Outcome:
-    return Outcome(reason, detail, flags)
+    """An outcome with ``reason`` (a refusal, usually)."""
+    return _new_outcome(Outcome, (reason, detail, flags))
+
+
+def applied(detail: str = "", flags: tuple[str, ...] = ()) -> Outcome:
+    """An OK outcome with a detail and/or alerts."""
+    return _new_outcome(Outcome, (Reason.OK, detail, flags))
 
 
 @dataclass(slots=True)
@@ -37,15 +44,17 @@ class ExecContext:
 
     def check_debit(self, acc: Account, asset: str, amount: int) -> Outcome:
         """Run every rule's debit check; a reject wins, flags accumulate."""
+        if not self.policies.rules:
+            return OK
         return self._check("on_debit", acc, asset, amount)
 
     def check_credit(self, acc: Account, asset: str, amount: int) -> Outcome:
         """Run every rule's credit check; a reject wins, flags accumulate."""
+        if not self.policies.rules:
+            return OK
         return self._check("on_credit", acc, asset, amount)
 
     def _check(self, hook: str, acc: Account, asset: str, amount: int) -> Outcome:
-        if not self.policies.rules:
-            return OK
         flags: list[str] = []
         for rule, params in self.policies.rules:
             v = getattr(rule, hook)(self.view, acc, asset, amount, self.height, params)
@@ -53,7 +62,7 @@ class ExecContext:
                 return fail(Reason.POLICY_REJECTED, f"{rule.name}: {v.message}")
             if v.kind == "flag":
                 flags.append(f"{rule.name}: {v.message}")
-        return Outcome(Reason.OK, "", tuple(flags))
+        return applied("", tuple(flags))
 
     def record_debit(self, acc: Account, asset: str, amount: int) -> None:
         if not self.policies.rules:

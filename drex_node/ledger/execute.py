@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from operator import attrgetter, itemgetter
+from typing import Any, NamedTuple
 
 from drex_node.ledger import admin, settlement
 from drex_node.ledger.admin import run_admin
 from drex_node.ledger.codes import Reason, TxType
 from drex_node.ledger.context import ExecContext, Outcome, fail
-from drex_node.ledger.receipts import Receipt
+from drex_node.ledger.receipts import Receipt, block_receipts_of
 from drex_node.ledger.state import K_HEAD, META, StateReader, StateView, pack, unpack
 from drex_node.ledger.transfers import Credit, apply_credit, apply_refund, settle, transfer
 from drex_node.ledger.tx import Tx, TxDecodeError, decode, raw_hash, verify_signatures
@@ -53,13 +54,16 @@ class BlockResult:
     events: tuple[Receipt, ...] = ()  # system receipts (expiries), after the transactions
 
 
-@dataclass(frozen=True, slots=True)
-class PartitionJob:
-    """One partition's share of a segment: transactions, credits or refunds."""
+class PartitionJob(NamedTuple):
+    """One partition's share of a segment: transactions, credits or refunds (a named
+    tuple: several are built per segment, and segments are short in a mix of barriers)."""
 
     partition: str
     kind: str  # "txs" | "credits" | "refunds"
     items: tuple[Any, ...]
+
+
+_new_job = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +103,22 @@ def state_root(prev_root: bytes, height: int, writes: Writes) -> bytes:
     """Chained commitment over the block's writes:
     ``BLAKE2b-256(domain || prev_root || height_be8 || msgpack(sorted [[[ns, key], value]]))``
     (msgpack's length prefixes make the encoding unambiguous; a deletion is ``nil``)."""
-    body = pack([(k, writes[k]) for k in sorted(writes)])  # = sorted(writes.items())
-    return hashlib.blake2b(
-        ROOT_DOMAIN + prev_root + height.to_bytes(8, "big") + body, digest_size=32
-    ).digest()
+    h = hashlib.blake2b(ROOT_DOMAIN + prev_root + height.to_bytes(8, "big"), digest_size=32)
+    h.update(pack([(k, writes[k]) for k in sorted_keys(writes)]))  # = sorted(writes.items())
+    return h.digest()
+
+
+_NS: Callable[[tuple[str, bytes]], str] = itemgetter(0)
+_KEY: Callable[[tuple[str, bytes]], bytes] = itemgetter(1)
+
+
+def sorted_keys(writes: Writes) -> list[tuple[str, bytes]]:
+    """``sorted(writes)``, in two stable sorts: by key bytes, then by namespace. The
+    order is the same (lexicographic on ``(ns, key)``), but each comparison is of two
+    bytes or two strings instead of two tuples, which costs about half."""
+    keys = sorted(writes, key=_KEY)
+    keys.sort(key=_NS)
+    return keys
 
 
 def _exec_job(
@@ -111,17 +127,20 @@ def _exec_job(
     """Run one partition job's items in ``ctx``; returns (outcomes, refused/pending credits)."""
     outcomes: list[tuple[int, Outcome]] = []
     credits: list[Credit] = []
+    append = outcomes.append
     if job.kind == "txs":
+        partition, transfer_type = job.partition, TxType.TRANSFER
         for index, tx in job.items:
-            if tx.type is TxType.TRANSFER:
-                outcomes.append((index, transfer(ctx, tx, index, credits, job.partition)))
+            if tx.type is transfer_type:
+                append((index, transfer(ctx, tx, index, credits, partition)))
             else:
-                outcomes.append((index, settle(ctx, tx)))
+                append((index, settle(ctx, tx)))
     elif job.kind == "credits":
+        ok = Reason.OK
         for c in job.items:
             out = apply_credit(ctx, c)
-            outcomes.append((c.tx_index, out))
-            if out.reason is not Reason.OK:
+            append((c.tx_index, out))
+            if out.reason is not ok:
                 credits.append(c)
     else:
         for c in job.items:
@@ -142,6 +161,10 @@ def run_partition_job(
     ctx = ExecContext(view, height, time_ms, view.chain(), policies, registry)
     outcomes, credits = _exec_job(ctx, job)
     return PartitionOutput(view.flush(), tuple(outcomes), tuple(credits))
+
+
+_DST: Callable[[Credit], str] = attrgetter("dst_partition")
+_SRC: Callable[[Credit], str] = attrgetter("src_partition")
 
 
 class _BlockRun:
@@ -167,57 +190,107 @@ class _BlockRun:
         self.outcomes: dict[int, Outcome] = {}
         self.hashes: dict[int, bytes] = {}
         self.pending: dict[str, list[tuple[int, Tx]]] = {}
+        self._ctx = ExecContext(
+            self.view, block.height, block.time_ms, self.chain, self.policies, registry
+        )
 
     def ctx(self) -> ExecContext:
-        b = self.block
-        return ExecContext(self.view, b.height, b.time_ms, self.chain, self.policies, self.registry)
+        """The block's execution context (one per block: every field is fixed for it)."""
+        return self._ctx
 
     def _run_jobs(self, jobs: list[PartitionJob]) -> list[tuple[Any, list[Credit]]]:
-        """Run one segment's jobs; returns each job's (outcomes, credits) in job order.
-
-        Jobs of a segment touch disjoint partitions, so with the default sequential
-        mapper they run directly on the block's view (no per-job overlay to encode,
-        merge and decode again): the writes are the ones the overlays would merge to.
-        Any other mapper gets each job in its own view over a flushed snapshot."""
-        outs: list[tuple[Any, list[Credit]]]
-        if self.mapper is sequential_map:
-            ctx = self.ctx()
-            outs = [_exec_job(ctx, j) for j in jobs]
-        else:
-            self.view.flush()
-            b = self.block
-            args = [(self.view, j, b.height, b.time_ms, self.policies, self.registry) for j in jobs]
-            outs = []
-            for out in self.mapper(run_partition_job, args):
-                self.view.merge(out.writes)
-                outs.append((out.outcomes, list(out.credits)))
-        for outcomes, _credits in outs:
+        """Run one segment's jobs through the mapper, each in its own view over a
+        flushed snapshot; returns each job's (outcomes, credits) in job order. (With the
+        default sequential mapper, :meth:`_segment_on_view` runs segments instead.)"""
+        self.view.flush()
+        b = self.block
+        args = [(self.view, j, b.height, b.time_ms, self.policies, self.registry) for j in jobs]
+        outs: list[tuple[Any, list[Credit]]] = []
+        for out in self.mapper(run_partition_job, args):
+            self.view.merge(out.writes)
+            outs.append((out.outcomes, list(out.credits)))
+        merged = self.outcomes
+        for job, (outcomes, _credits) in zip(jobs, outs, strict=True):
+            if job.kind == "txs":  # first outcomes of their transactions (routed once)
+                merged.update(outcomes)
+                continue
             for index, outcome in outcomes:
-                prev = self.outcomes.get(index)
-                if prev is not None:  # a credit leg: keep the debit's alerts
-                    flags = prev.flags + outcome.flags
-                    outcome = Outcome(outcome.reason, outcome.detail, flags)
-                self.outcomes[index] = outcome
+                prev = merged.get(index)
+                if prev is not None and (prev.flags or outcome.flags):
+                    # a credit leg: keep the debit's alerts (without any, the merged
+                    # outcome equals the credit's own)
+                    outcome = fail(outcome.reason, outcome.detail, prev.flags + outcome.flags)
+                merged[index] = outcome
         return outs
 
     def flush_segment(self) -> None:
         if not self.pending:
             return
-        jobs = [PartitionJob(p, "txs", tuple(items)) for p, items in sorted(self.pending.items())]
+        pending = self.pending
+        if self.mapper is sequential_map:
+            self.pending = {}
+            self._segment_on_view(pending)
+            return
+        jobs = [
+            _new_job(PartitionJob, (p, "txs", tuple(pending[p])))
+            for p in (sorted(pending) if len(pending) > 1 else pending)
+        ]
         self.pending = {}
         credits = [c for _o, cs in self._run_jobs(jobs) for c in cs]
-        refunds = self._grouped_run(credits, "credits", lambda c: c.dst_partition)
-        self._grouped_run(refunds, "refunds", lambda c: c.src_partition)
+        if credits:
+            refunds = self._grouped_run(credits, "credits", _DST)
+            if refunds:
+                self._grouped_run(refunds, "refunds", _SRC)
+
+    def _segment_on_view(self, pending: dict[str, list[tuple[int, Tx]]]) -> None:
+        """A segment run directly on the block's view (the default sequential mapper):
+        the partition jobs touch disjoint partitions, so running them one after the
+        other on one view writes what per-job overlays would merge to, without the
+        overlays (or the job objects: segments are short in a mix of barriers).
+
+        Same order as the jobs: partitions in name order, then the credit legs by
+        destination partition and block index, then refunds by source partition and
+        index; outcomes as :meth:`_run_jobs` merges them (a test compares the two)."""
+        ctx, merged = self._ctx, self.outcomes
+        credits: list[Credit] = []
+        transfer_type = TxType.TRANSFER
+        for p in sorted(pending) if len(pending) > 1 else pending:
+            for index, tx in pending[p]:
+                if tx.type is transfer_type:
+                    merged[index] = transfer(ctx, tx, index, credits, p)
+                else:
+                    merged[index] = settle(ctx, tx)
+        if not credits:
+            return
+        credits.sort()  # by block index (unique, the first field) ...
+        credits.sort(key=_DST)  # ... within each destination partition (a stable sort)
+        refunds = []
+        ok = Reason.OK
+        for c in credits:
+            out = apply_credit(ctx, c)
+            if out.reason is not ok:
+                refunds.append(c)
+            index = c.tx_index
+            prev = merged.get(index)
+            if prev is not None and (prev.flags or out.flags):
+                out = fail(out.reason, out.detail, prev.flags + out.flags)
+            merged[index] = out
+        if refunds:
+            refunds.sort()
+            refunds.sort(key=_SRC)
+            for c in refunds:
+                apply_refund(ctx, c)
 
     def _grouped_run(
         self, items: list[Credit], kind: str, key: Callable[[Credit], str]
     ) -> list[Credit]:
+        """Run ``items`` grouped by the partition ``key`` names."""
         groups: dict[str, list[Credit]] = {}
         for c in sorted(items):  # by block index (unique, the first field)
             groups.setdefault(key(c), []).append(c)
         if not groups:
             return []
-        jobs = [PartitionJob(p, kind, tuple(cs)) for p, cs in sorted(groups.items())]
+        jobs = [_new_job(PartitionJob, (p, kind, tuple(cs))) for p, cs in sorted(groups.items())]
         return [c for _o, cs in self._run_jobs(jobs) for c in cs]
 
     def route(self, index: int, tx: Tx) -> None:
@@ -240,40 +313,45 @@ class _BlockRun:
             self.flush_segment()
             self.outcomes[index] = settle(self.ctx(), tx)
             return
-        self.flush_segment()
-        self.outcomes[index] = run_admin(self.ctx(), tx, BARRIER_HANDLERS)
+        if self.pending:
+            self.flush_segment()
+        self.outcomes[index] = run_admin(self._ctx, tx, BARRIER_HANDLERS)
 
-    def admit(self, index: int, raw: bytes) -> Tx | None:
-        """Decode, check chain, signatures and expiry; record a rejection otherwise."""
+    def _decoded(self, index: int, raw: bytes, pre: Tx | TxDecodeError | None) -> Tx | None:
+        """Decode (unless ``pre`` is the decoding of ``raw``) and check the chain;
+        record a rejection otherwise."""
         try:
-            pre = None if self.decoded is None else self.decoded[index]
             if isinstance(pre, TxDecodeError):
                 raise pre
             if pre is None or pre.raw is not raw and pre.raw != raw:
                 pre = decode(raw)
             if pre.chain_id != self.chain.chain_id:
                 raise TxDecodeError(Reason.WRONG_CHAIN, f"chain id {pre.chain_id!r}")
-            tx = pre
+            return pre
         except TxDecodeError as exc:
             self.hashes[index] = raw_hash(raw)
             self.outcomes[index] = fail(exc.reason, exc.detail)
             return None
-        self.hashes[index] = tx.hash
-        flags = self.sig_flags
-        if not (self.sig_ok(tx) if flags is None else flags[index]):
-            self.outcomes[index] = fail(Reason.BAD_SIGNATURE)
-            return None
-        if self.block.height > tx.expiry:
-            self.outcomes[index] = fail(Reason.EXPIRED, f"expired at height {tx.expiry}")
-            return None
-        return tx
 
     def run(self) -> BlockResult:
         b = self.block
+        decoded, flags, sig_ok = self.decoded, self.sig_flags, self.sig_ok
+        hashes, outcomes, route = self.hashes, self.outcomes, self.route
+        chain_id, height = self.chain.chain_id, b.height
         for index, raw in enumerate(b.txs):
-            tx = self.admit(index, raw)
-            if tx is not None:
-                self.route(index, tx)
+            # admission: decoded (ahead of time, usually), chain, signatures, expiry
+            tx = None if decoded is None else decoded[index]
+            if type(tx) is not Tx or tx.raw is not raw or tx.chain_id != chain_id:
+                tx = self._decoded(index, raw, tx)
+                if tx is None:
+                    continue
+            hashes[index] = tx.hash
+            if not (sig_ok(tx) if flags is None else flags[index]):
+                outcomes[index] = fail(Reason.BAD_SIGNATURE)
+            elif height > tx.expiry:
+                outcomes[index] = fail(Reason.EXPIRED, f"expired at height {tx.expiry}")
+            else:
+                route(index, tx)
         self.flush_segment()
         expired = settlement.process_expiries(self.ctx(), head_time_ms(self.view.base))
         notes = self._policy_hooks()
@@ -304,13 +382,7 @@ class _BlockRun:
         return notes
 
     def _receipts(self) -> tuple[Receipt, ...]:
-        h, outcomes, hashes = self.block.height, self.outcomes, self.hashes
-        return tuple(
-            [
-                Receipt(hashes[i], h, i, o.reason, o.detail, o.flags)
-                for i, o in ((i, outcomes[i]) for i in range(len(self.block.txs)))
-            ]
-        )
+        return block_receipts_of(self.block.height, self.hashes, self.outcomes, len(self.block.txs))
 
 
 def apply_block(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from drex_node.ledger.codes import Reason
@@ -74,3 +75,92 @@ class Receipt:
             "detail": self.detail,
             "flags": list(self.flags),
         }
+
+
+_new = object.__new__
+
+
+def block_receipts_of(
+    height: int, hashes: Sequence[bytes] | dict[int, bytes], outcomes: Any, count: int
+) -> tuple[Receipt, ...]:
+    """``Receipt(hashes[i], height, i, *outcomes[i])`` for ``i`` in ``range(count)``
+    (``outcomes[i]`` is a ``(reason, detail, flags)`` triple), built without a call to
+    ``__init__`` per receipt (one per transaction; a test compares the two)."""
+    out: list[Receipt] = []
+    append = out.append
+    for i in range(count):
+        r = _new(Receipt)
+        r.tx_hash, r.height, r.index = hashes[i], height, i
+        r.reason, r.detail, r.flags = outcomes[i]
+        append(r)
+    return tuple(out)
+
+
+def _packed_uint(n: int) -> bytes:
+    """msgpack's encoding of a non-negative integer below 2**32 (what ``pack`` gives)."""
+    if n < 0x80:
+        return bytes((n,))
+    if n < 0x100:
+        return b"\xcc" + bytes((n,))
+    if n < 0x10000:
+        return b"\xcd" + n.to_bytes(2, "big")
+    return b"\xce" + n.to_bytes(4, "big")
+
+
+_INDEX_BYTES = [_packed_uint(i) for i in range(1 << 16)]  # receipt index -> its encoding
+_REASON_BYTES = {r: bytes((r.value,)) for r in Reason if 0 <= r.value < 0x80}
+_TEMPLATES: dict[int, tuple[bytes, bytes]] = {}  # height -> % templates (OK, any)
+
+
+def _templates(height: int) -> tuple[bytes, bytes] | None:
+    """``[%hash, height, %index, 0, "", []]`` (a plain OK receipt) and
+    ``[%hash, height, %index, %reason, %detail, []]`` as ``%`` templates."""
+    pair = _TEMPLATES.get(height)
+    if pair is None:
+        if not 0 <= height < 1 << 32:
+            return None
+        if len(_TEMPLATES) > 64:
+            _TEMPLATES.clear()
+        hb = _packed_uint(height).replace(b"%", b"%%")
+        pair = _TEMPLATES[height] = (
+            b"\x96\xc4\x20%b" + hb + b"%b\x00\xa0\x90",
+            b"\x96\xc4\x20%b" + hb + b"%b%b%b\x90",
+        )
+    return pair
+
+
+def encode_receipts(receipts: Sequence[Receipt]) -> list[bytes]:
+    """``[r.encode() for r in receipts]``, with the common receipt (no flags, index
+    below 65,536, an ASCII detail under 256 characters) built from a per-height byte
+    template instead of a msgpack call: ``[tx_hash, height, index, reason, detail, []]``
+    is ``0x96 0xc4 0x20 hash``, the height, the index, the reason (a positive fixint),
+    the detail (fixstr or str8) and ``0x90``. A test compares the two paths."""
+    out: list[bytes] = []
+    append = out.append
+    index_bytes, reason_bytes, ok = _INDEX_BYTES, _REASON_BYTES, Reason.OK
+    height, pair = -1, None
+    for r in receipts:
+        if r.height != height:
+            height = r.height
+            pair = _templates(height)
+        if pair is None or r.flags or not 0 <= r.index < 0x10000 or len(r.tx_hash) != 32:
+            append(r.encode())
+            continue
+        detail = r.detail
+        if r.reason is ok and detail == "":
+            append(pair[0] % (r.tx_hash, index_bytes[r.index]))
+            continue
+        reason = reason_bytes.get(r.reason)
+        if reason is None or type(detail) is not str:
+            append(r.encode())
+        elif not detail:
+            append(pair[1] % (r.tx_hash, index_bytes[r.index], reason, b"\xa0"))
+        elif len(detail) < 0x20 and detail.isascii():
+            head = bytes((0xA0 | len(detail),))
+            append(pair[1] % (r.tx_hash, index_bytes[r.index], reason, head + detail.encode()))
+        elif len(detail) < 0x100 and detail.isascii():
+            head = b"\xd9" + bytes((len(detail),))
+            append(pair[1] % (r.tx_hash, index_bytes[r.index], reason, head + detail.encode()))
+        else:
+            append(r.encode())
+    return out

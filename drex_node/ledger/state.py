@@ -58,8 +58,34 @@ def pack(obj: Any) -> bytes:
     return packer.pack(obj)  # type: ignore[no-any-return]
 
 
+_unpackb = msgpack.unpackb
+
+
+def _exact(obj: Any) -> Any:
+    """The strict packer's fallback: a tuple as a list, a subclass of int, str or bytes
+    (an IntEnum, say) as the base type: what the lenient packer writes for them."""
+    if isinstance(obj, tuple):
+        return list(obj)
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, str):
+        return str(obj)
+    if isinstance(obj, bytes):
+        return bytes(obj)
+    raise TypeError(f"can not serialize {type(obj).__name__!r} object")
+
+
+def _strict_packer() -> Any:
+    """This thread's packer for exact types (no ``isinstance(o, ExtType)`` check per
+    container, which costs more than packing a small list). Same bytes as :func:`pack`."""
+    packer = _local.strict = msgpack.Packer(use_bin_type=True, strict_types=True, default=_exact)
+    return packer
+
+
 def unpack(data: bytes) -> Any:
-    return msgpack.unpackb(data, raw=False, use_list=True)
+    """msgpack, strings as str and arrays as lists (unpackb's defaults: no keyword
+    arguments to parse)."""
+    return _unpackb(data)
 
 
 class StateReader(Protocol):
@@ -79,11 +105,9 @@ class DictReader:
         return self.data.get((ns, key))
 
 
-def _pairs(d: dict[str, int]) -> list[tuple[str, int]]:
-    """A map as sorted (key, value) pairs, zero values dropped (canonical form)."""
-    if len(d) < 2:
-        return [kv for kv in d.items() if kv[1]]
-    return sorted([kv for kv in d.items() if kv[1]])
+def _pair_lists(d: dict[str, int]) -> list[list[Any]]:
+    """A map as sorted ``[key, value]`` lists, zero values dropped (canonical form)."""
+    return [[k, v] for k, v in sorted(d.items()) if v]
 
 
 @dataclass(slots=True)
@@ -111,37 +135,82 @@ class Account:
         """``[pubkey, partition, tier, flags, status, nonce, balances]`` followed by
         ``held, locked, enabled`` only when one of them is non-empty (canonical: the
         shorter form whenever it can be used)."""
-        balances = [kv for kv in self.balances.items() if kv[1]]
-        if len(balances) > 1:
-            balances.sort()
-        rec: list[Any] = [
-            self.pubkey,
-            self.partition,
-            self.kyc_tier,
-            self.flags,
-            self.status,
-            self.nonce,
-            balances,
-        ]
+        b = self.balances
+        if len(b) == 1:
+            for k, v in b.items():
+                balances = [[k, v]] if v else []
+        else:
+            balances = [[k, v] for k, v in sorted(b.items()) if v]
+        try:
+            packer = _local.strict
+        except AttributeError:
+            packer = _strict_packer()
         held, locked, enabled = self.held, self.locked, self.enabled
         if held or locked or enabled:
-            rec += [
-                _pairs(held) if held else [],
-                _pairs(locked) if locked else [],
-                sorted(enabled) if len(enabled) > 1 else list(enabled),
+            return packer.pack(  # type: ignore[no-any-return]
+                [
+                    self.pubkey,
+                    self.partition,
+                    self.kyc_tier,
+                    self.flags,
+                    self.status,
+                    self.nonce,
+                    balances,
+                    _pair_lists(held) if held else [],
+                    _pair_lists(locked) if locked else [],
+                    sorted(enabled) if len(enabled) > 1 else [*enabled],
+                ]
+            )
+        return packer.pack(  # type: ignore[no-any-return]
+            [
+                self.pubkey,
+                self.partition,
+                self.kyc_tier,
+                self.flags,
+                self.status,
+                self.nonce,
+                balances,
             ]
-        return pack(rec)
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> Account:
-        rec = unpack(data)
+        rec = _unpackb(data)  # raw=False, use_list=True: unpackb's defaults
         acc = _new(cls)  # every field is set below: skips the default factories
-        acc.pubkey, acc.partition, acc.kyc_tier, acc.flags, acc.status, acc.nonce = rec[:6]
-        acc.balances = dict(rec[6])
-        if len(rec) > 7:
-            acc.held, acc.locked, acc.enabled = dict(rec[7]), dict(rec[8]), set(rec[9])
-        else:
+        n = len(rec)
+        if n == 10:
+            (
+                acc.pubkey,
+                acc.partition,
+                acc.kyc_tier,
+                acc.flags,
+                acc.status,
+                acc.nonce,
+                balances,
+                held,
+                locked,
+                enabled,
+            ) = rec
+            acc.balances = dict(balances)
+            acc.held = dict(held) if held else {}
+            acc.locked = dict(locked) if locked else {}
+            acc.enabled = set(enabled)
+        elif n == 7:
+            (
+                acc.pubkey,
+                acc.partition,
+                acc.kyc_tier,
+                acc.flags,
+                acc.status,
+                acc.nonce,
+                balances,
+            ) = rec
+            acc.balances = dict(balances)
             acc.held, acc.locked, acc.enabled = {}, {}, set()
+        else:  # never written by encode(); read as before
+            acc.pubkey, acc.partition, acc.kyc_tier, acc.flags, acc.status, acc.nonce = rec[:6]
+            acc.balances = dict(rec[6])
+            acc.held, acc.locked, acc.enabled = dict(rec[7]), dict(rec[8]), set(rec[9])
         return acc
 
     def has(self, flag: AccountFlag) -> bool:
@@ -267,21 +336,72 @@ def _memoize(raw: bytes, acc: Account) -> None:
     """Remember ``acc`` as the decoding of ``raw`` after making it exactly what
     :meth:`Account.decode` would return (no zero amounts, maps in key order)."""
     b = acc.balances
-    if len(b) > 1 or 0 in b.values():
-        acc.balances = {k: v for k, v in sorted(b.items()) if v}
-    if acc.held or acc.locked:
-        acc.held = {k: v for k, v in sorted(acc.held.items()) if v}
-        acc.locked = {k: v for k, v in sorted(acc.locked.items()) if v}
-    if len(acc.enabled) > 1:
-        acc.enabled = set(sorted(acc.enabled))
+    if len(b) > 1 or acc.held or acc.locked or len(acc.enabled) > 1 or 0 in b.values():
+        _normalise(acc)
     if len(_DECODED) >= DECODED_MEMO_MAX:
         _DECODED.clear()
     _DECODED[raw] = acc
 
 
+def _normalise(acc: Account) -> None:
+    """Make ``acc`` what :meth:`Account.decode` of its encoding returns."""
+    b = acc.balances
+    if len(b) > 1:
+        acc.balances = b = dict(sorted(b.items()))
+    if 0 in b.values():
+        acc.balances = {k: v for k, v in b.items() if v}
+    if acc.held or acc.locked:
+        acc.held = {k: v for k, v in sorted(acc.held.items()) if v}
+        acc.locked = {k: v for k, v in sorted(acc.locked.items()) if v}
+    if len(acc.enabled) > 1:
+        acc.enabled = set(sorted(acc.enabled))
+
+
 def clear_decoded_memo() -> None:
     """Forget every memoised account (tests; a node never needs to)."""
     _DECODED.clear()
+
+
+_SUPPLY_KEYS: dict[str, bytes] = {}  # asset id -> P_SUPPLY + its bytes
+
+
+def _supply_key(asset_id: str) -> bytes:
+    key = _SUPPLY_KEYS.get(asset_id)
+    if key is None:
+        if len(_SUPPLY_KEYS) >= 4096:
+            _SUPPLY_KEYS.clear()
+        key = _SUPPLY_KEYS[asset_id] = P_SUPPLY + asset_id.encode()
+    return key
+
+
+_NO_PEEK: Any = {}.get  # the peek of a base without a read cache: always a miss
+# address -> (namespace of its partition, P_ACCOUNT + address)
+_ACCOUNT_KEYS: dict[bytes, tuple[str, bytes]] = {}
+_DIR_KEYS: dict[bytes, tuple[str, bytes]] = {}  # address -> (META, P_DIR + address)
+KEY_MEMO_MAX = 1 << 18
+
+
+def _account_key(addr: bytes, partition: str) -> tuple[str, bytes]:
+    """``(partition_ns(partition), P_ACCOUNT + addr)``, memoised per address (checked
+    against the partition: an address may live elsewhere on another chain). One key
+    object per address, so its hash is computed once, not at every lookup."""
+    ns = PARTITION_NS[partition]
+    key = _ACCOUNT_KEYS.get(addr)
+    if key is None or key[0] is not ns:
+        if len(_ACCOUNT_KEYS) >= KEY_MEMO_MAX:
+            _ACCOUNT_KEYS.clear()
+        key = _ACCOUNT_KEYS[addr] = (ns, P_ACCOUNT + addr)
+    return key
+
+
+def _dir_key(addr: bytes) -> tuple[str, bytes]:
+    """``(META, P_DIR + addr)``, memoised like :func:`_account_key`."""
+    key = _DIR_KEYS.get(addr)
+    if key is None:
+        if len(_DIR_KEYS) >= KEY_MEMO_MAX:
+            _DIR_KEYS.clear()
+        key = _DIR_KEYS[addr] = (META, P_DIR + addr)
+    return key
 
 
 class StateView:
@@ -293,25 +413,36 @@ class StateView:
     def __init__(self, base: StateReader) -> None:
         self.base = base
         self._base_get = base.get
+        # A read cache in front of ``base`` (CachedStore.peek): hot keys in one C call.
+        self._peek = getattr(base, "peek", _NO_PEEK)
         self.writes: dict[tuple[str, bytes], bytes | None] = {}
         self._accounts: dict[bytes, Account | None] = {}
-        self._dirty: dict[bytes, None] = {}  # insertion-ordered: deterministic writes
+        # addresses of the accounts flush() encodes (insertion-ordered: deterministic
+        # writes); touch() adds to it, and so may a hot path holding the view's own
+        # object for that address (``view.dirty[addr] = None``)
+        self.dirty: dict[bytes, None] = {}
         self._assets: dict[str, Asset | None] = {}
         self._dir: dict[bytes, str | None] = {}
-        self._lists: dict[tuple[str, bytes], list[Any]] = {}  # see append()
+        # decoded lists not yet encoded into ``writes`` (append(), set_supply())
+        self._lists: dict[tuple[str, bytes], list[Any]] = {}
 
     # raw access
     def get(self, ns: str, key: bytes) -> bytes | None:
-        if self._lists:
-            self._pack_list((ns, key))
-        v = self.writes.get((ns, key), _MISSING)
+        k = (ns, key)
+        if k in self._lists:
+            self._pack_list(k)
+        v = self.writes.get(k, _MISSING)
         if v is _MISSING:
-            return self.base.get(ns, key)
+            v = self._peek(k, _MISSING)
+            if v is _MISSING:
+                return self._base_get(ns, key)
         return v  # type: ignore[no-any-return]
 
     def put(self, ns: str, key: bytes, value: bytes) -> None:
-        self._lists.pop((ns, key), None)
-        self.writes[(ns, key)] = value
+        k = (ns, key)
+        if k in self._lists:
+            del self._lists[k]
+        self.writes[k] = value
         if ns == META and key.startswith(P_ASSET):
             self._assets.clear()
 
@@ -341,10 +472,12 @@ class StateView:
         """Home partition of ``addr`` (None: no such account). Entries never change."""
         part = self._dir.get(addr, _MISSING)
         if part is _MISSING:
-            k = (META, P_DIR + addr)
+            k = _DIR_KEYS.get(addr) or _dir_key(addr)
             raw = self.writes.get(k, _MISSING)
             if raw is _MISSING:
-                raw = self._base_get(*k)
+                raw = self._peek(k, _MISSING)
+                if raw is _MISSING:
+                    raw = self._base_get(*k)
             part = self._dir[addr] = None if raw is None else raw.decode()
         return part  # type: ignore[no-any-return]
 
@@ -356,10 +489,14 @@ class StateView:
         part = self.partition_of(addr) if partition is None else partition
         raw = None
         if part is not None:
-            k = (PARTITION_NS[part], P_ACCOUNT + addr)
+            k = _ACCOUNT_KEYS.get(addr)
+            if k is None or k[0] is not PARTITION_NS[part]:
+                k = _account_key(addr, part)
             raw = self.writes.get(k, _MISSING)
             if raw is _MISSING:
-                raw = self._base_get(*k)
+                raw = self._peek(k, _MISSING)
+                if raw is _MISSING:
+                    raw = self._base_get(*k)
         acc = None
         if raw is not None:
             acc = _DECODED.pop(raw, None)  # taken: this view owns the object now
@@ -371,7 +508,7 @@ class StateView:
     def touch(self, addr: bytes, acc: Account) -> None:
         """Mark an account (new or changed) for writing at :meth:`flush`."""
         self._accounts[addr] = acc
-        self._dirty[addr] = None
+        self.dirty[addr] = None
 
     def create_account(self, addr: bytes, acc: Account) -> None:
         self.put(META, P_DIR + addr, acc.partition.encode())
@@ -391,14 +528,22 @@ class StateView:
         self.put(META, P_ASSET + asset.id.encode(), asset.encode())
 
     def supply(self, asset_id: str) -> tuple[int, int]:
-        raw = self.get(META, P_SUPPLY + asset_id.encode())
+        k = (META, _supply_key(asset_id))
+        pending = self._lists.get(k)
+        if pending is not None:  # set in this view, not yet encoded
+            return pending[0], pending[1]
+        raw = self.get(*k)
         if raw is None:
             return 0, 0
         minted, burned = unpack(raw)
         return int(minted), int(burned)
 
     def set_supply(self, asset_id: str, minted: int, burned: int) -> None:
-        self.put(META, P_SUPPLY + asset_id.encode(), pack([minted, burned]))
+        """Record the supply of ``asset_id``; encoded (``[minted, burned]``) when read
+        raw or at :meth:`flush`, so an asset swapped many times in a block is encoded
+        once (the same mechanism as :meth:`append`)."""
+        k = (META, _supply_key(asset_id))
+        self._lists[k] = [minted, burned]
 
     def chain(self) -> ChainInfo:
         raw = self.get(META, K_CHAIN)
@@ -420,17 +565,27 @@ class StateView:
         ``final``: the view is done (no account it holds will change again), so each
         encoded account is handed to the decode memo under its new encoding, and the
         next block that reads those bytes skips decoding them."""
-        for k in list(self._lists):
-            self._pack_list(k)
-        accounts, writes = self._accounts, self.writes
-        for addr in self._dirty:
+        for lk in list(self._lists):
+            self._pack_list(lk)
+        accounts, writes, dirty, keys = self._accounts, self.writes, self.dirty, _ACCOUNT_KEYS
+        memo = _DECODED if final and DECODED_MEMO_MAX > 0 else None
+        if memo is not None and len(memo) + len(dirty) > DECODED_MEMO_MAX:
+            memo.clear()
+        for addr in dirty:
             acc = accounts[addr]
-            if acc is not None:
-                raw = acc.encode()
-                writes[(PARTITION_NS[acc.partition], P_ACCOUNT + addr)] = raw
-                if final:
-                    _memoize(raw, acc)
-        self._dirty.clear()
+            if acc is None:
+                continue
+            raw = acc.encode()
+            key = keys.get(addr)
+            if key is None or key[0] is not PARTITION_NS[acc.partition]:
+                key = _account_key(addr, acc.partition)
+            writes[key] = raw
+            if memo is not None:  # _memoize(raw, acc), inline
+                b = acc.balances
+                if len(b) > 1 or acc.held or acc.locked or len(acc.enabled) > 1 or 0 in b.values():
+                    _normalise(acc)
+                memo[raw] = acc
+        dirty.clear()
         if final:
             self._accounts.clear()
         return self.writes

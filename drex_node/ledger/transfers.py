@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from drex_node.ledger.codes import MAX_AMOUNT, Reason
-from drex_node.ledger.context import OK, ExecContext, Outcome, begin, fail
+from drex_node.ledger.context import OK, ExecContext, Outcome, applied, begin, fail
 from drex_node.ledger.state import Account
 from drex_node.ledger.tx import Tx, address_of
 
@@ -93,21 +93,39 @@ def transfer(
     ctx: ExecContext, tx: Tx, index: int, credits: list[Credit], partition: str | None = None
 ) -> Outcome:
     """Transfer ``amount`` of ``asset`` from the signer to ``to``; ``partition`` is the
-    sender's, when the caller already knows it."""
+    sender's, when the caller already knows it.
+
+    Each check first tries a condition under which the full check (:func:`begin`,
+    :func:`spendable`, :func:`receivable`) is known to pass, and runs the full check
+    only when that fails: the common transfer makes no call it does not need."""
     to, asset_id, amount, _memo = tx.fields
     sender_addr = tx.sender
     view = ctx.view
     sender = view.account(sender_addr, partition)
     if sender is None:
         return fail(Reason.UNKNOWN_ACCOUNT, "sender")
-    started = begin(ctx, tx, sender)
-    if started is not OK:
-        return started
+    dirty = view.dirty
+    if tx.nonce == sender.nonce + 1 and tx.op_id is None:
+        sender.nonce = tx.nonce  # what begin() does for such a transaction
+        dirty[sender_addr] = None  # view.touch(sender_addr, sender): it holds ``sender``
+    else:
+        started = begin(ctx, tx, sender)
+        if started is not OK:
+            return started
     if to == sender_addr:
         return fail(Reason.SELF_TRANSFER)
-    ok = spendable(ctx, sender, asset_id, amount)
-    if ok is not OK:
-        return ok
+    asset = view.asset(asset_id)
+    if (
+        asset is None
+        or asset.paused
+        or sender.status
+        or sender.held
+        or sender.locked
+        or sender.balances.get(asset_id, 0) < amount
+    ):
+        ok = spendable(ctx, sender, asset_id, amount)
+        if ok is not OK:
+            return ok
     rules = ctx.policies.rules
     flags: tuple[str, ...] = ()
     if rules:
@@ -121,36 +139,73 @@ def transfer(
     if dst_partition == sender.partition:
         receiver = view.account(to, dst_partition)
         assert receiver is not None  # the directory and the partition agree (our invariant)
-        credit = receivable(ctx, to, receiver, asset_id, amount)
-        if credit.reason is not Reason.OK:
-            return credit
-        balances = receiver.balances
-        balances[asset_id] = balances.get(asset_id, 0) + amount
-        view.touch(to, receiver)
-        flags += credit.flags
+        if (  # else receivable() is OK: an asset it may hold, active, no overflow
+            rules
+            or asset is None
+            or receiver.status
+            or receiver.balances.get(asset_id, 0) + amount > MAX_AMOUNT
+            or asset.asset_class in _HOLDER_RULES
+            and not asset.may_hold(to, receiver)
+        ):
+            credit = receivable(ctx, to, receiver, asset_id, amount)
+            if credit.reason is not Reason.OK:
+                return credit
+            flags += credit.flags
+        received = receiver.balances
+        received[asset_id] = received.get(asset_id, 0) + amount
+        dirty[to] = None  # view.touch(to, receiver)
     else:
         credits.append(
-            Credit(
-                index, tx.hash, sender_addr, sender.partition, to, dst_partition, asset_id, amount
+            _new_credit(
+                Credit,
+                (
+                    index,
+                    tx.hash,
+                    sender_addr,
+                    sender.partition,
+                    to,
+                    dst_partition,
+                    asset_id,
+                    amount,
+                ),
             )
         )
     balances = sender.balances
     balances[asset_id] = balances.get(asset_id, 0) - amount
     if rules:
         ctx.record_debit(sender, asset_id, amount)
-    return Outcome(Reason.OK, "", flags) if flags else OK
+    return applied("", flags) if flags else OK
+
+
+_new_credit = tuple.__new__  # every field given: skips the NamedTuple's Python-level __new__
+
+
+_HOLDER_RULES = ("wholesale", "deposit")  # asset classes where Asset.may_hold can say no
 
 
 def apply_credit(ctx: ExecContext, c: Credit) -> Outcome:
     """Credit leg in the destination partition; a refusal leads to a refund."""
-    receiver = ctx.view.account(c.dst, c.dst_partition)
+    view = ctx.view
+    dst, asset_id, amount = c.dst, c.asset, c.amount
+    receiver = view.account(dst, c.dst_partition)
     if receiver is None:
         return fail(Reason.CREDIT_REFUSED, "receiver vanished")
-    ok = receivable(ctx, c.dst, receiver, c.asset, c.amount)
-    if ok.reason is not Reason.OK:
-        return fail(Reason.CREDIT_REFUSED, f"refunded: {ok.reason.name} {ok.detail}".strip())
-    move(receiver, c.asset, c.amount)
-    ctx.view.touch(c.dst, receiver)
+    ok = OK
+    asset = view.asset(asset_id)
+    if (  # else receivable() is OK: an asset it may hold, active, no overflow
+        ctx.policies.rules
+        or asset is None
+        or receiver.status
+        or receiver.balances.get(asset_id, 0) + amount > MAX_AMOUNT
+        or asset.asset_class in _HOLDER_RULES
+        and not asset.may_hold(dst, receiver)
+    ):
+        ok = receivable(ctx, dst, receiver, asset_id, amount)
+        if ok.reason is not Reason.OK:
+            return fail(Reason.CREDIT_REFUSED, f"refunded: {ok.reason.name} {ok.detail}".strip())
+    balances = receiver.balances
+    balances[asset_id] = balances.get(asset_id, 0) + amount
+    view.dirty[dst] = None  # view.touch(dst, receiver): the view holds ``receiver``
     return ok
 
 
@@ -180,26 +235,32 @@ def apply_legs(ctx: ExecContext, legs: tuple[Leg, ...]) -> Outcome:
             accounts[addr] = acc
     scratch = {a: dict(acc.balances) for a, acc in accounts.items()}
     flags: list[str] = []
+    rules = ctx.policies.rules  # without rules, debit checks and records do nothing
     for src, dst, asset_id, amount in legs:
         sacc, dacc = accounts[src], accounts[dst]
-        ok = spendable(ctx, sacc, asset_id, amount, scratch[src])
+        src_bal, dst_bal = scratch[src], scratch[dst]
+        ok = spendable(ctx, sacc, asset_id, amount, src_bal)
         if ok is not OK:
             return ok
-        debit = ctx.check_debit(sacc, asset_id, amount)
-        if debit.reason is not Reason.OK:
-            return debit
-        credit = receivable(ctx, dst, dacc, asset_id, amount, scratch[dst])
-        if credit.reason is not Reason.OK:
-            return credit
-        scratch[src][asset_id] -= amount
-        scratch[dst][asset_id] = scratch[dst].get(asset_id, 0) + amount
-        flags += debit.flags + credit.flags
+        if rules:
+            debit = ctx.check_debit(sacc, asset_id, amount)
+            if debit.reason is not Reason.OK:
+                return debit
+            flags += debit.flags
+        credit = receivable(ctx, dst, dacc, asset_id, amount, dst_bal)
+        if credit is not OK:
+            if credit.reason is not Reason.OK:
+                return credit
+            flags += credit.flags
+        src_bal[asset_id] -= amount
+        dst_bal[asset_id] = dst_bal.get(asset_id, 0) + amount
     for addr, acc in accounts.items():
         acc.balances = scratch[addr]
         view.touch(addr, acc)
-    for src, _dst, asset_id, amount in legs:
-        ctx.record_debit(accounts[src], asset_id, amount)
-    return Outcome(Reason.OK, "", tuple(flags))
+    if rules:
+        for src, _dst, asset_id, amount in legs:
+            ctx.record_debit(accounts[src], asset_id, amount)
+    return applied("", tuple(flags))
 
 
 def settle(ctx: ExecContext, tx: Tx) -> Outcome:

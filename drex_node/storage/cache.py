@@ -28,6 +28,10 @@ class CachedStore:
         self.max_entries = max(16, max_entries)
         self._cache: dict[tuple[str, bytes], bytes | None] = {}
         self._lock = threading.Lock()
+        #: ``peek((ns, key), default)``: the cached value (None for a cached miss) or
+        #: ``default`` when the key is not cached, without touching the store. One C
+        #: call: readers on a hot path (the ledger's state view) try it before ``get``.
+        self.peek = self._cache.get
 
     def _remember(self, k: tuple[str, bytes], value: bytes | None) -> None:
         cache = self._cache

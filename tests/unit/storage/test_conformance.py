@@ -90,3 +90,27 @@ def test_cache_is_coherent_with_writes_and_bounded(tmp_path: Path) -> None:
     assert all(s.get("meta", b"n%d" % i) == b"%d" % i for i in range(100))
     assert len(s._cache) <= 16
     s.close()
+
+
+def test_cache_peek_sees_only_what_get_would_return(tmp_path: Path) -> None:
+    from drex_node.storage.kv import WriteBatch
+
+    s = CachedStore(RocksStore(tmp_path / "db"), max_entries=16)
+    s.create_namespace("meta")
+    absent = object()
+    assert s.peek(("meta", b"k"), absent) is absent  # never read: not cached
+    assert s.get("meta", b"k") is None
+    assert s.peek(("meta", b"k"), absent) is None  # a cached miss
+    s.put("meta", b"k", b"v")
+    assert s.peek(("meta", b"k"), absent) == b"v"
+    wb = WriteBatch()
+    wb.delete("meta", b"k")
+    wb.put("meta", b"j", b"w")
+    s.write(wb)
+    assert s.peek(("meta", b"k"), absent) is None and s.peek(("meta", b"j"), absent) == b"w"
+    for i in range(40):  # eviction: whatever peek still returns is the stored value
+        s.put("meta", b"n%d" % i, b"%d" % i)
+    for i in range(40):
+        hit = s.peek(("meta", b"n%d" % i), absent)
+        assert hit is absent or hit == s.store.get("meta", b"n%d" % i)
+    s.close()
