@@ -145,33 +145,23 @@ class Account:
             packer = _local.strict
         except AttributeError:
             packer = _strict_packer()
+        rec = [
+            self.pubkey,
+            self.partition,
+            self.kyc_tier,
+            self.flags,
+            self.status,
+            self.nonce,
+            balances,
+        ]
         held, locked, enabled = self.held, self.locked, self.enabled
-        if held or locked or enabled:
-            return packer.pack(  # type: ignore[no-any-return]
-                [
-                    self.pubkey,
-                    self.partition,
-                    self.kyc_tier,
-                    self.flags,
-                    self.status,
-                    self.nonce,
-                    balances,
-                    _pair_lists(held) if held else [],
-                    _pair_lists(locked) if locked else [],
-                    sorted(enabled) if len(enabled) > 1 else [*enabled],
-                ]
+        if held or locked or enabled:  # the long form: three more fields
+            rec += (
+                _pair_lists(held) if held else [],
+                _pair_lists(locked) if locked else [],
+                sorted(enabled) if len(enabled) > 1 else [*enabled],
             )
-        return packer.pack(  # type: ignore[no-any-return]
-            [
-                self.pubkey,
-                self.partition,
-                self.kyc_tier,
-                self.flags,
-                self.status,
-                self.nonce,
-                balances,
-            ]
-        )
+        return packer.pack(rec)  # type: ignore[no-any-return]
 
     @classmethod
     def decode(cls, data: bytes) -> Account:
