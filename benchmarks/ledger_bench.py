@@ -24,14 +24,13 @@ import time
 from collections import deque
 from typing import Any
 
-import nacl.bindings
-
 from drex_node.genesis import init_store, parse_genesis
 from drex_node.genesis.dev import DREX_BANKS, DREX_BONDS, dev_genesis, drex_genesis
 from drex_node.ledger.codes import Reason, TxType
 from drex_node.ledger.commit import commit_block
 from drex_node.ledger.execute import Block, apply_block
-from drex_node.ledger.tx import SIG_DOMAIN, Tx, TxDecodeError, body_hash, decode, encode_body
+from drex_node.ledger.sigbatch import pack_jobs, verify_packed
+from drex_node.ledger.tx import Tx, TxDecodeError, body_hash, decode, encode_body
 from drex_node.policy.host import load_registry
 from drex_node.storage.cache import CachedStore
 from drex_node.storage.rocks import RocksStore
@@ -66,20 +65,6 @@ def _progress(msg: str) -> None:
     print(f"[drex-bench ledger] {msg}", file=sys.stderr, flush=True)
 
 
-def _verify_chunk(items: list[tuple[bytes, tuple[tuple[bytes, bytes], ...]]]) -> bytes:
-    """Worker: one byte per transaction, 1 when every signature verifies."""
-    out = bytearray(len(items))
-    for i, (txh, sigs) in enumerate(items):
-        msg = SIG_DOMAIN + txh
-        try:
-            for pk, sig in sigs:
-                nacl.bindings.crypto_sign_open(sig + msg, pk)
-            out[i] = 1
-        except Exception:  # noqa: S110 - a bad signature is a 0, nothing else to do
-            pass
-    return bytes(out)
-
-
 Spec = tuple[bytes, int, list[Any], int]  # seed, type, fields, nonce
 
 
@@ -95,14 +80,16 @@ def _sign_chunk(args: tuple[str, list[Spec], int]) -> list[bytes]:
 
 
 def measure_verify_rate(samples: list[bytes], seconds: float = 1.5) -> float:
-    """Single-core Ed25519 verifications per second (libsodium via PyNaCl)."""
+    """Single-core Ed25519 verifications per second (libsodium via PyNaCl), through the
+    same function the verifier processes run (:func:`verify_packed`)."""
     decoded = [decode(s) for s in samples]
-    items = [(tx.hash, tx.signatures) for tx in decoded]
+    blob = pack_jobs(decoded)
+    per_round = sum(len(t.signatures) for t in decoded)
     n = 0
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
-        _verify_chunk(items)
-        n += len(items)
+        verify_packed(blob)
+        n += per_round
     return n / (time.perf_counter() - start)
 
 
@@ -223,10 +210,10 @@ def _run_mix(args: argparse.Namespace) -> dict[str, Any]:
 
         def dispatch(block: Block) -> tuple[list[Tx | TxDecodeError], Any]:
             pre = _pre(block.txs)
-            items = [(t.hash, t.signatures) for t in pre if isinstance(t, Tx)]
-            step = max(1, -(-len(items) // cores))
-            chunks = [items[i : i + step] for i in range(0, len(items), step)]
-            return pre, pool.map_async(_verify_chunk, chunks)
+            ok = [t for t in pre if type(t) is Tx]
+            step = max(1, -(-len(ok) // cores))
+            chunks = [pack_jobs(ok[i : i + step]) for i in range(0, len(ok), step)]
+            return pre, pool.map_async(verify_packed, chunks)
 
         _progress(f"running {len(blocks)} blocks of {args.block_size}")
         applied = 0

@@ -1,8 +1,9 @@
 """Ed25519 verification of transaction signatures, in a process pool or inline.
 
 Verification is the unavoidable per-transaction cost; a pool of worker processes lets
-a node use every core while its event loop keeps serving. Work is sent in chunks so
-the pickling overhead stays small next to the verification itself, and the requests
+a node use every core while its event loop keeps serving. Work is sent in chunks, each
+one flat byte string (:mod:`drex_node.ledger.sigbatch`: nothing to pickle per
+transaction), and verdicts come back as one byte per transaction. The requests
 made during one turn of the event loop (every peer batch of a drained inbound queue,
 every concurrent submission) travel together: one pool submission per turn instead of
 one per request, whose fixed cost (queues, a manager thread, pipes, a wake-up of the
@@ -16,30 +17,16 @@ import concurrent.futures
 import multiprocessing
 from collections.abc import Sequence
 
-import nacl.bindings
-import nacl.exceptions
+from drex_node.ledger.sigbatch import pack_jobs, verify_packed
+from drex_node.ledger.tx import Tx
 
-from drex_node.ledger.tx import SIG_DOMAIN, Tx
-
-Job = tuple[bytes, tuple[tuple[bytes, bytes], ...]]  # (tx hash, ((pubkey, sig), ...))
 CHUNK = 256
 INLINE_BELOW = 4  # fewer jobs than this go to a thread, not through a process hop
 
 
-def verify_jobs(jobs: Sequence[Job]) -> list[bool]:
-    """For each (tx hash, signatures): whether every signature verifies."""
-    out = []
-    for txh, sigs in jobs:
-        msg = SIG_DOMAIN + txh
-        ok = True
-        for pk, sig in sigs:
-            try:
-                nacl.bindings.crypto_sign_open(sig + msg, pk)
-            except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError):
-                ok = False
-                break
-        out.append(ok)
-    return out
+def verify_txs(txs: Sequence[Tx]) -> list[bool]:
+    """For each transaction: whether every signature verifies."""
+    return [v == 1 for v in verify_packed(pack_jobs(txs))]
 
 
 class SignatureVerifier:
@@ -53,22 +40,21 @@ class SignatureVerifier:
             self._pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx)
         # libsodium runs without the GIL: a thread verifies small jobs beside the loop.
         self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sigs")
-        self._waiting: list[tuple[list[Job], asyncio.Future[list[bool]]]] = []
+        self._waiting: list[tuple[Sequence[Tx], asyncio.Future[list[bool]]]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.dispatches = 0
 
     async def verify(self, txs: Sequence[Tx]) -> list[bool]:
         """One verdict per transaction, in order."""
-        jobs: list[Job] = [(t.hash, t.signatures) for t in txs]
         if self._pool is None:
-            return verify_jobs(jobs)
-        if not jobs:
+            return verify_txs(txs)
+        if not txs:
             return []
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[list[bool]] = loop.create_future()
         if not self._waiting:
             loop.call_soon(self._dispatch)  # after every request made in this turn
-        self._waiting.append((jobs, fut))
+        self._waiting.append((txs, fut))
         return await fut
 
     def _dispatch(self) -> None:
@@ -80,10 +66,10 @@ class SignatureVerifier:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, waiting: list[tuple[list[Job], asyncio.Future[list[bool]]]]) -> None:
-        jobs = [j for js, _ in waiting for j in js]
+    async def _run(self, waiting: list[tuple[Sequence[Tx], asyncio.Future[list[bool]]]]) -> None:
+        txs = [t for ts, _ in waiting for t in ts]
         try:
-            verdicts = await self._verify_jobs(jobs)
+            verdicts = await self._verify_txs(txs)
         except BaseException as exc:  # the pool broke or we are shutting down: tell everyone
             for _, fut in waiting:
                 if not fut.done():
@@ -97,21 +83,21 @@ class SignatureVerifier:
                 fut.set_result(verdicts[at : at + len(js)])
             at += len(js)
 
-    async def _verify_jobs(self, jobs: list[Job]) -> list[bool]:
+    async def _verify_txs(self, txs: list[Tx]) -> list[bool]:
         loop = asyncio.get_running_loop()
-        if len(jobs) < INLINE_BELOW:  # not worth a process hop, but kept off the event loop
-            return await loop.run_in_executor(self._thread, verify_jobs, jobs)
+        if len(txs) < INLINE_BELOW:  # not worth a process hop, but kept off the event loop
+            return await loop.run_in_executor(self._thread, verify_txs, txs)
         assert self._pool is not None
-        chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+        chunks = [pack_jobs(txs[i : i + CHUNK]) for i in range(0, len(txs), CHUNK)]
         parts = await asyncio.gather(
-            *(loop.run_in_executor(self._pool, verify_jobs, c) for c in chunks)
+            *(loop.run_in_executor(self._pool, verify_packed, c) for c in chunks)
         )
-        return [ok for part in parts for ok in part]
+        return [v == 1 for part in parts for v in part]
 
     def warm(self) -> None:
         """Start the worker processes now rather than on the first transaction."""
         if self._pool is not None:
-            list(self._pool.map(verify_jobs, [[] for _ in range(self.workers)]))
+            list(self._pool.map(verify_packed, [b""] * self.workers))
 
     def close(self) -> None:
         """Stop the workers."""
