@@ -6,7 +6,7 @@ Two knobs, both safe for correctness (they change when work happens, never what 
   (decoded transactions, accounts, receipts). CPython's default generation-0 threshold
   (700 allocations) then runs the cyclic collector thousands of times per second, and each
   full collection walks every long-lived object (caches, the account directory). Freezing
-  what exists after start-up and collecting generation 0 every 20,000 allocations instead
+  what exists after start-up and collecting generation 0 every 100,000 allocations instead
   cuts that overhead to near nothing; reference counting still frees almost everything
   immediately, so memory use barely changes.
 * :func:`lower_priority` — for helper processes (signature verifiers) that share cores
@@ -20,7 +20,7 @@ from __future__ import annotations
 import gc
 import os
 
-GC_GEN0_THRESHOLD = 20_000
+GC_GEN0_THRESHOLD = 100_000
 
 
 def tune_gc(gen0: int = GC_GEN0_THRESHOLD) -> tuple[int, int, int]:
