@@ -105,4 +105,7 @@ class AccountStatus(IntEnum):
     FROZEN = 1
 
 
-MAX_AMOUNT = (1 << 128) - 1
+# The largest amount, balance and supply counter: msgpack's largest unsigned integer, so
+# every value the ledger may store encodes (a larger cap let two mints build a balance
+# that failed to encode at the end of the block, which would have halted the chain).
+MAX_AMOUNT = (1 << 64) - 1

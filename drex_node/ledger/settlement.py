@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from drex_node.ledger.codes import Reason, TxType
+from drex_node.ledger.codes import MAX_AMOUNT, Reason, TxType
 from drex_node.ledger.context import OK, ExecContext, Outcome, applied, fail
 from drex_node.ledger.state import META, Account, pack, unpack
 from drex_node.ledger.transfers import apply_legs, move, receivable, spendable
@@ -193,6 +193,8 @@ def swap(ctx: ExecContext, tx: Tx, payer: Account) -> Outcome:
         ok = receivable(ctx, dst.issuer, bank_b, "BRL", amount)
         if ok.reason is not Reason.OK:
             return fail(ok.reason, f"payee bank: {ok.detail}")
+        if view.supply(to_id)[0] + amount > MAX_AMOUNT:  # the mint leg's supply counter
+            return fail(Reason.OVERFLOW, f"{to_id}: supply cap")
         move(payer, from_id, -amount)
         minted, burned = view.supply(from_id)
         view.set_supply(from_id, minted, burned + amount)

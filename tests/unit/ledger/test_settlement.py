@@ -379,3 +379,38 @@ def test_settlement_records_encode_every_field_in_declaration_order() -> None:
     for rec in (p, d):
         assert rec.encode() == msgpack.packb(list(astuple(rec)), use_bin_type=True)
         assert type(rec).decode(rec.encode()) == rec
+
+
+# ------------------------------------------------------------ amount cap
+@pytest.mark.parametrize("backend", ["memory", "rocksdb"])
+def test_balances_and_supply_counters_stop_at_the_largest_encodable_amount(
+    backend: str, tmp_path: object
+) -> None:
+    """Every amount the ledger stores is a msgpack unsigned integer (< 2^64): a mint or a
+    swap that would push a balance or a supply counter past it is refused with OVERFLOW,
+    and the block still encodes and commits (a larger cap once let such a block fail)."""
+    from pathlib import Path
+
+    from drex_node.ledger.codes import MAX_AMOUNT
+    from drex_node.storage.rocks import RocksStore
+
+    store = MemoryStore() if backend == "memory" else RocksStore(Path(str(tmp_path)) / "db")
+    c = Chain(store, drex=True)
+    minted, _burned = supply(c, BB)
+    room = MAX_AMOUNT - minted
+    r = c.commit(
+        [
+            c.tx("bank-bb", TxType.MINT, [c.addr("bank-bb"), BB, room + 1]),  # past the cap
+            c.tx("bank-bb", TxType.MINT, [c.addr("bank-bb"), BB, room - 300]),
+            c.tx("bank-bb", TxType.MINT, [c.addr("bank-bb"), BB, 300]),  # exactly the cap
+        ]
+    )
+    assert reasons(r) == [Reason.OVERFLOW, Reason.OK, Reason.OK]
+    assert supply(c, BB)[0] == MAX_AMOUNT
+    before = (c.balance("client-itau-0", ITAU), c.balance("client-bb-0", BB), supply(c, ITAU))
+    r = c.commit([c.tx("client-itau-0", TxType.SWAP, [c.addr("client-bb-0"), ITAU, BB, 1])])
+    assert reasons(r) == [Reason.OVERFLOW]
+    assert "supply cap" in r.receipts[0].detail
+    after = (c.balance("client-itau-0", ITAU), c.balance("client-bb-0", BB), supply(c, ITAU))
+    assert after == before
+    assert c.height == 2
