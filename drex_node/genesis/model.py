@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drex_node.ledger.codes import AccountFlag
+from drex_node.ledger.codes import MAX_AMOUNT, AccountFlag
 from drex_node.ledger.tx import MAX_STR
 
 ROLE_FLAGS: dict[str, int] = {
@@ -115,7 +115,7 @@ class _Reader:
     def balances(self, v: Any, path: str) -> dict[str, int]:
         d = self.obj(v, path)
         return {
-            self.name(k, f"{path}.{k}"): self.int_(a, f"{path}.{k}", 0, (1 << 128) - 1)
+            self.name(k, f"{path}.{k}"): self.int_(a, f"{path}.{k}", 0, MAX_AMOUNT)
             for k, a in d.items()
         }
 
@@ -225,10 +225,14 @@ def parse_genesis(doc: Any, source: str = "genesis") -> Genesis:
     asset_ids = [a.id for a in assets]
     if len(set(asset_ids)) != len(asset_ids):
         raise r.err("assets", "asset ids must be unique")
+    totals = dict.fromkeys(asset_ids, 0)
     for a in accounts:
-        for aid in a.balances:
-            if aid not in asset_ids:
+        for aid, amount in a.balances.items():
+            if aid not in totals:
                 raise r.err(f"{a.path}.balances.{aid}", "unknown asset")
+            totals[aid] += amount
+            if totals[aid] > MAX_AMOUNT:  # the supply record must encode
+                raise r.err(f"{a.path}.balances.{aid}", f"total supply exceeds {MAX_AMOUNT}")
         for aid in a.enabled:
             if aid not in asset_ids:
                 raise r.err(f"{a.path}.enabled", f"unknown asset {aid!r}")

@@ -57,6 +57,22 @@ def test_errors_name_the_field(path: str, value: Any, field: str) -> None:
     assert str(exc.value).startswith(f"net/genesis.json: {field}"), str(exc.value)
 
 
+def test_balances_and_their_sum_per_asset_must_encode() -> None:
+    """Every balance and each asset's total supply stay within 2^64 - 1 (msgpack's
+    largest unsigned integer), or the supply record could not be written."""
+    with pytest.raises(
+        GenesisError, match=r"^g: accounts\[0\]\.balances\.DREX: must be an integer"
+    ):
+        parse_genesis(broken("accounts.0.balances", {"DREX": 1 << 64}), "g")
+    doc = broken("accounts.0.balances", {"DREX": (1 << 64) - 1})
+    with pytest.raises(GenesisError, match=r"^g: accounts\[1\]\.balances\.DREX: total supply"):
+        parse_genesis(doc, "g")
+    doc["accounts"][1]["balances"] = {}
+    for acc in doc["accounts"][2:]:
+        acc["balances"] = {}
+    parse_genesis(doc, "g")  # exactly the cap is fine
+
+
 def test_file_errors_name_the_file(tmp_path: Path) -> None:
     p = tmp_path / "g.json"
     with pytest.raises(GenesisError, match="cannot read"):
