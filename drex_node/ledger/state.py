@@ -155,12 +155,14 @@ class Account:
             balances,
         ]
         held, locked, enabled = self.held, self.locked, self.enabled
-        if held or locked or enabled:  # the long form: three more fields
-            rec += (
+        if held or locked or enabled:  # the long form, if anything is left once zeros go
+            tail = (
                 _pair_lists(held) if held else [],
                 _pair_lists(locked) if locked else [],
                 sorted(enabled) if len(enabled) > 1 else [*enabled],
             )
+            if any(tail):
+                rec += tail
         return packer.pack(rec)  # type: ignore[no-any-return]
 
     @classmethod

@@ -154,12 +154,13 @@ def _account_reference(acc: Any) -> bytes:
         acc.nonce,
         sorted([kv for kv in acc.balances.items() if kv[1]]),
     ]
-    if acc.held or acc.locked or acc.enabled:
-        rec += [
-            sorted([kv for kv in acc.held.items() if kv[1]]),
-            sorted([kv for kv in acc.locked.items() if kv[1]]),
-            sorted(acc.enabled),
-        ]
+    tail = [
+        sorted([kv for kv in acc.held.items() if kv[1]]),
+        sorted([kv for kv in acc.locked.items() if kv[1]]),
+        sorted(acc.enabled),
+    ]
+    if any(tail):  # the long form only when one of the three lists is non-empty
+        rec += tail
     return pack(rec)
 
 
