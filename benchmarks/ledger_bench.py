@@ -32,6 +32,7 @@ from drex_node.ledger.execute import Block, apply_block
 from drex_node.ledger.sigbatch import pack_jobs, verify_packed
 from drex_node.ledger.tx import Tx, TxDecodeError, body_hash, decode, encode_body
 from drex_node.policy.host import load_registry
+from drex_node.runtime.verifiers import VerifierProcesses
 from drex_node.storage.cache import CachedStore
 from drex_node.storage.rocks import RocksStore
 from drex_node.tuning import lower_priority, tune_gc
@@ -187,15 +188,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def _run_mix(args: argparse.Namespace) -> dict[str, Any]:
     cores = args.cores
     ctx = mp.get_context("fork")
+    _progress(f"signing {args.txs} transactions ({args.mix} mix)")
+    with ctx.Pool(cores) as pool:
+        genesis, txs = _workload(args, pool)
     # One verifier process per core, at a lower scheduling priority: the main process
     # (decode, execute, commit) gets a core whenever it has work, the verifiers take all
-    # the CPU it leaves, so both cores stay busy whichever side is ahead (ADR 0004).
+    # the CPU it leaves, so both cores stay busy whichever side is ahead (ADR 0004). The
+    # main thread feeds them through pipes itself (no pool threads competing for the GIL).
     with (
-        ctx.Pool(cores, initializer=lower_priority) as pool,
+        VerifierProcesses(cores, init=lower_priority) as verifiers,
         tempfile.TemporaryDirectory(prefix="drex-bench-") as tmp,
     ):
-        _progress(f"signing {args.txs} transactions ({args.mix} mix)")
-        genesis, txs = _workload(args, pool)
         registry = load_registry()
         store = CachedStore(RocksStore(os.path.join(tmp, "db")))
         init_store(store, genesis, registry)
@@ -208,12 +211,12 @@ def _run_mix(args: argparse.Namespace) -> dict[str, Any]:
         ]
         tune_gc()
 
-        def dispatch(block: Block) -> tuple[list[Tx | TxDecodeError], Any]:
+        def dispatch(block: Block) -> tuple[list[Tx | TxDecodeError], list[tuple[int, int]]]:
             pre = _pre(block.txs)
             ok = [t for t in pre if type(t) is Tx]
             step = max(1, -(-len(ok) // cores))
             chunks = [pack_jobs(ok[i : i + step]) for i in range(0, len(ok), step)]
-            return pre, pool.map_async(verify_packed, chunks)
+            return pre, [verifiers.submit(c) for c in chunks]
 
         _progress(f"running {len(blocks)} blocks of {args.block_size}")
         applied = 0
@@ -221,7 +224,7 @@ def _run_mix(args: argparse.Namespace) -> dict[str, Any]:
         by_type: dict[str, int] = {}
         start = time.perf_counter()
         cpu0 = time.process_time()
-        ahead: deque[tuple[list[Tx | TxDecodeError], Any]] = deque()
+        ahead: deque[tuple[list[Tx | TxDecodeError], list[tuple[int, int]]]] = deque()
         for block in blocks[: args.lookahead]:
             ahead.append(dispatch(block))
         for i, block in enumerate(blocks):
@@ -229,7 +232,7 @@ def _run_mix(args: argparse.Namespace) -> dict[str, Any]:
             if i + args.lookahead < len(blocks):
                 ahead.append(dispatch(blocks[i + args.lookahead]))
             t_wait = time.perf_counter()
-            flags = b"".join(pending.get())
+            flags = b"".join(map(verifiers.result, pending))
             waited += time.perf_counter() - t_wait
             if len(flags) != len(pre):  # undecodable ones were not sent: no verdict
                 it = iter(flags)
