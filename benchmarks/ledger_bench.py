@@ -55,6 +55,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--lookahead", type=int, default=3, help="blocks decoded and verifying ahead of execution"
     )
     p.add_argument(
+        "--pin",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="keep verifier k on CPU k (the main process stays free to run anywhere)",
+    )
+    p.add_argument(
         "--mix",
         choices=["plain", "drex"],
         default="plain",
@@ -196,7 +202,7 @@ def _run_mix(args: argparse.Namespace) -> dict[str, Any]:
     # the CPU it leaves, so both cores stay busy whichever side is ahead (ADR 0004). The
     # main thread feeds them through pipes itself (no pool threads competing for the GIL).
     with (
-        VerifierProcesses(cores, init=lower_priority) as verifiers,
+        VerifierProcesses(cores, init=lower_priority, pin=args.pin) as verifiers,
         tempfile.TemporaryDirectory(prefix="drex-bench-") as tmp,
     ):
         registry = load_registry()

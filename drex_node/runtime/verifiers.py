@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import multiprocessing as mp
+import os
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
@@ -31,7 +32,15 @@ def _enlarge(conn: Connection) -> None:
         fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
-def _serve(requests: Connection, replies: Connection, init: Callable[[], None] | None) -> None:
+def _serve(
+    requests: Connection,
+    replies: Connection,
+    init: Callable[[], None] | None,
+    cpu: int | None,
+) -> None:
+    if cpu is not None:
+        with contextlib.suppress(OSError):  # a container may forbid it: run anywhere
+            os.sched_setaffinity(0, {cpu})
     if init is not None:
         init()
     while True:
@@ -48,17 +57,24 @@ class VerifierProcesses:
     """``n`` forked verifier processes; :meth:`submit` returns a ticket, :meth:`result`
     the verdict bytes of that ticket (tickets of one worker are answered in order)."""
 
-    def __init__(self, n: int, init: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, n: int, init: Callable[[], None] | None = None, *, pin: bool = False
+    ) -> None:
+        """``init`` runs first in each worker; ``pin`` keeps worker ``k`` on CPU ``k``
+        (modulo the CPUs this process may use), so that no worker waits to be moved to
+        a core another process just left idle."""
         ctx = mp.get_context("fork")
         self._procs = []
         self._requests: list[Connection] = []
         self._replies: list[Connection] = []
-        for _ in range(n):
+        cpus = sorted(os.sched_getaffinity(0))
+        for k in range(n):
             req_r, req_w = ctx.Pipe(duplex=False)
             rep_r, rep_w = ctx.Pipe(duplex=False)
             _enlarge(req_w)
             _enlarge(rep_w)
-            proc = ctx.Process(target=_serve, args=(req_r, rep_w, init), daemon=True)
+            cpu = cpus[k % len(cpus)] if pin else None
+            proc = ctx.Process(target=_serve, args=(req_r, rep_w, init, cpu), daemon=True)
             proc.start()
             req_r.close()
             rep_w.close()
