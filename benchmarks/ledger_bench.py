@@ -57,8 +57,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--pin",
         action=argparse.BooleanOptionalAction,
-        default=False,
-        help="keep verifier k on CPU k (the main process stays free to run anywhere)",
+        default=True,
+        help="keep verifier k on CPU k (the main process stays free to run anywhere); "
+        "unpinned, both verifiers sometimes shared one core for a whole run (ADR 0006)",
     )
     p.add_argument(
         "--mix",
@@ -274,6 +275,7 @@ def _run_mix(args: argparse.Namespace) -> dict[str, Any]:
         "cpu_bound_ratio": round((1 / verify_rate) / (1 / verify_rate + main_cpu / len(txs)), 3),
         "main_waited_s": round(waited, 3),
         "verifier_processes": cores,
+        "verifiers_pinned": args.pin,
         "lookahead_blocks": args.lookahead,
         "storage": "rocksdb behind a write-through read cache (synced write batch per block)",
     }
