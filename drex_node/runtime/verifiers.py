@@ -20,6 +20,7 @@ import multiprocessing as mp
 import os
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from typing import Any
 
 from drex_node.ledger.sigbatch import verify_packed
 
@@ -54,16 +55,23 @@ def _serve(
 
 
 class VerifierProcesses:
-    """``n`` forked verifier processes; :meth:`submit` returns a ticket, :meth:`result`
-    the verdict bytes of that ticket (tickets of one worker are answered in order)."""
+    """``n`` verifier processes. :meth:`send` and :meth:`recv` talk to one worker (its
+    replies come in the order of its requests; :meth:`reply_fd` is what an event loop
+    watches); :meth:`submit` and :meth:`result` spread chunks round-robin with tickets."""
 
     def __init__(
-        self, n: int, init: Callable[[], None] | None = None, *, pin: bool = False
+        self,
+        n: int,
+        init: Callable[[], None] | None = None,
+        *,
+        pin: bool = False,
+        start_method: str = "fork",
     ) -> None:
-        """``init`` runs first in each worker; ``pin`` keeps worker ``k`` on CPU ``k``
-        (modulo the CPUs this process may use), so that no worker waits to be moved to
-        a core another process just left idle."""
-        ctx = mp.get_context("fork")
+        """``init`` runs first in each worker (a module-level function under "spawn");
+        ``pin`` keeps worker ``k`` on CPU ``k`` (modulo the CPUs this process may use),
+        so that no worker waits to be moved to a core another process just left idle.
+        Use ``start_method="spawn"`` in a process that runs other threads (gRPC)."""
+        ctx: Any = mp.get_context(start_method)
         self._procs = []
         self._requests: list[Connection] = []
         self._replies: list[Connection] = []
@@ -89,14 +97,33 @@ class VerifierProcesses:
     def workers(self) -> int:
         return len(self._procs)
 
-    def submit(self, blob: bytes) -> tuple[int, int]:
-        """Queue one chunk (from :func:`pack_jobs`) on the next worker; returns its ticket."""
-        w = self._next
-        self._next = (w + 1) % len(self._procs)
+    def send(self, w: int, blob: bytes) -> None:
+        """Queue one chunk (from :func:`pack_jobs`) on worker ``w``."""
         try:
             self._requests[w].send_bytes(blob)
         except OSError:  # BrokenPipeError: the worker is gone
             raise RuntimeError(f"verifier process {w} exited") from None
+
+    def recv(self, w: int) -> bytes:
+        """The verdicts of worker ``w``'s oldest unanswered chunk (waits for them)."""
+        try:
+            return self._replies[w].recv_bytes()
+        except (EOFError, OSError):
+            raise RuntimeError(f"verifier process {w} exited") from None
+
+    def alive(self) -> bool:
+        """Whether every worker process is running."""
+        return all(p.is_alive() for p in self._procs)
+
+    def reply_fd(self, w: int) -> int:
+        """The file descriptor that becomes readable when worker ``w`` has answered."""
+        return self._replies[w].fileno()
+
+    def submit(self, blob: bytes) -> tuple[int, int]:
+        """Queue one chunk on the next worker, round-robin; returns its ticket."""
+        w = self._next
+        self._next = (w + 1) % len(self._procs)
+        self.send(w, blob)
         self._sent[w] += 1
         return w, self._sent[w] - 1
 
@@ -106,14 +133,12 @@ class VerifierProcesses:
         w, seq = ticket
         if seq != self._taken[w]:
             raise ValueError(f"ticket {ticket} taken out of order")
-        try:
-            verdicts = self._replies[w].recv_bytes()
-        except EOFError:
-            raise RuntimeError(f"verifier process {w} exited") from None
+        verdicts = self.recv(w)
         self._taken[w] += 1
         return verdicts
 
     def close(self) -> None:
+        """Stop the workers (idempotent)."""
         for conn in self._requests:
             with contextlib.suppress(OSError):
                 conn.send_bytes(_STOP)

@@ -51,3 +51,48 @@ def test_inline_verifier_without_workers() -> None:
         v.close()
 
     asyncio.run(run())
+
+
+def test_more_work_than_the_pipes_hold_waits_in_order_and_keeps_verdicts() -> None:
+    from drex_node.runtime import sigpool
+
+    async def run() -> None:
+        v = SignatureVerifier(2)
+        old = sigpool.MAX_INFLIGHT_BYTES
+        sigpool.MAX_INFLIGHT_BYTES = 1  # one chunk in flight per worker, the rest queued
+        try:
+            batches = [txs(300, f"q{k}") for k in range(3)]
+            batches[1][257] = forged(batches[1][257])
+            got = await asyncio.gather(*(v.verify(b) for b in batches))
+            assert got[0] == [True] * 300 and got[2] == [True] * 300
+            assert got[1] == [True] * 257 + [False] + [True] * 42
+            assert not v._queued and v._inflight_bytes == [0, 0]
+        finally:
+            sigpool.MAX_INFLIGHT_BYTES = old
+            v.close()
+
+    asyncio.run(run())
+
+
+def test_a_dead_worker_fails_its_requests_with_a_clear_error() -> None:
+    import os
+    import signal
+
+    import pytest
+
+    async def run() -> None:
+        v = SignatureVerifier(1)
+        try:
+            assert await v.verify(txs(8, "k")) == [True] * 8
+            v.warm()
+            assert v._procs is not None
+            os.kill(v._procs._procs[0].pid or 0, signal.SIGKILL)
+            v._procs._procs[0].join()
+            with pytest.raises(RuntimeError, match="exited"):
+                await v.verify(txs(8, "k2"))
+            with pytest.raises(RuntimeError, match="exited"):
+                await v.verify(txs(8, "k3"))  # and every later request
+        finally:
+            v.close()
+
+    asyncio.run(run())
