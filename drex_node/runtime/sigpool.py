@@ -9,10 +9,10 @@ every concurrent submission) travel together: one dispatch per turn instead of o
 request.
 
 The workers are :class:`~drex_node.runtime.verifiers.VerifierProcesses` (spawned: a node
-runs gRPC threads, which must not be forked). The event loop writes each chunk into a
-worker's pipe itself and reads its verdicts when the reply pipe becomes readable: no
-executor thread has to win the GIL from a busy loop to move work or wake it (ADR 0006).
-A worker never holds more than :data:`MAX_INFLIGHT_BYTES` of unanswered chunks, so a
+runs gRPC threads, which must not be forked). The event loop writes each chunk into the
+workers' shared request pipe itself and reads verdicts when a reply pipe becomes
+readable: no executor thread has to win the GIL from a busy loop to move work or wake it
+(ADR 0006). At most :data:`MAX_INFLIGHT_BYTES` of chunks are unanswered at a time, so a
 write never blocks the loop; further chunks wait in a queue of their own.
 """
 
@@ -29,7 +29,7 @@ from drex_node.runtime.verifiers import PIPE_BYTES, VerifierProcesses
 
 CHUNK = 256
 INLINE_BELOW = 4  # fewer jobs than this go to a thread, not through a process hop
-MAX_INFLIGHT_BYTES = PIPE_BYTES // 4  # unanswered chunk bytes per worker (below any pipe)
+MAX_INFLIGHT_BYTES = PIPE_BYTES // 4  # unanswered chunk bytes (well below the pipe's size)
 
 
 def verify_txs(txs: Sequence[Tx]) -> list[bool]:
@@ -49,11 +49,10 @@ class SignatureVerifier:
         self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sigs")
         self._waiting: list[tuple[Sequence[Tx], asyncio.Future[list[bool]]]] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        # per worker: (chunk size, future) sent and unanswered, in order; chunks not sent
-        self._inflight: list[deque[tuple[int, asyncio.Future[bytes]]]] = [
-            deque() for _ in range(workers)
-        ]
-        self._inflight_bytes = [0] * workers
+        # chunks sent and unanswered, by id: (size, future); chunks not sent yet
+        self._inflight: dict[int, tuple[int, asyncio.Future[bytes]]] = {}
+        self._inflight_bytes = 0
+        self._next_id = 0
         self._queued: deque[tuple[bytes, asyncio.Future[bytes]]] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._broken: RuntimeError | None = None
@@ -128,43 +127,40 @@ class SignatureVerifier:
             loop.add_reader(self._procs.reply_fd(w), self._on_reply, w)
 
     def _send_queued(self) -> None:
-        """Send queued chunks to the least loaded workers while they have room."""
-        procs, queued, inflight, nbytes = (
-            self._procs,
-            self._queued,
-            self._inflight,
-            self._inflight_bytes,
-        )
+        """Send queued chunks while the unanswered ones leave room."""
+        procs, queued, inflight = self._procs, self._queued, self._inflight
         assert procs is not None
         while queued:
-            w = min(range(self.workers), key=nbytes.__getitem__)
             blob, fut = queued[0]
-            if inflight[w] and nbytes[w] + len(blob) > MAX_INFLIGHT_BYTES:
-                return  # every worker is full: replies will make room
+            if inflight and self._inflight_bytes + len(blob) > MAX_INFLIGHT_BYTES:
+                return  # replies will make room
             queued.popleft()
             if fut.done():  # its caller was cancelled
                 continue
+            ident = self._next_id
+            self._next_id += 1
             try:
-                procs.send(w, blob)
+                procs.send(ident, blob)
             except RuntimeError as exc:
                 self._fail(exc)
                 fut.set_exception(exc)
                 return
-            inflight[w].append((len(blob), fut))
-            nbytes[w] += len(blob)
+            inflight[ident] = (len(blob), fut)
+            self._inflight_bytes += len(blob)
 
     def _on_reply(self, w: int) -> None:
         assert self._procs is not None
         try:
-            verdicts = self._procs.recv(w)
+            ident, verdicts = self._procs.read(w)
         except RuntimeError as exc:
             self._fail(exc)
             return
-        if not self._inflight[w]:  # never sent: a protocol error of ours
-            self._fail(RuntimeError(f"verifier process {w} answered nothing asked"))
+        entry = self._inflight.pop(ident, None)
+        if entry is None:  # never sent: a protocol error of ours
+            self._fail(RuntimeError(f"verifier process {w} answered chunk {ident}, not asked"))
             return
-        size, fut = self._inflight[w].popleft()
-        self._inflight_bytes[w] -= size
+        size, fut = entry
+        self._inflight_bytes -= size
         if not fut.done():
             fut.set_result(verdicts)
         if self._queued:
@@ -176,11 +172,10 @@ class SignatureVerifier:
         if self._loop is not None and self._procs is not None and not self._loop.is_closed():
             for w in range(self.workers):
                 self._loop.remove_reader(self._procs.reply_fd(w))
-        pending = [f for q in self._inflight for _, f in q] + [f for _, f in self._queued]
-        for q in self._inflight:
-            q.clear()
+        pending = [f for _, f in self._inflight.values()] + [f for _, f in self._queued]
+        self._inflight.clear()
         self._queued.clear()
-        self._inflight_bytes = [0] * self.workers
+        self._inflight_bytes = 0
         for fut in pending:
             if not fut.done():
                 fut.set_exception(exc)

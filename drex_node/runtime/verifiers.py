@@ -1,15 +1,18 @@
-"""Signature verifier processes fed through pipes, without a feeder thread.
+"""Signature verifier processes fed through one shared pipe, without feeder threads.
 
 ``multiprocessing.Pool`` moves tasks and results through helper threads of the calling
 process. Those threads need the GIL: while the calling thread executes a block (it
 holds the GIL for up to the 5 ms switch interval at a time), a verifier that finished
 its chunk can wait that long for the next one, and a 64 KiB chunk does not fit beside
 another in a default pipe, so the feeder blocks on every task. Here the calling thread
-writes each chunk itself into the worker's request pipe, enlarged so that several
-blocks' chunks fit and a write never waits, and reads verdicts when it needs them.
+writes each chunk itself into one request pipe, enlarged so that several blocks' chunks
+fit and a write does not wait, and reads verdicts when it needs them.
 
-Each worker runs :func:`verify_packed` on the chunks it receives, in order, and answers
-with one verdict byte per transaction. Work is assigned round-robin by the caller.
+Every worker takes the next chunk from that one pipe (a lock makes each read whole), so
+a worker that shares its core with the executing process simply takes fewer chunks: with
+a pipe per worker and chunks dealt round-robin, the other worker ran out of work while
+the executor waited for the slow one (ADR 0006). Each chunk carries an 8-byte id; a
+worker answers on its own reply pipe with the id and one verdict byte per transaction.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ import fcntl
 import multiprocessing as mp
 import os
 from collections.abc import Callable
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from drex_node.ledger.sigbatch import verify_packed
 
 PIPE_BYTES = 1 << 20  # the default /proc/sys/fs/pipe-max-size
-_STOP = b"stop"  # not a whole record (count 115, 4 bytes): never a chunk
+_STOP = b"stop"  # shorter than an id: never a chunk
+_ID = 8
 
 
 def _enlarge(conn: Connection) -> None:
@@ -35,6 +39,7 @@ def _enlarge(conn: Connection) -> None:
 
 def _serve(
     requests: Connection,
+    lock: Any,
     replies: Connection,
     init: Callable[[], None] | None,
     cpu: int | None,
@@ -46,18 +51,22 @@ def _serve(
         init()
     while True:
         try:
-            blob = requests.recv_bytes()
+            with lock:  # one whole message per reader
+                msg = requests.recv_bytes()
         except EOFError:
             return
-        if blob == _STOP:  # forked siblings hold copies of the pipes: no EOF to wait for
+        if msg == _STOP:  # forked siblings hold copies of the pipes: no EOF to wait for
             return
-        replies.send_bytes(verify_packed(blob))
+        replies.send_bytes(msg[:_ID] + verify_packed(msg[_ID:]))
 
 
 class VerifierProcesses:
-    """``n`` verifier processes. :meth:`send` and :meth:`recv` talk to one worker (its
-    replies come in the order of its requests; :meth:`reply_fd` is what an event loop
-    watches); :meth:`submit` and :meth:`result` spread chunks round-robin with tickets."""
+    """``n`` verifier processes sharing one queue of chunks.
+
+    :meth:`send` queues a chunk under an id; each worker answers on its own pipe
+    (:meth:`reply_fd`, for an event loop to watch) and :meth:`read` returns ``(id,
+    verdicts)`` from one worker. :meth:`submit` and :meth:`result` number the chunks and
+    wait for a given one, for callers without an event loop."""
 
     def __init__(
         self,
@@ -72,77 +81,79 @@ class VerifierProcesses:
         so that no worker waits to be moved to a core another process just left idle.
         Use ``start_method="spawn"`` in a process that runs other threads (gRPC)."""
         ctx: Any = mp.get_context(start_method)
-        self._procs = []
-        self._requests: list[Connection] = []
+        req_r, req_w = ctx.Pipe(duplex=False)
+        _enlarge(req_w)
+        lock = self._lock = ctx.Lock()  # kept: spawned workers open it by name as they start
+        self._requests: Connection = req_w
+        self._procs: list[Any] = []
         self._replies: list[Connection] = []
         cpus = sorted(os.sched_getaffinity(0))
         for k in range(n):
-            req_r, req_w = ctx.Pipe(duplex=False)
             rep_r, rep_w = ctx.Pipe(duplex=False)
-            _enlarge(req_w)
             _enlarge(rep_w)
             cpu = cpus[k % len(cpus)] if pin else None
-            proc = ctx.Process(target=_serve, args=(req_r, rep_w, init, cpu), daemon=True)
+            args = (req_r, lock, rep_w, init, cpu)
+            proc = ctx.Process(target=_serve, args=args, daemon=True)
             proc.start()
-            req_r.close()
             rep_w.close()
             self._procs.append(proc)
-            self._requests.append(req_w)
             self._replies.append(rep_r)
-        self._next = 0
-        self._sent = [0] * n  # chunks sent to each worker
-        self._taken = [0] * n  # replies read from each worker
+        req_r.close()
+        self._next_id = 0
+        self._done: dict[int, bytes] = {}
 
     @property
     def workers(self) -> int:
         return len(self._procs)
 
-    def send(self, w: int, blob: bytes) -> None:
-        """Queue one chunk (from :func:`pack_jobs`) on worker ``w``."""
+    def send(self, ident: int, blob: bytes) -> None:
+        """Queue one chunk (from :func:`pack_jobs`) under ``ident`` (0 <= ident < 2^64)."""
         try:
-            self._requests[w].send_bytes(blob)
-        except OSError:  # BrokenPipeError: the worker is gone
-            raise RuntimeError(f"verifier process {w} exited") from None
+            self._requests.send_bytes(ident.to_bytes(_ID, "big") + blob)
+        except OSError:  # BrokenPipeError: every worker is gone
+            raise RuntimeError("verifier processes exited") from None
 
-    def recv(self, w: int) -> bytes:
-        """The verdicts of worker ``w``'s oldest unanswered chunk (waits for them)."""
+    def read(self, w: int) -> tuple[int, bytes]:
+        """One answer of worker ``w``: (chunk id, verdicts); waits for it."""
         try:
-            return self._replies[w].recv_bytes()
+            msg = self._replies[w].recv_bytes()
         except (EOFError, OSError):
             raise RuntimeError(f"verifier process {w} exited") from None
-
-    def alive(self) -> bool:
-        """Whether every worker process is running."""
-        return all(p.is_alive() for p in self._procs)
+        return int.from_bytes(msg[:_ID], "big"), msg[_ID:]
 
     def reply_fd(self, w: int) -> int:
         """The file descriptor that becomes readable when worker ``w`` has answered."""
         return self._replies[w].fileno()
 
-    def submit(self, blob: bytes) -> tuple[int, int]:
-        """Queue one chunk on the next worker, round-robin; returns its ticket."""
-        w = self._next
-        self._next = (w + 1) % len(self._procs)
-        self.send(w, blob)
-        self._sent[w] += 1
-        return w, self._sent[w] - 1
+    def alive(self) -> bool:
+        """Whether every worker process is running."""
+        return all(p.is_alive() for p in self._procs)
 
-    def result(self, ticket: tuple[int, int]) -> bytes:
-        """The verdicts of ``ticket``, waiting for them if need be (each ticket once,
-        in submission order per worker)."""
-        w, seq = ticket
-        if seq != self._taken[w]:
-            raise ValueError(f"ticket {ticket} taken out of order")
-        verdicts = self.recv(w)
-        self._taken[w] += 1
-        return verdicts
+    def submit(self, blob: bytes) -> int:
+        """Queue one chunk; returns its id for :meth:`result`."""
+        ident = self._next_id
+        self._next_id += 1
+        self.send(ident, blob)
+        return ident
+
+    def result(self, ident: int) -> bytes:
+        """The verdicts of chunk ``ident`` (from :meth:`submit`), waiting for them if
+        need be; answers to other chunks that arrive meanwhile are kept for later."""
+        done = self._done
+        while ident not in done:
+            ready = wait(self._replies)
+            for conn in ready:
+                w = self._replies.index(conn)  # type: ignore[arg-type]
+                got, verdicts = self.read(w)
+                done[got] = verdicts
+        return done.pop(ident)
 
     def close(self) -> None:
         """Stop the workers (idempotent)."""
-        for conn in self._requests:
+        for _ in self._procs:
             with contextlib.suppress(OSError):
-                conn.send_bytes(_STOP)
-        for conn in self._requests + self._replies:
+                self._requests.send_bytes(_STOP)
+        for conn in [self._requests, *self._replies]:
             conn.close()
         for proc in self._procs:
             proc.join(timeout=5)

@@ -59,14 +59,14 @@ def test_more_work_than_the_pipes_hold_waits_in_order_and_keeps_verdicts() -> No
     async def run() -> None:
         v = SignatureVerifier(2)
         old = sigpool.MAX_INFLIGHT_BYTES
-        sigpool.MAX_INFLIGHT_BYTES = 1  # one chunk in flight per worker, the rest queued
+        sigpool.MAX_INFLIGHT_BYTES = 1  # one chunk in flight at a time, the rest queued
         try:
             batches = [txs(300, f"q{k}") for k in range(3)]
             batches[1][257] = forged(batches[1][257])
             got = await asyncio.gather(*(v.verify(b) for b in batches))
             assert got[0] == [True] * 300 and got[2] == [True] * 300
             assert got[1] == [True] * 257 + [False] + [True] * 42
-            assert not v._queued and v._inflight_bytes == [0, 0]
+            assert not v._queued and not v._inflight and v._inflight_bytes == 0
         finally:
             sigpool.MAX_INFLIGHT_BYTES = old
             v.close()
