@@ -364,7 +364,8 @@ def msm_many(jobs: Sequence[tuple[Sequence[Point], Sequence[int]]]) -> list[Poin
     pts, inf = _prepare(points, False)
     limbs, signs = split_scalars(scalars)
     out = np.empty((3 * len(jobs), NLIMBS), dtype=np.uint64)
-    straus_glv_many(pts, inf, recode_wnaf(limbs, w), signs, w, bounds, out)
+    which = np.arange(len(points), dtype=np.int64)
+    straus_glv_many(pts, inf, which, recode_wnaf(limbs, w), signs, w, bounds, out)
     result: list[Point] = []
     for q in range(len(jobs)):
         if out[3 * q + 2, 0] == 0:
@@ -401,13 +402,16 @@ def many_rows(
             idx.extend(jobs[q][0])
             scalars.extend(jobs[q][1])
             bounds[j + 1] = len(idx)
-        sel = np.array(idx, dtype=np.int64)
+        # one table per distinct point (a point serves several terms and jobs)
+        slot: dict[int, int] = {}
+        which = np.array([slot.setdefault(i, len(slot)) for i in idx], dtype=np.int64)
+        sel = np.fromiter(slot, dtype=np.int64, count=len(slot))
         w = variable_plan(max(1, int(np.max(np.diff(bounds)))))[0]
         w = min(w, MAX_WINDOW[METHODS["straus-glv"]])
         limbs, signs = split_scalars(scalars)
         res = np.empty((3 * len(small), NLIMBS), dtype=np.uint64)
         sub = rows[sel].reshape(-1, NLIMBS)
-        straus_glv_many(sub, inf[sel], recode_wnaf(limbs, w), signs, w, bounds, res)
+        straus_glv_many(sub, inf[sel], which, recode_wnaf(limbs, w), signs, w, bounds, res)
         enc = res[:, ::-1].astype(">u8").tobytes()
         for j, q in enumerate(small):
             if res[3 * j + 2, 0] != 0:
