@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -51,7 +52,9 @@ __all__ = [
     "is_on_curve",
     "msm",
     "msm_many",
+    "many_plan",
     "many_rows",
+    "many_rows_planned",
     "mixed_is_identity",
     "msm_mixed",
     "validate_points",
@@ -378,6 +381,54 @@ def msm_many(jobs: Sequence[tuple[Sequence[Point], Sequence[int]]]) -> list[Poin
 _MANY_MAX_JOB = 48
 
 
+@dataclass(frozen=True)
+class ManyPlan:
+    """Kernel operands of :func:`many_rows` that depend only on the jobs' point indices
+    (a verifier's layout): one table per distinct point (``sel``), each term's point
+    (``which``), job bounds and the NAF width."""
+
+    which: npt.NDArray[np.int64]
+    sel: npt.NDArray[np.int64]
+    bounds: npt.NDArray[np.int64]
+    w: int
+
+
+def many_plan(job_ids: Sequence[Sequence[int]]) -> ManyPlan | None:
+    """The :class:`ManyPlan` of jobs with these point indices; None if a job has more
+    than ``_MANY_MAX_JOB`` points (those run through the planned variable-base MSM)."""
+    if any(len(ids) > _MANY_MAX_JOB for ids in job_ids):
+        return None
+    slot: dict[int, int] = {}
+    which = [slot.setdefault(i, len(slot)) for ids in job_ids for i in ids]
+    bounds = np.zeros(len(job_ids) + 1, dtype=np.int64)
+    bounds[1:] = np.cumsum([len(ids) for ids in job_ids])
+    w = variable_plan(max([1, *[len(ids) for ids in job_ids]]))[0]
+    return ManyPlan(
+        np.array(which, dtype=np.int64),
+        np.fromiter(slot, dtype=np.int64, count=len(slot)),
+        bounds,
+        min(w, MAX_WINDOW[METHODS["straus-glv"]]),
+    )
+
+
+def many_rows_planned(
+    pts: Arr, inf: Flags, plan: ManyPlan, scalars: Sequence[int]
+) -> list[bytes | None]:
+    """:func:`many_rows` for jobs of at most ``_MANY_MAX_JOB`` points given by their
+    :class:`ManyPlan` and all terms' scalars, job after job (any ints; reduced mod r)."""
+    k = plan.bounds.shape[0] - 1
+    if len(scalars) != plan.which.shape[0]:
+        raise ValueError("scalars and planned terms differ in length")
+    rows = pts.reshape(-1, 2, NLIMBS)
+    limbs, signs = split_scalars(scalars)
+    res = np.empty((3 * k, NLIMBS), dtype=np.uint64)
+    sub = rows[plan.sel].reshape(-1, NLIMBS)
+    naf = recode_wnaf(limbs, plan.w)
+    straus_glv_many(sub, inf[plan.sel], plan.which, naf, signs, plan.w, plan.bounds, res)
+    enc = res[:, ::-1].astype(">u8").tobytes()
+    return [enc[96 * j : 96 * j + 64] if res[3 * j + 2, 0] != 0 else None for j in range(k)]
+
+
 def many_rows(
     pts: Arr, inf: Flags, jobs: Sequence[tuple[Sequence[int], Sequence[int]]]
 ) -> list[bytes | None]:
@@ -385,8 +436,8 @@ def many_rows(
 
     Each job is (point indices, scalars). Results are 64-byte big-endian ``x || y``
     encodings (what a transcript hashes), None for the identity. Jobs of up to
-    ``_MANY_MAX_JOB`` points share one GLV-Straus kernel call; larger ones run
-    through the planned variable-base MSM each.
+    ``_MANY_MAX_JOB`` points share one GLV-Straus kernel call (one table per distinct
+    point, ADR 0053); larger ones run through the planned variable-base MSM each.
     """
     for q, (ids, ks) in enumerate(jobs):
         if len(ids) != len(ks):
@@ -395,32 +446,16 @@ def many_rows(
     small = [q for q, (ids, _) in enumerate(jobs) if len(ids) <= _MANY_MAX_JOB]
     out: list[bytes | None] = [None] * len(jobs)
     if small:
-        idx: list[int] = []
-        scalars: list[int] = []
-        bounds = np.zeros(len(small) + 1, dtype=np.int64)
-        for j, q in enumerate(small):
-            idx.extend(jobs[q][0])
-            scalars.extend(jobs[q][1])
-            bounds[j + 1] = len(idx)
-        # one table per distinct point (a point serves several terms and jobs)
-        slot: dict[int, int] = {}
-        which = np.array([slot.setdefault(i, len(slot)) for i in idx], dtype=np.int64)
-        sel = np.fromiter(slot, dtype=np.int64, count=len(slot))
-        w = variable_plan(max(1, int(np.max(np.diff(bounds)))))[0]
-        w = min(w, MAX_WINDOW[METHODS["straus-glv"]])
-        limbs, signs = split_scalars(scalars)
-        res = np.empty((3 * len(small), NLIMBS), dtype=np.uint64)
-        sub = rows[sel].reshape(-1, NLIMBS)
-        straus_glv_many(sub, inf[sel], which, recode_wnaf(limbs, w), signs, w, bounds, res)
-        enc = res[:, ::-1].astype(">u8").tobytes()
-        for j, q in enumerate(small):
-            if res[3 * j + 2, 0] != 0:
-                out[q] = enc[96 * j : 96 * j + 64]
+        plan = many_plan([jobs[q][0] for q in small])
+        assert plan is not None
+        scalars = [k for q in small for k in jobs[q][1]]
+        for q, r in zip(small, many_rows_planned(pts, inf, plan, scalars), strict=True):
+            out[q] = r
     for q, (ids, ks) in enumerate(jobs):
         if len(ids) > _MANY_MAX_JOB:
             sel = np.array(ids, dtype=np.int64)
-            plan = variable_plan(len(ids))
-            acc = _fused_arrays(_NO_FIXED, rows[sel].reshape(-1, NLIMBS), inf[sel], ks, 1, plan)
+            plan2 = variable_plan(len(ids))
+            acc = _fused_arrays(_NO_FIXED, rows[sel].reshape(-1, NLIMBS), inf[sel], ks, 1, plan2)
             pt = _to_point(acc)
             if pt is not None:
                 out[q] = pt[0].to_bytes(32, "big") + pt[1].to_bytes(32, "big")
