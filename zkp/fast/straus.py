@@ -67,26 +67,37 @@ def _bits(k: Arr, i: int, pos: int, count: int) -> np.int64:
 
 
 @kernel
+def _bit_length(scalars: Arr, i: int) -> int:
+    """Bit length of scalar row i (8 x 32-bit limbs)."""
+    for j in range(7, -1, -1):
+        if scalars[i, j] != 0:
+            v = scalars[i, j]
+            top = 32 * j
+            while v != 0:
+                v >>= np.uint64(1)
+                top += 1
+            return top
+    return 0
+
+
+@kernel
 def recode_wnaf(scalars: Arr, w: int) -> Digits:
-    """Width-w NAF digits (n, 256) of scalars < 2**254 (plain limbs), least significant first.
+    """Width-w NAF digits (n, L) of scalars < 2**254 (plain limbs), least significant first.
 
     Every non-zero digit is odd, below 2**(w-1) in magnitude, and followed by at least
     w - 1 zeros. Bits are read in place (no shifting of the limbs): a position whose bit
     equals the pending carry is a zero digit, otherwise the next w bits plus the carry
-    form one signed digit.
+    form one signed digit. ``L`` is one more than the longest scalar's bit length (a NAF
+    is at most that long), at most ``NAF_LEN``: GLV halves give ~130 columns instead of
+    256, so the kernels' scans and the array are half as long (ADR 0053).
     """
     n = scalars.shape[0]
-    digits = np.zeros((n, NAF_LEN), dtype=np.int64)
+    longest = 0
     for i in range(n):
-        top = 0
-        for j in range(7, -1, -1):
-            if scalars[i, j] != 0:
-                v = scalars[i, j]
-                top = 32 * j
-                while v != 0:
-                    v >>= np.uint64(1)
-                    top += 1
-                break
+        longest = max(longest, _bit_length(scalars, i))
+    digits = np.zeros((n, min(NAF_LEN, longest + 1)), dtype=np.int64)
+    for i in range(n):
+        top = _bit_length(scalars, i)
         carry = np.int64(0)
         pos = 0
         while pos < NAF_LEN and (pos < top or carry != 0):
