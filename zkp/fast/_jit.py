@@ -28,13 +28,20 @@ _config: Any = numba.config
 
 
 def _source_digest() -> str:
-    """SHA-256 over the modules that define kernels or intrinsics (names and contents)."""
+    """SHA-256 over the modules that define kernels or intrinsics (names and contents),
+    and the ``DREX_ZKP_NO_ASM`` switch of ``mont64`` (ADR 0052).
+
+    ``mont64`` builds its intrinsics with ``intrinsic(...)`` calls, not the decorator:
+    it is matched by ``intrinsic(`` (it was missed before, so an edit of it alone
+    reloaded stale kernels).
+    """
     digest = hashlib.sha256()
     for path in sorted(_PACKAGE.glob("*.py")):
         source = path.read_bytes()
-        if b"@kernel" in source or b"@intrinsic" in source:
+        if b"@kernel" in source or b"@intrinsic" in source or b"intrinsic(" in source:
             digest.update(path.name.encode())
             digest.update(source)
+    digest.update(os.environ.get("DREX_ZKP_NO_ASM", "").encode())
     return digest.hexdigest()[:16]
 
 

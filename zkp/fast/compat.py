@@ -12,6 +12,8 @@ caller runs the reference verifier.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from zkp.fast import layout, replay
@@ -27,7 +29,7 @@ from zkp.fast.algebra import (
     word,
 )
 from zkp.fast.fused import Fused, generator_words, load, read_scalars
-from zkp.fast.msm import many_rows
+from zkp.fast.msm import ManyPlan, many_plan, many_rows, many_rows_planned
 from zkp.reference import generators as gen
 from zkp.reference.compat import COMPAT_FEE
 from zkp.reference.evm_quirks import _FFT_REVERT as FFT_REVERT
@@ -106,41 +108,34 @@ def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
     cw = p_c * w_m % Q
 
     pi = plan.point
-    cl, cr, cc, yy = 0, n, 2 * n, 3 * n
-    d_i, u_i, ge_i, g_i, h_i = 4 * n, 4 * n + 1, 4 * n + 2, 4 * n + 3, 4 * n + 4
-    t1, t2 = pi["T_1"], pi["T_2"]
-
-    def anon(name: str, k: int) -> tuple[list[int], list[int]]:
-        return [pi[name] + j for j in range(m)], [e * k % Q for e in neg_w]
-
-    def ring(base: int, coeffs: list[int], k: int) -> tuple[list[int], list[int]]:
-        return [base + i for i in range(n)], [e * k % Q for e in coeffs]
 
     # CR00 = Σ r0[i]·C_i and yR00 = Σ r0[i]·y_i: from the replay's sums (times h) when
-    # it made them, else as ring terms
+    # it made them, else as ring terms. Scalars in the order of _sigma_ids' terms.
     h_inv = pow(n // 2, -1, Q)
-    cr00 = ([plan.npoints], [cneg * -z2 * h_inv]) if sums else ring(cc, r0, -z2 * cneg)
-    yr00 = ([plan.npoints + 1], [cneg * h_inv]) if sums else ring(yy, r0, cneg)
-    jobs: list[tuple[list[int], list[int]]] = [([t1, t2], [x, x2])]
-    job = _Job()
-    job.add([g_i], [w_m * s_sk]).add(*anon("gG", s_sk)).add(*yr00)
-    jobs.append(job.add(*anon("y_0G", cneg)).done())
-    jobs.append(_Job().add([g_i, d_i], [s_r, cneg]).done())
-    job = _Job().add([d_i], [w_m * (-z2 * s_sk)]).add(*anon("DG", -z2 * s_sk))
-    job.add(*ring(cr, r0, z3 * s_sk)).add(*anon("CRnG", z3 * s_sk)).add([g_i], [s_b])
-    job.add(*cr00).add(*anon("C_0G", -z2 * cneg))
-    job.add(*ring(cl, r0, z3 * cneg)).add(*anon("CLnG", z3 * cneg))
-    jobs.append(job.add([g_i], [-z2 * COMPAT_FEE * w_m % Q * cneg]).done())
-    job = _Job().add(*ring(yy, crs, s_r)).add(*anon("y_XG", s_r))
-    job.add(*ring(cc, crs, cneg)).add(*anon("C_XG", cneg))
-    jobs.append(job.add([g_i], [COMPAT_FEE * w_m % Q * cneg]).done())
-    job = _Job().add([g_i, t1, t2, h_i], [t * cw, -x * cw, -x2 * cw, s_tau])
-    jobs.append(job.add([g_i], [evm_neg(s_b)]).done())
-    jobs.append(_Job().add([ge_i, u_i], [s_sk, cneg]).done())
-    if sums:
-        results = many_rows(np.concatenate([pts, sum_rows]), np.concatenate([inf, sum_inf]), jobs)
+    k1, k2, k3, k4 = -z2 * s_sk, z3 * s_sk, -z2 * cneg, z3 * cneg
+    scalars = [x, x2, w_m * s_sk, *[e * s_sk for e in neg_w]]
+    scalars += [cneg * h_inv] if sums else [e * cneg for e in r0]
+    scalars += [e * cneg for e in neg_w]
+    scalars += [s_r, cneg, w_m * k1, *[e * k1 for e in neg_w], *[e * k2 for e in r0]]
+    scalars += [e * k2 for e in neg_w]
+    scalars.append(s_b)  # + (-z2 · COMPAT_FEE · w_m · cneg) = 0
+    scalars += [-z2 * cneg * h_inv] if sums else [e * k3 for e in r0]
+    scalars += [*[e * k3 for e in neg_w], *[e * k4 for e in r0], *[e * k4 for e in neg_w]]
+    scalars += [e * s_r for e in crs]
+    scalars += [*[e * s_r for e in neg_w], *[e * cneg for e in crs], *[e * cneg for e in neg_w]]
+    scalars += [t * cw + evm_neg(s_b), -x * cw, -x2 * cw, s_tau, s_sk, cneg]
+    job_ids, many = _sigma_ids(n)
+    rows, flags = (
+        (np.concatenate([pts, sum_rows]), np.concatenate([inf, sum_inf])) if sums else (pts, inf)
+    )
+    if many is not None:
+        results = many_rows_planned(rows, flags, many, scalars)
     else:
-        results = many_rows(pts, inf, jobs)
+        jobs, at = [], 0
+        for ids in job_ids:
+            jobs.append((ids, [k % Q for k in scalars[at : at + len(ids)]]))
+            at += len(ids)
+        results = many_rows(rows, flags, jobs)
     if results[0] is None:
         return reject("reference contract reverts: Utils.neg of tEval = O")
     zero = bytes(64)
@@ -167,26 +162,46 @@ def verify_transfer(st: TransferStatement, proof: bytes) -> Verdict | None:
     return ACCEPT if check.holds() else reject(FAILURE)
 
 
-class _Job:
-    """Point indices and scalars of one MSM job."""
+@cache
+def _sigma_ids(n: int) -> tuple[list[list[int]], ManyPlan | None]:
+    """Point indices of the six Σ commitments' and ``tEval``'s MSM jobs at ring size n
+    (the terms whose scalars ``verify_transfer`` lists in the same order), and their
+    kernel plan (None when a job is too large for one GLV-Straus call).
 
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-        self.ks: list[int] = []
+    ``g`` given twice in a job (``A_b``, ``A_t``) is one term with the summed scalar, and
+    the fee terms ``COMPAT_FEE · … · g`` (``COMPAT_FEE = 0``) are left out.
+    """
+    m = n.bit_length() - 1
+    plan = layout.compat_transfer(m)
+    pi = plan.point
+    cl, cr, cc, yy = 0, n, 2 * n, 3 * n
+    d_i, u_i, ge_i, g_i, h_i = 4 * n, 4 * n + 1, 4 * n + 2, 4 * n + 3, 4 * n + 4
+    t1, t2 = pi["T_1"], pi["T_2"]
+    sums = n >= _SUMS_FROM
 
-    def add(self, ids: list[int], ks: list[int]) -> _Job:
-        self.ids.extend(ids)
-        self.ks.extend(k % Q for k in ks)
-        return self
+    def anon(name: str) -> list[int]:
+        return [pi[name] + j for j in range(m)]
 
-    def done(self) -> tuple[list[int], list[int]]:
-        """The job, a point given twice (``g`` in A_b and A_t) merged into one term."""
-        if len(set(self.ids)) == len(self.ids):
-            return self.ids, self.ks
-        merged: dict[int, int] = {}
-        for i, k in zip(self.ids, self.ks, strict=True):
-            merged[i] = (merged.get(i, 0) + k) % Q
-        return list(merged), list(merged.values())
+    def ring(base: int) -> list[int]:
+        return [base + i for i in range(n)]
+
+    yr00 = [plan.npoints + 1] if sums else ring(yy)
+    cr00 = [plan.npoints] if sums else ring(cc)
+    jobs = [
+        [t1, t2],
+        [g_i, *anon("gG"), *yr00, *anon("y_0G")],
+        [g_i, d_i],
+        [d_i, *anon("DG"), *ring(cr), *anon("CRnG"), g_i, *cr00, *anon("C_0G"),
+         *ring(cl), *anon("CLnG")],
+        [*ring(yy), *anon("y_XG"), *ring(cc), *anon("C_XG")],
+        [g_i, t1, t2, h_i],
+        [ge_i, u_i],
+    ]  # fmt: skip
+    return jobs, many_plan(jobs)
+
+
+if COMPAT_FEE != 0:  # pragma: no cover - a constant of the reference contract
+    raise RuntimeError("_sigma_ids leaves out the fee terms: COMPAT_FEE must be 0")
 
 
 def _auditor_ok(st: TransferStatement) -> bool:

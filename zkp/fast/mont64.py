@@ -11,12 +11,21 @@ emitters modulo the group order q for per-proof scalar algebra.
 p, q < 2**254 (top word below 2**62), so the "no-carry" CIOS applies: every partial
 sum ``t + a*b + carry`` fits 128 bits and the accumulator needs no fifth word.
 Inputs must be canonical (below the modulus); outputs are canonical.
+
+On x86-64 CPUs with BMI2 and ADX the rows of the product are inline assembly instead
+(ADR 0052): ``mulx`` products summed on two independent carry chains (``adcx`` for the
+low words, ``adox`` for the high words), which LLVM does not emit from the i128 form;
+~22 -> ~17.5 ns per product on the development machine. Set ``DREX_ZKP_NO_ASM=1`` to
+use the portable form (the kernel cache is keyed on it).
 """
 
 from __future__ import annotations
 
+import os
+import platform
 from typing import Any
 
+import llvmlite.binding as llvm
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
@@ -80,8 +89,81 @@ def _emit(
     )
 
 
-def _mont(mod: list[int], mod_ninv: int) -> Any:
+def _imm(word: int) -> str:
+    """A 64-bit word as the signed immediate of ``movabsq`` (``$$`` is a literal ``$``)."""
+    return "$$" + str(word - (1 << 64) if word >= 1 << 63 else word)
+
+
+def _row_asm(mod: list[int], mod_ninv: int, first: bool) -> str:
+    """One CIOS row ``t = (t + a·b_i + m·mod) / 2**64`` in AT&T syntax.
+
+    Operands: ``$0..$3`` t (in/out; the result is ``$1..$4``), ``$4`` the fifth word,
+    ``$5``/``$6`` product low/high words, ``$7`` a modulus word, ``$12..$15`` a,
+    ``$16`` b_i (``$8..$11`` are the tied inputs of t). ``t < 2·mod`` on entry and
+    ``mod < 2**254`` bound every sum below 2**320, so five words never carry out,
+    and the high words fit their chain (``t4 < 2**63``).
+    """
+    lines = ["movq $16, %rdx"]
+    if first:  # t = 0: the products are the row
+        lines += ["mulxq $12, $0, $1", "mulxq $13, $5, $2", "addq $5, $1"]
+        lines += ["mulxq $14, $5, $3", "adcq $5, $2", "mulxq $15, $5, $4", "adcq $5, $3"]
+    else:
+        lines.append("xorq $4, $4")  # also clears CF and OF
+        for j in range(4):
+            lines += [f"mulxq ${12 + j}, $5, $6", f"adcxq $5, ${j}", f"adoxq $6, ${j + 1}"]
+    lines.append("adcq $$0, $4")
+    lines += [f"movabsq {_imm(mod_ninv)}, %rdx", "imulq $0, %rdx", "testq %rdx, %rdx"]
+    for j in range(4):
+        lines += [f"movabsq {_imm(mod[j])}, $7", "mulxq $7, $5, $6"]
+        lines += [f"adcxq $5, ${j}", f"adoxq $6, ${j + 1}"]
+    lines.append("adcq $$0, $4")
+    return "\n\t".join(lines)
+
+
+_ROW_CONSTRAINTS = ",".join(
+    ["=&r"] * 8 + ["0", "1", "2", "3"] + ["r"] * 5 + ["~{rdx}", "~{dirflag}", "~{fpsr}", "~{flags}"]
+)
+
+
+def _emit_asm(
+    builder: Any, a: list[Any], b: list[Any], mod: list[int] = P64, mod_ninv: int = NINV64
+) -> list[Any]:
+    """:func:`_emit`'s product with each row as one inline-assembly block (ADR 0052)."""
+    i64 = ir.IntType(64)
+    row = ir.FunctionType(ir.LiteralStructType([i64] * 8), [i64] * 9)
+    t = [ir.Constant(i64, 0)] * 4
+    for i in range(4):
+        text = _row_asm(mod, mod_ninv, i == 0)
+        res = builder.asm(row, text, _ROW_CONSTRAINTS, [*t, *a, b[i]], False)
+        t = [builder.extract_value(res, k) for k in (1, 2, 3, 4)]
+    full = _join(builder, t)
+    modulus = ir.Constant(ir.IntType(256), sum(w << (64 * k) for k, w in enumerate(mod)))
+    reduced = builder.sub(full, modulus)
+    return _split(
+        builder, builder.select(builder.icmp_unsigned(">=", full, modulus), reduced, full)
+    )
+
+
+def _asm_available() -> bool:
+    """x86-64 with BMI2 (``mulx``) and ADX (``adcx``/``adox``), unless turned off."""
+    if os.environ.get("DREX_ZKP_NO_ASM", "") not in ("", "0"):
+        return False
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    features = llvm.get_host_cpu_features()
+    if not (features.get("bmi2") and features.get("adx")):
+        return False
+    llvm.initialize_native_asmparser()  # numba does not; inline asm needs it
+    return True
+
+
+USE_ASM = _asm_available()
+"""Whether :data:`mont_mul4` and :data:`mont_mul4_q` use the inline-assembly rows."""
+
+
+def _mont(mod: list[int], mod_ninv: int, use_asm: bool = USE_ASM) -> Any:
     """A Montgomery-multiplication intrinsic for one modulus."""
+    emit = _emit_asm if use_asm else _emit
 
     def typer(
         typingctx: Any, a0: Any, a1: Any, a2: Any, a3: Any, b0: Any, b1: Any, b2: Any, b3: Any
@@ -89,7 +171,7 @@ def _mont(mod: list[int], mod_ninv: int) -> Any:
         sig = _UNI_TUPLE(_U64, 4)(_U64, _U64, _U64, _U64, _U64, _U64, _U64, _U64)
 
         def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-            out = _emit(builder, list(args[:4]), list(args[4:]), mod, mod_ninv)
+            out = emit(builder, list(args[:4]), list(args[4:]), mod, mod_ninv)
             return context.make_tuple(builder, signature.return_type, out)
 
         return sig, codegen
@@ -101,6 +183,8 @@ mont_mul4: Any = _mont(P64, NINV64)
 """``(a * b / 2**256) mod p`` on 4 little-endian uint64 words each; returns 4 words."""
 mont_mul4_q: Any = _mont(Q64, QNINV64)
 """``(a * b / 2**256) mod q`` (the group order), same conventions."""
+mont_mul4_portable: Any = _mont(P64, NINV64, False)
+""":data:`mont_mul4` in the portable i128 form whatever the CPU (tests compare the two)."""
 
 
 def _join(builder: Any, words: list[Any]) -> Any:

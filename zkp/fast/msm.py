@@ -11,9 +11,11 @@ Results never depend on whether ``warm_up`` ran, nor on ``threads``.
 
 from __future__ import annotations
 
+import mmap
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -51,7 +53,9 @@ __all__ = [
     "is_on_curve",
     "msm",
     "msm_many",
+    "many_plan",
     "many_rows",
+    "many_rows_planned",
     "mixed_is_identity",
     "msm_mixed",
     "validate_points",
@@ -257,6 +261,36 @@ def msm(
     return _fused(_NO_FIXED, points, scalars, threads, (c, method))
 
 
+_HUGE_PAGE = 1 << 21
+_HUGE_MIN = 8 * _HUGE_PAGE
+
+
+def _on_huge_pages(table: Arr) -> Arr:
+    """``table`` copied into anonymous memory advised for transparent huge pages (ADR 0053).
+
+    A verification reads ~3700 rows spread over the 62 MB generator table, one 4 KB
+    page each: after other work has evicted the TLB and the page tables from the caches
+    (the benchmark runs the reference verifier in between) every row costs a page walk.
+    With 2 MB pages the table is ~31 pages. Where the platform has no ``madvise`` or
+    the kernel no THP, or for small tables, the array is returned as it is; the values
+    are the same either way.
+    """
+    advice = getattr(mmap, "MADV_HUGEPAGE", None)
+    anonymous = getattr(mmap, "MAP_ANONYMOUS", None)
+    if advice is None or anonymous is None or table.nbytes < _HUGE_MIN:
+        return table
+    try:  # private: shared anonymous memory is shmem, which THP leaves alone by default
+        region = mmap.mmap(-1, table.nbytes + _HUGE_PAGE, flags=mmap.MAP_PRIVATE | anonymous)
+        region.madvise(advice)
+    except (OSError, ValueError):
+        return table
+    raw = np.frombuffer(region, dtype=np.uint8)
+    start = (-raw.ctypes.data) % _HUGE_PAGE
+    out = raw[start : start + table.nbytes].view(table.dtype).reshape(table.shape)
+    out[...] = table
+    return out  # the array keeps the mmap alive (its buffer's base)
+
+
 class FixedBaseMSM:
     """MSM over a fixed list of bases with a precomputed table of 2**(c*k) * B_i.
 
@@ -296,7 +330,7 @@ class FixedBaseMSM:
         if full:
             self._mode = FIXED_TREE
             self._per_base = self.nwin << (c - 1)
-            self._table = build_full_table(pts, inf, c, self.nwin)
+            self._table = _on_huge_pages(build_full_table(pts, inf, c, self.nwin))
         else:
             self._mode = FIXED_AFFINE if affine else FIXED_BUCKETS
             self._per_base = self.nwin
@@ -364,7 +398,8 @@ def msm_many(jobs: Sequence[tuple[Sequence[Point], Sequence[int]]]) -> list[Poin
     pts, inf = _prepare(points, False)
     limbs, signs = split_scalars(scalars)
     out = np.empty((3 * len(jobs), NLIMBS), dtype=np.uint64)
-    straus_glv_many(pts, inf, recode_wnaf(limbs, w), signs, w, bounds, out)
+    which = np.arange(len(points), dtype=np.int64)
+    straus_glv_many(pts, inf, which, recode_wnaf(limbs, w), signs, w, bounds, out)
     result: list[Point] = []
     for q in range(len(jobs)):
         if out[3 * q + 2, 0] == 0:
@@ -377,6 +412,54 @@ def msm_many(jobs: Sequence[tuple[Sequence[Point], Sequence[int]]]) -> list[Poin
 _MANY_MAX_JOB = 48
 
 
+@dataclass(frozen=True)
+class ManyPlan:
+    """Kernel operands of :func:`many_rows` that depend only on the jobs' point indices
+    (a verifier's layout): one table per distinct point (``sel``), each term's point
+    (``which``), job bounds and the NAF width."""
+
+    which: npt.NDArray[np.int64]
+    sel: npt.NDArray[np.int64]
+    bounds: npt.NDArray[np.int64]
+    w: int
+
+
+def many_plan(job_ids: Sequence[Sequence[int]]) -> ManyPlan | None:
+    """The :class:`ManyPlan` of jobs with these point indices; None if a job has more
+    than ``_MANY_MAX_JOB`` points (those run through the planned variable-base MSM)."""
+    if any(len(ids) > _MANY_MAX_JOB for ids in job_ids):
+        return None
+    slot: dict[int, int] = {}
+    which = [slot.setdefault(i, len(slot)) for ids in job_ids for i in ids]
+    bounds = np.zeros(len(job_ids) + 1, dtype=np.int64)
+    bounds[1:] = np.cumsum([len(ids) for ids in job_ids])
+    w = variable_plan(max([1, *[len(ids) for ids in job_ids]]))[0]
+    return ManyPlan(
+        np.array(which, dtype=np.int64),
+        np.fromiter(slot, dtype=np.int64, count=len(slot)),
+        bounds,
+        min(w, MAX_WINDOW[METHODS["straus-glv"]]),
+    )
+
+
+def many_rows_planned(
+    pts: Arr, inf: Flags, plan: ManyPlan, scalars: Sequence[int]
+) -> list[bytes | None]:
+    """:func:`many_rows` for jobs of at most ``_MANY_MAX_JOB`` points given by their
+    :class:`ManyPlan` and all terms' scalars, job after job (any ints; reduced mod r)."""
+    k = plan.bounds.shape[0] - 1
+    if len(scalars) != plan.which.shape[0]:
+        raise ValueError("scalars and planned terms differ in length")
+    rows = pts.reshape(-1, 2, NLIMBS)
+    limbs, signs = split_scalars(scalars)
+    res = np.empty((3 * k, NLIMBS), dtype=np.uint64)
+    sub = rows[plan.sel].reshape(-1, NLIMBS)
+    naf = recode_wnaf(limbs, plan.w)
+    straus_glv_many(sub, inf[plan.sel], plan.which, naf, signs, plan.w, plan.bounds, res)
+    enc = res[:, ::-1].astype(">u8").tobytes()
+    return [enc[96 * j : 96 * j + 64] if res[3 * j + 2, 0] != 0 else None for j in range(k)]
+
+
 def many_rows(
     pts: Arr, inf: Flags, jobs: Sequence[tuple[Sequence[int], Sequence[int]]]
 ) -> list[bytes | None]:
@@ -384,8 +467,8 @@ def many_rows(
 
     Each job is (point indices, scalars). Results are 64-byte big-endian ``x || y``
     encodings (what a transcript hashes), None for the identity. Jobs of up to
-    ``_MANY_MAX_JOB`` points share one GLV-Straus kernel call; larger ones run
-    through the planned variable-base MSM each.
+    ``_MANY_MAX_JOB`` points share one GLV-Straus kernel call (one table per distinct
+    point, ADR 0053); larger ones run through the planned variable-base MSM each.
     """
     for q, (ids, ks) in enumerate(jobs):
         if len(ids) != len(ks):
@@ -394,29 +477,16 @@ def many_rows(
     small = [q for q, (ids, _) in enumerate(jobs) if len(ids) <= _MANY_MAX_JOB]
     out: list[bytes | None] = [None] * len(jobs)
     if small:
-        idx: list[int] = []
-        scalars: list[int] = []
-        bounds = np.zeros(len(small) + 1, dtype=np.int64)
-        for j, q in enumerate(small):
-            idx.extend(jobs[q][0])
-            scalars.extend(jobs[q][1])
-            bounds[j + 1] = len(idx)
-        sel = np.array(idx, dtype=np.int64)
-        w = variable_plan(max(1, int(np.max(np.diff(bounds)))))[0]
-        w = min(w, MAX_WINDOW[METHODS["straus-glv"]])
-        limbs, signs = split_scalars(scalars)
-        res = np.empty((3 * len(small), NLIMBS), dtype=np.uint64)
-        sub = rows[sel].reshape(-1, NLIMBS)
-        straus_glv_many(sub, inf[sel], recode_wnaf(limbs, w), signs, w, bounds, res)
-        enc = res[:, ::-1].astype(">u8").tobytes()
-        for j, q in enumerate(small):
-            if res[3 * j + 2, 0] != 0:
-                out[q] = enc[96 * j : 96 * j + 64]
+        plan = many_plan([jobs[q][0] for q in small])
+        assert plan is not None
+        scalars = [k for q in small for k in jobs[q][1]]
+        for q, r in zip(small, many_rows_planned(pts, inf, plan, scalars), strict=True):
+            out[q] = r
     for q, (ids, ks) in enumerate(jobs):
         if len(ids) > _MANY_MAX_JOB:
             sel = np.array(ids, dtype=np.int64)
-            plan = variable_plan(len(ids))
-            acc = _fused_arrays(_NO_FIXED, rows[sel].reshape(-1, NLIMBS), inf[sel], ks, 1, plan)
+            plan2 = variable_plan(len(ids))
+            acc = _fused_arrays(_NO_FIXED, rows[sel].reshape(-1, NLIMBS), inf[sel], ks, 1, plan2)
             pt = _to_point(acc)
             if pt is not None:
                 out[q] = pt[0].to_bytes(32, "big") + pt[1].to_bytes(32, "big")

@@ -42,8 +42,6 @@ Arr = npt.NDArray[np.uint64]
 Flags = npt.NDArray[np.uint8]
 Digits = npt.NDArray[np.int64]
 
-_NO_ROWS = np.zeros((0, NLIMBS), dtype=np.uint64)
-_NO_FLAGS = np.zeros(0, dtype=np.uint8)
 W_FOLD = 5  # NAF width of the fold's two-term sums (each table serves both rows)
 W = 4  # NAF width of the replay's multiplications (tables of 4 odd multiples)
 
@@ -123,24 +121,25 @@ def _glv_sum(
 
 
 @kernel
-def _fft_reverts(a: Arr, lo: int, n: int, full: int, naf: Digits, signs: Flags) -> bool:
-    """In-place unscaled DIT FFT of the n Jacobian points ``a[lo .. lo + n)`` (bit-reversed
-    input, natural-order output) with the twiddles of a size-``full`` FFT (n divides it).
+def _fft_reverts(a: Arr, lo: int, cnt: int, n: int, full: int, naf: Digits, signs: Flags) -> bool:
+    """In-place unscaled DIT FFTs of size n of each block of n Jacobian points in
+    ``a[lo .. lo + cnt)`` (bit-reversed input, natural-order output) with the twiddles
+    of a size-``full`` FFT (n divides it and cnt).
 
     Twiddle ``ω^j`` (``ω`` of order ``full``) has GLV rows ``2(j-1)``, ``2(j-1)+1``
     (``ω^0 = 1`` is not multiplied); at size ``s`` butterfly ``i`` uses ``j = i·full/s``.
     True as soon as a butterfly's odd input is the identity. Each stage builds the
-    tables of all its multiplied points with one inversion.
+    tables of all its multiplied points, in every block, with one inversion.
     """
     slot = np.empty(1, dtype=np.int64)
     row = np.empty(1, dtype=np.int64)
-    idx = np.empty(max(n, 1), dtype=np.int64)
+    idx = np.empty(max(cnt, 1), dtype=np.int64)
     s = 2
     while s <= n:
         h = s // 2
         step = full // s
         m = 0
-        for o in range(lo, lo + n, s):
+        for o in range(lo, lo + cnt, s):
             for i in range(h):
                 q = o + h + i
                 if jac_is_inf((ld(a, 3 * q), ld(a, 3 * q + 1), ld(a, 3 * q + 2))):
@@ -154,7 +153,7 @@ def _fft_reverts(a: Arr, lo: int, n: int, full: int, naf: Digits, signs: Flags) 
             table = np.empty((0, NLIMBS), dtype=np.uint64)
             tinf = np.empty(0, dtype=np.uint8)
         m = 0
-        for o in range(lo, lo + n, s):
+        for o in range(lo, lo + cnt, s):
             for i in range(h):
                 q = o + h + i
                 if i == 0:
@@ -192,7 +191,7 @@ def _check_reverts(a: Arr, n: int, naf: Digits, signs: Flags) -> bool:
     """
     size = n // 2
     while size >= 1:
-        if _fft_reverts(a, size, size, n, naf, signs) or _any_inf(a, size, 2 * size):
+        if _fft_reverts(a, size, size, size, n, naf, signs) or _any_inf(a, size, 2 * size):
             return True
         size //= 2
     return False
@@ -216,62 +215,99 @@ def _bit_reverse(src: Arr, n: int) -> Arr:
 
 
 @kernel
-def replay_reverts(
-    base: Arr, binf: Flags, tw_naf: Digits, tw_signs: Flags, fold_naf: Digits,
-    fold_signs: Flags, inv_naf: Digits, inv_signs: Flags, want: bool, total: Arr,
-) -> bool:  # fmt: skip
-    """True iff ``assembleConvolutions`` on these base points would revert (one base).
+def _affine_rows(jac: Arr) -> tuple[Arr, Flags]:
+    """Affine Montgomery rows (2k, NLIMBS) and infinity flags of k Jacobian points."""
+    k = jac.shape[0] // 3
+    zs = np.empty((k, NLIMBS), dtype=np.uint64)
+    for q in range(k):
+        st(zs, q, ld(jac, 3 * q + 2))
+    zinv = np.empty((k, NLIMBS), dtype=np.uint64)
+    batch_inv(zs, zinv)
+    rows = np.zeros((2 * k, NLIMBS), dtype=np.uint64)
+    inf = np.zeros(k, dtype=np.uint8)
+    for q in range(k):
+        if jac_is_inf((ld(jac, 3 * q), ld(jac, 3 * q + 1), ld(jac, 3 * q + 2))):
+            inf[q] = 1
+            continue
+        zi = ld(zinv, q)
+        zi2 = sqr(zi)
+        st(rows, 2 * q, mul(ld(jac, 3 * q), zi2))
+        st(rows, 2 * q + 1, mul(ld(jac, 3 * q + 1), mul(zi2, zi)))
+    return rows, inf
 
-    ``base``/``binf``: affine Montgomery rows and infinity flags of the N points. The
-    forward FFT stops below its top stage: the even and odd halves' FFTs ``E``, ``O``
-    (all checked, and ``O``'s values are the top stage's odd inputs); the top stage's
-    outputs ``E[i] ± ω^i O[i]`` only feed the fold, so folded value ``i`` of row r is
-    ``α·E[i] + β·O[i]`` with GLV rows ``2(2(r h + i))`` (α) and ``2(2(r h + i) + 1)``
-    (β) of ``fold_naf``, for ``i = 1 .. h-1`` (folded value 0 is never checked).
 
-    With ``want`` (and no revert), ``total`` (3, NLIMBS) receives the Jacobian sum of
-    row 0's folded values, folded value 0 included: ``Σ_i folded_0[i] = h · Σ_j r0[j]·P_j``
-    (the inverse FFT's output 0, ``1/2`` factors dropped).
+@kernel
+def replay_bases(
+    base: Arr, binf: Flags, nb: int, tw_naf: Digits, tw_signs: Flags, fold_naf: Digits,
+    fold_signs: Flags, inv_naf: Digits, inv_signs: Flags, want: bool,
+) -> tuple[bool, Arr, Flags]:  # fmt: skip
+    """(reverts?, rows, flags): True iff ``assembleConvolutions`` on one of the ``nb``
+    bases would revert; all bases in one call (ADR 0053).
+
+    ``base``/``binf``: affine Montgomery rows and infinity flags of the ``nb`` bases of N
+    points each, one after the other. The forward FFT stops below its top stage: the even
+    and odd halves' FFTs ``E``, ``O`` (all checked, and ``O``'s values are the top stage's
+    odd inputs); the top stage's outputs ``E[i] ± ω^i O[i]`` only feed the fold, so folded
+    value ``i`` of row r is ``α·E[i] + β·O[i]`` with GLV rows ``2(2(r h + i))`` (α) and
+    ``2(2(r h + i) + 1)`` (β) of ``fold_naf`` (the same for every base), for
+    ``i = 1 .. h-1`` (folded value 0 is never checked). The half FFTs of all bases share
+    one table inversion per stage, the fold tables of all bases one more.
+
+    With ``want`` (and no revert), ``rows``/``flags`` hold the affine sum of row 0's
+    folded values of each base, folded value 0 included: ``Σ_i folded_0[i] = h · Σ_j
+    r0[j]·P_j`` (the inverse FFT's output 0, ``1/2`` factors dropped); else no rows.
     """
-    n = binf.shape[0]
+    n = binf.shape[0] // nb
     h = n // 2
+    none_rows = np.zeros((0, NLIMBS), dtype=np.uint64)
+    none_flags = np.zeros(0, dtype=np.uint8)
+    a = np.empty((3 * nb * n, NLIMBS), dtype=np.uint64)
     jac = np.empty((3 * n, NLIMBS), dtype=np.uint64)
-    for i in range(n):
-        if binf[i] != 0:
-            st_jac(jac, i, jac_inf())
-        else:
-            st_jac(jac, i, (ld(base, 2 * i), ld(base, 2 * i + 1), FE_ONE))
-    a = _bit_reverse(jac, n)
-    for lo in (0, h):
-        if _fft_reverts(a, lo, h, n, tw_naf, tw_signs):
-            return True
-    if _any_inf(a, h, n):
-        return True
+    for q in range(nb):
+        for i in range(n):
+            k = q * n + i
+            if binf[k] != 0:
+                st_jac(jac, i, jac_inf())
+            else:
+                st_jac(jac, i, (ld(base, 2 * k), ld(base, 2 * k + 1), FE_ONE))
+        a[3 * q * n : 3 * (q + 1) * n] = _bit_reverse(jac, n)
+    if _fft_reverts(a, 0, nb * n, h, n, tw_naf, tw_signs):
+        return True, none_rows, none_flags
+    for q in range(nb):
+        if _any_inf(a, q * n + h, (q + 1) * n):
+            return True, none_rows, none_flags
     if h < 2 and not want:
-        return False
-    idx = np.arange(n)
-    table, tinf = _tables(a, idx, n, W_FOLD)
+        return False, none_rows, none_flags
+    idx = np.arange(nb * n)
+    table, tinf = _tables(a, idx, nb * n, W_FOLD)
     slots = np.empty(2, dtype=np.int64)
     rows = np.empty(2, dtype=np.int64)
-    for r in range(2):
-        folded = np.empty((3 * h, NLIMBS), dtype=np.uint64)
-        st_jac(folded, 0, jac_inf())
-        for i in range(0 if want and r == 0 else 1, h):
-            slots[0] = i
-            slots[1] = i + h
-            rows[0] = 4 * (r * h + i)
-            rows[1] = rows[0] + 2
-            st_jac(folded, i, _glv_sum(table, tinf, slots, 2, fold_naf, fold_signs, rows, W_FOLD))
-        if want and r == 0:
-            acc = jac_inf()
-            for i in range(h):
-                acc = jac_add(
-                    acc, (ld(folded, 3 * i), ld(folded, 3 * i + 1), ld(folded, 3 * i + 2))
+    totals = np.zeros((3 * nb, NLIMBS), dtype=np.uint64)
+    folded = np.empty((3 * h, NLIMBS), dtype=np.uint64)
+    for q in range(nb):
+        for r in range(2):
+            st_jac(folded, 0, jac_inf())
+            for i in range(0 if want and r == 0 else 1, h):
+                slots[0] = q * n + i
+                slots[1] = q * n + i + h
+                rows[0] = 4 * (r * h + i)
+                rows[1] = rows[0] + 2
+                st_jac(
+                    folded, i, _glv_sum(table, tinf, slots, 2, fold_naf, fold_signs, rows, W_FOLD)
                 )
-            st_jac(total, 0, acc)
-        if _check_reverts(_bit_reverse(folded, h), h, inv_naf, inv_signs):
-            return True
-    return False
+            if want and r == 0:
+                acc = jac_inf()
+                for i in range(h):
+                    acc = jac_add(
+                        acc, (ld(folded, 3 * i), ld(folded, 3 * i + 1), ld(folded, 3 * i + 2))
+                    )
+                st_jac(totals, q, acc)
+            if _check_reverts(_bit_reverse(folded, h), h, inv_naf, inv_signs):
+                return True, none_rows, none_flags
+    if not want:
+        return False, none_rows, none_flags
+    out, flags = _affine_rows(totals)
+    return False, out, flags
 
 
 def _digits(scalars: Sequence[int], w: int = W) -> tuple[Digits, Flags]:
@@ -349,28 +385,6 @@ def fold_scalars(r0: Sequence[int], r1: Sequence[int]) -> list[int]:
     return out
 
 
-@kernel
-def _affine_rows(jac: Arr) -> tuple[Arr, Flags]:
-    """Affine Montgomery rows (2k, NLIMBS) and infinity flags of k Jacobian points."""
-    k = jac.shape[0] // 3
-    zs = np.empty((k, NLIMBS), dtype=np.uint64)
-    for q in range(k):
-        st(zs, q, ld(jac, 3 * q + 2))
-    zinv = np.empty((k, NLIMBS), dtype=np.uint64)
-    batch_inv(zs, zinv)
-    rows = np.zeros((2 * k, NLIMBS), dtype=np.uint64)
-    inf = np.zeros(k, dtype=np.uint8)
-    for q in range(k):
-        if jac_is_inf((ld(jac, 3 * q), ld(jac, 3 * q + 1), ld(jac, 3 * q + 2))):
-            inf[q] = 1
-            continue
-        zi = ld(zinv, q)
-        zi2 = sqr(zi)
-        st(rows, 2 * q, mul(ld(jac, 3 * q), zi2))
-        st(rows, 2 * q + 1, mul(ld(jac, 3 * q + 1), mul(zi2, zi)))
-    return rows, inf
-
-
 def reverts(r0: Sequence[int], r1: Sequence[int], bases: Sequence[tuple[Arr, Flags]]) -> bool:
     """True iff the contract's convolution of (r0, r1) with one of ``bases`` reverts."""
     return replay(r0, r1, bases, False)[0]
@@ -382,16 +396,12 @@ def replay(
     """(reverts?, rows, flags): with ``sums`` and no revert, the affine Montgomery rows and
     infinity flags of ``h · Σ_j r0[j]·B_j`` for each base ``B`` (``h = N/2``), taken from
     the replay's folded values (``1/h`` goes into the caller's scalar)."""
+    if not bases:
+        return False, np.zeros((0, NLIMBS), dtype=np.uint64), np.zeros(0, dtype=np.uint8)
     tw_naf, tw_signs, inv_naf, inv_signs = _twiddles(len(r0))
     fold_naf, fold_signs = _digits(fold_scalars(r0, r1), W_FOLD)
-    totals = np.zeros((3 * len(bases), NLIMBS), dtype=np.uint64)
-    for q, (pts, inf) in enumerate(bases):
-        total = totals[3 * q : 3 * q + 3]
-        if replay_reverts(
-            pts, inf, tw_naf, tw_signs, fold_naf, fold_signs, inv_naf, inv_signs, sums, total
-        ):
-            return True, _NO_ROWS, _NO_FLAGS
-    if not sums:
-        return False, _NO_ROWS, _NO_FLAGS
-    rows, flags = _affine_rows(totals)
-    return False, rows, flags
+    pts = np.concatenate([p for p, _ in bases]) if len(bases) > 1 else bases[0][0]
+    inf = np.concatenate([f for _, f in bases]) if len(bases) > 1 else bases[0][1]
+    return replay_bases(
+        pts, inf, len(bases), tw_naf, tw_signs, fold_naf, fold_signs, inv_naf, inv_signs, sums
+    )

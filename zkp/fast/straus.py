@@ -30,6 +30,7 @@ from zkp.fast.field import (
     FE_ZERO,
     NLIMBS,
     P_INT,
+    add,
     batch_inv,
     from_mont,
     int_to_fe,
@@ -39,6 +40,7 @@ from zkp.fast.field import (
     neg,
     sqr,
     st,
+    sub,
 )
 from zkp.fast.glv import BETA
 
@@ -65,26 +67,37 @@ def _bits(k: Arr, i: int, pos: int, count: int) -> np.int64:
 
 
 @kernel
+def _bit_length(scalars: Arr, i: int) -> int:
+    """Bit length of scalar row i (8 x 32-bit limbs)."""
+    for j in range(7, -1, -1):
+        if scalars[i, j] != 0:
+            v = scalars[i, j]
+            top = 32 * j
+            while v != 0:
+                v >>= np.uint64(1)
+                top += 1
+            return top
+    return 0
+
+
+@kernel
 def recode_wnaf(scalars: Arr, w: int) -> Digits:
-    """Width-w NAF digits (n, 256) of scalars < 2**254 (plain limbs), least significant first.
+    """Width-w NAF digits (n, L) of scalars < 2**254 (plain limbs), least significant first.
 
     Every non-zero digit is odd, below 2**(w-1) in magnitude, and followed by at least
     w - 1 zeros. Bits are read in place (no shifting of the limbs): a position whose bit
     equals the pending carry is a zero digit, otherwise the next w bits plus the carry
-    form one signed digit.
+    form one signed digit. ``L`` is one more than the longest scalar's bit length (a NAF
+    is at most that long), at most ``NAF_LEN``: GLV halves give ~130 columns instead of
+    256, so the kernels' scans and the array are half as long (ADR 0053).
     """
     n = scalars.shape[0]
-    digits = np.zeros((n, NAF_LEN), dtype=np.int64)
+    longest = 0
     for i in range(n):
-        top = 0
-        for j in range(7, -1, -1):
-            if scalars[i, j] != 0:
-                v = scalars[i, j]
-                top = 32 * j
-                while v != 0:
-                    v >>= np.uint64(1)
-                    top += 1
-                break
+        longest = max(longest, _bit_length(scalars, i))
+    digits = np.zeros((n, min(NAF_LEN, longest + 1)), dtype=np.int64)
+    for i in range(n):
+        top = _bit_length(scalars, i)
         carry = np.int64(0)
         pos = 0
         while pos < NAF_LEN and (pos < top or carry != 0):
@@ -99,10 +112,73 @@ def recode_wnaf(scalars: Arr, w: int) -> Digits:
     return digits
 
 
+AFFINE_FROM = 24  # from this many finite points, tables are built in affine batches
+
+
+@kernel
+def _odd_multiples_affine(pts: Arr, inf: Flags, nt: int) -> Arr:
+    """:func:`_odd_multiples` in affine coordinates, all points side by side (ADR 0053).
+
+    2P for every point with one batch inversion, then (2j + 1)P = (2j - 1)P + 2P, each
+    round one batch inversion for all points: ~6 multiplications per entry instead of
+    a mixed addition plus normalisation, but ``nt`` inversions, so worth it for many
+    points. On the curve (prime order, no point of order 2) no denominator is zero;
+    ``batch_inv`` maps a zero of a point off the curve to zero (garbage for that point only).
+    """
+    n = inf.shape[0]
+    table = np.zeros((2 * n * nt, NLIMBS), dtype=np.uint64)
+    live = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        if inf[i] == 0:
+            live[m] = i
+            m += 1
+    if m == 0:
+        return table
+    den = np.empty((m, NLIMBS), dtype=np.uint64)
+    dinv = np.empty((m, NLIMBS), dtype=np.uint64)
+    tx = np.empty((m, NLIMBS), dtype=np.uint64)
+    ty = np.empty((m, NLIMBS), dtype=np.uint64)
+    for u in range(m):
+        i = live[u]
+        y = ld(pts, 2 * i + 1)
+        st(table, 2 * i * nt, ld(pts, 2 * i))
+        st(table, 2 * i * nt + 1, y)
+        st(den, u, add(y, y))
+    batch_inv(den, dinv)
+    for u in range(m):  # 2P: lambda = 3x^2 / 2y
+        i = live[u]
+        x = ld(pts, 2 * i)
+        x2 = sqr(x)
+        lam = mul(add(add(x2, x2), x2), ld(dinv, u))
+        x3 = sub(sub(sqr(lam), x), x)
+        st(tx, u, x3)
+        st(ty, u, sub(mul(lam, sub(x, x3)), ld(pts, 2 * i + 1)))
+    for j in range(1, nt):
+        for u in range(m):
+            st(den, u, sub(ld(tx, u), ld(table, 2 * (live[u] * nt + j - 1))))
+        batch_inv(den, dinv)
+        for u in range(m):
+            r = 2 * (live[u] * nt + j - 1)
+            xp = ld(table, r)
+            yp = ld(table, r + 1)
+            lam = mul(sub(ld(ty, u), yp), ld(dinv, u))
+            x3 = sub(sub(sqr(lam), xp), ld(tx, u))
+            st(table, r + 2, x3)
+            st(table, r + 3, sub(mul(lam, sub(xp, x3)), yp))
+    return table
+
+
 @kernel
 def _odd_multiples(pts: Arr, inf: Flags, nt: int) -> Arr:
     """Affine rows (2 n nt, NLIMBS): entry i * nt + j = (2j + 1) * pts[i] (zero rows if infinite)."""
     n = inf.shape[0]
+    live = 0
+    for i in range(n):
+        if inf[i] == 0:
+            live += 1
+    if live >= AFFINE_FROM:
+        return _odd_multiples_affine(pts, inf, nt)
     m = n * nt
     jac = np.empty((3 * m, NLIMBS), dtype=np.uint64)
     for i in range(n):
@@ -206,24 +282,74 @@ def straus_glv(pts: Arr, inf: Flags, naf: Digits, signs: Flags, w: int) -> Jac:
 
 
 @kernel
-def straus_glv_many(
-    pts: Arr, inf: Flags, naf: Digits, signs: Flags, w: int, bounds: Index, out: Arr
-) -> None:
-    """Independent GLV-Straus MSMs over point ranges [bounds[q], bounds[q+1]).
+def glv_table_plain(pts: Arr, inf: Flags, nt: int) -> Arr:
+    """Odd-multiple tables of P_i (virtual point 2i) and phi(P_i) (2i + 1), no signs:
+    entry e of virtual point j is rows ``2 (j nt + e)``, ``+ 1``."""
+    n = inf.shape[0]
+    base = _odd_multiples(pts, inf, nt)
+    table = np.empty((4 * n * nt, NLIMBS), dtype=np.uint64)
+    for i in range(n):
+        for e in range(nt):
+            x = ld(base, 2 * (i * nt + e))
+            y = ld(base, 2 * (i * nt + e) + 1)
+            st(table, 2 * (2 * i * nt + e), x)
+            st(table, 2 * (2 * i * nt + e) + 1, y)
+            st(table, 2 * ((2 * i + 1) * nt + e), mul(x, FE_BETA))
+            st(table, 2 * ((2 * i + 1) * nt + e) + 1, y)
+    return table
 
-    All tables share one batch inversion and all results another: out (3k, NLIMBS)
-    receives plain (X, Y, Z) with Z = 1 (affine, Z = 0 for infinity).
+
+@kernel
+def _loop_terms(
+    table: Arr, inf: Flags, which: Index, lo: int, hi: int, naf: Digits, signs: Flags, nt: int
+) -> Jac:
+    """Σ over terms t in [lo, hi) of k_t·P_which[t]: GLV NAF rows 2t (|k1|, on P) and
+    2t + 1 (|k2|, on phi(P)), signs applied at lookup (tables of :func:`glv_table_plain`)."""
+    top = -1
+    for t in range(lo, hi):
+        if inf[which[t]] == 0:
+            for r in range(2 * t, 2 * t + 2):
+                for pos in range(naf.shape[1] - 1, top, -1):
+                    if naf[r, pos] != 0:
+                        top = pos
+                        break
+    acc = jac_inf()
+    for pos in range(top, -1, -1):
+        if not jac_is_inf(acc):
+            acc = jac_double(acc)
+        for r in range(2 * lo, 2 * hi):
+            d = naf[r, pos]
+            if d == 0:
+                continue
+            i = which[r >> 1]
+            if inf[i] != 0:
+                continue
+            e = 2 * ((2 * i + (r & 1)) * nt + ((d if d > 0 else -d) - 1) // 2)
+            y = ld(table, e + 1)
+            if (d < 0) != (signs[r] != 0):
+                y = neg(y)
+            acc = jac_add_affine(acc, ld(table, e), y)
+    return acc
+
+
+@kernel
+def straus_glv_many(
+    pts: Arr, inf: Flags, which: Index, naf: Digits, signs: Flags, w: int, bounds: Index,
+    out: Arr,
+) -> None:  # fmt: skip
+    """Independent GLV-Straus MSMs over term ranges [bounds[q], bounds[q+1]).
+
+    Term t multiplies point ``which[t]`` of ``pts``/``inf`` (a point may serve several
+    terms and jobs: one table per point, ADR 0053); its GLV NAF rows are 2t and 2t + 1.
+    All tables share the inversions of one build and all results one more: out
+    (3k, NLIMBS) receives plain (X, Y, Z) with Z = 1 (affine, Z = 0 for infinity).
     """
     nt = 1 << (w - 2)
-    table, inf2 = glv_table(pts, inf, signs, nt)
+    table = glv_table_plain(pts, inf, nt)
     k = bounds.shape[0] - 1
     jac = np.empty((3 * k, NLIMBS), dtype=np.uint64)
     for q in range(k):
-        lo = bounds[q]
-        hi = bounds[q + 1]
-        acc = _loop(table[4 * lo * nt : 4 * hi * nt], inf2[2 * lo : 2 * hi],
-                    naf[2 * lo : 2 * hi], nt)  # fmt: skip
-        st_jac(jac, q, acc)
+        st_jac(jac, q, _loop_terms(table, inf, which, bounds[q], bounds[q + 1], naf, signs, nt))
     zs = np.empty((k, NLIMBS), dtype=np.uint64)
     for q in range(k):
         st(zs, q, ld(jac, 3 * q + 2))

@@ -183,3 +183,16 @@ def test_random_bit_flips_match_reference(mode: str, pos: int, bit: int) -> None
     data = bytearray(proof)
     data[pos % len(proof)] ^= 1 << bit
     assert verifier.verify_transfer(st_, bytes(data), mode) == _reference(st_, bytes(data), mode)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=700))
+def test_fast_keccak_matches_pycryptodome(data: bytes) -> None:
+    """The transcript hash through pycryptodome's C functions (ADR 0053) is keccak256."""
+    from Crypto.Hash import keccak as pycryptodome_keccak
+
+    from zkp.fast import algebra
+
+    want = pycryptodome_keccak.new(digest_bits=256, data=data).digest()
+    assert algebra.keccak(data) == want
+    assert algebra.hash_to_scalar(data) == int.from_bytes(want, "big") % Q

@@ -151,3 +151,32 @@ def test_ip_generator_kernel_matches_python(y: int, z: int, rnd: random.Random) 
     assert got == expect
     assert ip_parts(x, 0, mu, t_hat, o, chal, a, b) is None
     assert ip_parts(x, y, mu, t_hat, o, [0, *chal[1:]], a, b) is None
+
+
+def test_many_rows_shared_points_and_affine_tables() -> None:
+    """Jobs sharing points (one table per distinct point, signs per term, ADR 0053), a
+    point twice in one job, infinity rows, and enough distinct points (>= 24) for the
+    affine-batch tables; against naive sums."""
+    rnd = random.Random(53)
+    distinct: list[Pt | None] = [_affine(rnd.randrange(1, Q)) for _ in range(30)]
+    distinct += [None, distinct[0], (distinct[1][0], (-distinct[1][1]) % P)]  # type: ignore[index]
+    blob, kinds = encode_points(distinct)
+    pts, inf, bad = _load(blob, kinds)
+    assert bad == -1
+    n = len(distinct)
+    jobs: list[tuple[list[int], list[int]]] = []
+    for size in (1, 2, 5, 33, 40, 3):
+        ids = [rnd.randrange(n) for _ in range(size)]
+        ks = [rnd.choice([rnd.randrange(Q), Q - rnd.randrange(1, 1 << 64), 1, 0]) for _ in ids]
+        jobs.append((ids, ks))
+    jobs.append(([1, 1, 32], [5, Q - 3, 2]))  # P1, P1, -P1: 5 - 3 - 2 = 0 -> identity
+    got = many_rows(pts, inf, jobs)
+    for (ids, ks), res in zip(jobs, got, strict=True):
+        want = naive_msm([distinct[i] for i in ids], ks)
+        assert res == (None if want is None else encode_point(want))
+    assert got[-1] is None
+    # straus (no GLV) over the same >= 24 points: affine tables there too
+    assert msm(distinct, [rnd.randrange(Q) for _ in distinct], algorithm="straus") is not None
+    ks = [rnd.randrange(Q) for _ in distinct]
+    assert msm(distinct, ks, algorithm="straus") == naive_msm(distinct, ks)
+    assert msm(distinct, ks, algorithm="straus-glv") == naive_msm(distinct, ks)

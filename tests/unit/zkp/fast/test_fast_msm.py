@@ -326,3 +326,18 @@ def test_batch_affine_bit_sum_reduction_edge_cases() -> None:
             ([g, None, _neg(g)], [2**200 + 1, 5, 2**200 + 1]),
         ):
             assert msm(pts, ks, window=window, algorithm="batch-affine") == naive(pts, ks)
+
+
+def test_table_on_huge_pages_keeps_values() -> None:
+    """The generator table's huge-page copy (ADR 0053) holds the same words; small
+    tables stay as they are."""
+    import importlib
+
+    msm_module = importlib.import_module("zkp.fast.msm")  # zkp.fast.msm is also a function
+    big = np.arange(4 * (msm_module._HUGE_MIN // 32 + 3), dtype=np.uint64).reshape(-1, 4)
+    moved = msm_module._on_huge_pages(big)
+    assert moved.shape == big.shape and moved.dtype == big.dtype
+    assert moved.flags["C_CONTIGUOUS"] and np.array_equal(moved, big)
+    assert moved.ctypes.data % msm_module._HUGE_PAGE == 0 or moved is big
+    small = np.ones((8, 4), dtype=np.uint64)
+    assert msm_module._on_huge_pages(small) is small
