@@ -101,6 +101,8 @@ class SignatureVerifier:
         loop = asyncio.get_running_loop()
         if len(txs) < INLINE_BELOW:  # not worth a process hop, but kept off the event loop
             return await loop.run_in_executor(self._thread, verify_txs, txs)
+        if self._broken is not None:  # a worker died: its readers are gone, fail at once
+            raise self._broken
         self._attach(loop)
         futs = []
         for i in range(0, len(txs), CHUNK):
@@ -117,8 +119,6 @@ class SignatureVerifier:
         if self._loop is loop:
             return
         assert self._procs is not None
-        if self._broken is not None:
-            raise self._broken
         if self._loop is not None and not self._loop.is_closed():
             for w in range(self.workers):
                 self._loop.remove_reader(self._procs.reply_fd(w))

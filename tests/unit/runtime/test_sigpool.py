@@ -80,14 +80,15 @@ def test_a_dead_worker_fails_its_requests_with_a_clear_error() -> None:
 
     import pytest
 
-    async def run() -> None:
-        v = SignatureVerifier(1)
+    async def run(workers: int) -> None:
+        v = SignatureVerifier(workers)
         try:
             assert await v.verify(txs(8, "k")) == [True] * 8
             v.warm()
             assert v._procs is not None
             os.kill(v._procs._procs[0].pid or 0, signal.SIGKILL)
             v._procs._procs[0].join()
+            await asyncio.sleep(0.05)  # the loop sees the dead worker's pipe close
             with pytest.raises(RuntimeError, match="exited"):
                 await v.verify(txs(8, "k2"))
             with pytest.raises(RuntimeError, match="exited"):
@@ -95,4 +96,5 @@ def test_a_dead_worker_fails_its_requests_with_a_clear_error() -> None:
         finally:
             v.close()
 
-    asyncio.run(run())
+    asyncio.run(asyncio.wait_for(run(1), 30))
+    asyncio.run(asyncio.wait_for(run(2), 30))  # the other worker still reads the queue
