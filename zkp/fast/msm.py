@@ -32,7 +32,6 @@ from zkp.fast.convert import (
 )
 from zkp.fast.field import NLIMBS, P_INT, limbs_to_int
 from zkp.fast.fixed_tree import build_full_table
-from zkp.fast.glv import split_scalars_fast as split_scalars
 from zkp.fast.loader import PROOF, encode_points, load_points
 from zkp.fast.pippenger import (
     FIXED_AFFINE,
@@ -45,7 +44,7 @@ from zkp.fast.pippenger import (
     sum_partials,
 )
 from zkp.fast.plan import MAX_WINDOW, METHODS, fixed_plan, variable_plan, variable_window
-from zkp.fast.straus import recode_wnaf, straus_glv_many
+from zkp.fast.straus import glv_digits, recode_wnaf, straus_glv_many
 
 __all__ = [
     "FixedBaseMSM",
@@ -162,8 +161,8 @@ def _fused_arrays(
     c, method = plan
     signs, rows = _EMPTY_INF, 1
     if method == METHODS["straus-glv"]:
-        limbs, signs = split_scalars(scalars)
-        digits, rows = recode_wnaf(limbs, c), 2
+        digits, signs = glv_digits(scalars, c)
+        rows = 2
     elif method == METHODS["straus"]:
         digits = recode_wnaf(scalars_to_limbs(scalars), c)
     else:
@@ -396,10 +395,10 @@ def msm_many(jobs: Sequence[tuple[Sequence[Point], Sequence[int]]]) -> list[Poin
     w = variable_plan(max(1, int(np.max(np.diff(bounds)))))[0]
     w = min(w, MAX_WINDOW[METHODS["straus-glv"]])
     pts, inf = _prepare(points, False)
-    limbs, signs = split_scalars(scalars)
+    naf, signs = glv_digits(scalars, w)
     out = np.empty((3 * len(jobs), NLIMBS), dtype=np.uint64)
     which = np.arange(len(points), dtype=np.int64)
-    straus_glv_many(pts, inf, which, recode_wnaf(limbs, w), signs, w, bounds, out)
+    straus_glv_many(pts, inf, which, naf, signs, w, bounds, out)
     result: list[Point] = []
     for q in range(len(jobs)):
         if out[3 * q + 2, 0] == 0:
@@ -451,10 +450,9 @@ def many_rows_planned(
     if len(scalars) != plan.which.shape[0]:
         raise ValueError("scalars and planned terms differ in length")
     rows = pts.reshape(-1, 2, NLIMBS)
-    limbs, signs = split_scalars(scalars)
+    naf, signs = glv_digits(scalars, plan.w)
     res = np.empty((3 * k, NLIMBS), dtype=np.uint64)
     sub = rows[plan.sel].reshape(-1, NLIMBS)
-    naf = recode_wnaf(limbs, plan.w)
     straus_glv_many(sub, inf[plan.sel], plan.which, naf, signs, plan.w, plan.bounds, res)
     enc = res[:, ::-1].astype(">u8").tobytes()
     return [enc[96 * j : 96 * j + 64] if res[3 * j + 2, 0] != 0 else None for j in range(k)]

@@ -33,8 +33,7 @@ from zkp.fast.curve import (
     st_jac,
 )
 from zkp.fast.field import FE_ONE, NLIMBS, batch_inv, ld, mul, neg, sqr, st
-from zkp.fast.glv import split_scalars_fast as split_scalars
-from zkp.fast.straus import FE_BETA, recode_wnaf
+from zkp.fast.straus import FE_BETA, glv_digits
 from zkp.reference.evm_quirks import UNITY
 from zkp.reference.field import Q, inv
 
@@ -313,8 +312,7 @@ def replay_bases(
 def _digits(scalars: Sequence[int], w: int = W) -> tuple[Digits, Flags]:
     if not scalars:
         return np.zeros((2, 256), dtype=np.int64), np.zeros(2, dtype=np.uint8)
-    limbs, signs = split_scalars(scalars)
-    return recode_wnaf(limbs, w), signs
+    return glv_digits(scalars, w)
 
 
 @cache

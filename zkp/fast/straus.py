@@ -11,10 +11,13 @@ so it costs ~255 / (w + 1) additions instead of 255 / c for plain signed windows
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
 from zkp.fast._jit import kernel
+from zkp.fast.convert import scalars_to_limbs
 from zkp.fast.curve import (
     Jac,
     jac_add_affine,
@@ -42,7 +45,7 @@ from zkp.fast.field import (
     st,
     sub,
 )
-from zkp.fast.glv import BETA
+from zkp.fast.glv import BETA, split_limbs
 
 Arr = npt.NDArray[np.uint64]
 Flags = npt.NDArray[np.uint8]
@@ -110,6 +113,20 @@ def recode_wnaf(scalars: Arr, w: int) -> Digits:
             digits[i, pos] = d
             pos += w
     return digits
+
+
+@kernel
+def glv_naf(limbs: Arr, w: int) -> tuple[Digits, Flags]:
+    """Width-w NAF digits (2n rows: |k1|, |k2| per scalar) and half-scalar signs of
+    ``(n, 8)`` 32-bit limbs of scalars < r: ``glv.split_limbs`` and :func:`recode_wnaf`
+    in one kernel call."""
+    halves, signs = split_limbs(limbs)
+    return recode_wnaf(halves, w), signs
+
+
+def glv_digits(scalars: Sequence[int], w: int) -> tuple[Digits, Flags]:
+    """:func:`glv_naf` of Python int scalars (any ints; reduced mod r)."""
+    return glv_naf(scalars_to_limbs(scalars), w)  # type: ignore[no-any-return]
 
 
 AFFINE_FROM = 24  # from this many finite points, tables are built in affine batches

@@ -95,3 +95,52 @@ def test_wnaf_carries_out_of_runs_of_ones() -> None:
         for k, row in zip(ks, digits, strict=True):
             assert sum(int(d) << i for i, d in enumerate(row)) == k
             assert all(int(d) % 2 == 1 and abs(int(d)) < 1 << (w - 1) for d in row if d)
+
+
+def _wnaf_bitwise(k: int, w: int, length: int) -> list[int]:
+    """Width-w NAF one bit position at a time (the recoding ``recode_wnaf`` must match)."""
+    out = [0] * length
+    carry, pos = 0, 0
+    while pos < 256 and (pos < k.bit_length() or carry):
+        if (k >> pos) & 1 == carry:
+            pos += 1
+            continue
+        d = ((k >> pos) & ((1 << w) - 1)) + carry
+        carry = (d >> (w - 1)) & 1
+        out[pos] = d - (carry << w)
+        pos += w
+    return out
+
+
+_WORD_EDGES = [
+    2**64 - 1, 2**64, 2**63, 2**128 - 1, (2**64 - 1) << 64, 2**192 + 2**63,
+    (2**253 - 1) ^ (1 << 64), 2**253 + 2**191 - 1, ((1 << 190) - 1) << 63, R_INT - 1,
+]  # fmt: skip
+
+
+@settings(max_examples=150)
+@given(
+    st.lists(
+        st.one_of(st.integers(0, R_INT - 1), st.sampled_from(_WORD_EDGES)),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(2, 8),
+)
+def test_wnaf_digits_match_the_bitwise_recoding(ks: list[int], w: int) -> None:
+    digits = recode_wnaf(scalars_to_limbs(ks), w)
+    assert digits.shape[1] == min(256, max(k.bit_length() for k in ks) + 1)
+    for k, row in zip(ks, digits, strict=True):
+        assert [int(d) for d in row] == _wnaf_bitwise(k, w, digits.shape[1])
+
+
+@settings(max_examples=40)
+@given(st.lists(st.integers(-(2**300), 2**300), max_size=12), st.integers(2, 8))
+def test_glv_digits_are_the_split_then_the_recoding(ks: list[int], w: int) -> None:
+    from zkp.fast.glv import split_scalars_fast
+    from zkp.fast.straus import glv_digits
+
+    naf, signs = glv_digits(ks, w)
+    limbs, signs2 = split_scalars_fast(ks)
+    assert (signs == signs2).all()
+    assert (naf == recode_wnaf(limbs, w)).all()
