@@ -126,7 +126,7 @@ def glv_naf(limbs: Arr, w: int) -> tuple[Digits, Flags]:
 
 def glv_digits(scalars: Sequence[int], w: int) -> tuple[Digits, Flags]:
     """:func:`glv_naf` of Python int scalars (any ints; reduced mod r)."""
-    return glv_naf(scalars_to_limbs(scalars), w)  # type: ignore[no-any-return]
+    return glv_naf(scalars_to_limbs(scalars), w)
 
 
 AFFINE_FROM = 24  # from this many finite points, tables are built in affine batches
