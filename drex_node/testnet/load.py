@@ -46,6 +46,7 @@ class LoadStats:
     resubmitted: int = 0
     latencies: list[float] = field(default_factory=list)
     first_submit: float = 0.0
+    last_send: float = 0.0  # when the last transaction was handed to a sender
     first_commit: float = 0.0
     last_commit: float = 0.0
 
@@ -68,6 +69,8 @@ class LoadStats:
             "not_sent_no_idle_user": self.backlog,
             "resubmitted": self.resubmitted,
             "committed_tps": round(self.committed / span, 1) if self.committed else 0.0,
+            # how long sending took: above duration_s, the generator itself fell behind
+            "send_s": round(max(self.last_send - self.first_submit, 0.0), 2),
             "p50_ms": pct(0.50),
             "p99_ms": pct(0.99),
         }
@@ -216,6 +219,7 @@ class LoadGen:
                 user = self.idle.pop()
                 per_entry[user % len(stubs)].append((user, self._tx(user)))
                 sent += 1
+                self.stats.last_send = time.monotonic()
             for i, (stub, batch) in enumerate(zip(stubs, per_entry, strict=True)):
                 for k in range(0, len(batch), 500):
                     task = asyncio.create_task(self._send(stub, batch[k : k + 500], i))
