@@ -43,7 +43,10 @@ def _serve(
     replies: Connection,
     init: Callable[[], None] | None,
     cpu: int | None,
+    inherited_writer: Connection | None = None,
 ) -> None:
+    if inherited_writer is not None:  # forked: drop our copy of the parent's end, so
+        inherited_writer.close()  # the parent's death reaches us as end-of-file
     if cpu is not None:
         with contextlib.suppress(OSError):  # a container may forbid it: run anywhere
             os.sched_setaffinity(0, {cpu})
@@ -92,7 +95,8 @@ class VerifierProcesses:
             rep_r, rep_w = ctx.Pipe(duplex=False)
             _enlarge(rep_w)
             cpu = cpus[k % len(cpus)] if pin else None
-            args = (req_r, lock, rep_w, init, cpu)
+            writer = req_w if start_method == "fork" else None
+            args = (req_r, lock, rep_w, init, cpu, writer)
             proc = ctx.Process(target=_serve, args=args, daemon=True)
             proc.start()
             rep_w.close()

@@ -61,3 +61,43 @@ def test_a_dead_worker_is_reported() -> None:
         assert not v.alive()
         with pytest.raises(RuntimeError, match="exited"):
             v.result(v.submit(pack_jobs(txs(1, "vr"))))
+
+
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_workers_exit_when_their_parent_is_killed(start_method: str) -> None:
+    """A parent killed with SIGKILL never sends the stop message: its workers must see
+    end-of-file on the request pipe and exit rather than linger as orphans."""
+    import time
+
+    read_fd, write_fd = os.pipe()
+    parent = os.fork()
+    if parent == 0:  # the parent-to-be-killed: start workers, report their pids, wait
+        try:
+            os.close(read_fd)
+            v = VerifierProcesses(2, start_method=start_method)
+            if v.result(v.submit(pack_jobs(txs(1, "vk")))) == b"\x01":
+                os.write(write_fd, b" ".join(str(p.pid).encode() for p in v._procs) + b"\n")
+            time.sleep(60)
+        finally:
+            os._exit(0)  # never back into pytest in the forked copy
+    os.close(write_fd)
+    pids = [int(x) for x in os.read(read_fd, 200).split()]
+    os.close(read_fd)
+    assert len(pids) == 2, "the parent-to-be-killed did not start its workers"
+    os.kill(parent, signal.SIGKILL)
+    os.waitpid(parent, 0)
+    deadline = time.monotonic() + 10
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = []
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                        alive.append(pid)
+            except FileNotFoundError:
+                pass
+    for pid in alive:  # do not leave them behind if the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert alive == []
