@@ -127,6 +127,20 @@ class CommittedBlockView:
     state_root: bytes
     batches: Sequence[bytes] = ()
     leader_round: int = 0
+    # With an execution outcome (ADR 0077): writes as the root hashes them, encoded
+    # receipts and events, notes, and the serving validator's attestation.
+    writes: bytes = b""
+    receipts: Sequence[bytes] = ()
+    events: Sequence[bytes] = ()
+    notes: Sequence[str] = ()
+    attestation: AttestationView | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttestationView:
+    signer: str
+    outcome_digest: bytes
+    signature: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,9 +216,16 @@ class ConsensusBackend(Protocol):
         ...
 
     def stream_committed(
-        self, caller: Identity, from_height: int
+        self,
+        caller: Identity,
+        from_height: int,
+        *,
+        with_outcome: bool = False,
+        attestation_only: bool = False,
     ) -> AsyncIterator[CommittedBlockView]:
-        """Committed blocks with their certificates, from ``from_height`` on."""
+        """Committed blocks with their certificates, from ``from_height`` on; with
+        ``with_outcome`` only executed blocks, each with its outcome and attestation (only
+        those with ``attestation_only``)."""
         ...
 
 

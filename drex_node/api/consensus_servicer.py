@@ -119,7 +119,12 @@ class ConsensusServicer(consensus_pb2_grpc.ConsensusServicer):
         who = await caller(context)
 
         def source() -> AsyncIterator[CommittedBlockView]:
-            return self._backend.stream_committed(who, request.from_height)
+            return self._backend.stream_committed(
+                who,
+                request.from_height,
+                with_outcome=request.with_outcome,
+                attestation_only=request.attestation_only,
+            )
 
         async for block in stream(context, "StreamCommitted", source, convert.committed_block):
             yield block

@@ -134,6 +134,7 @@ def certificate(view: CertificateView) -> consensus_pb2.Certificate:
 
 
 def committed_block(view: CommittedBlockView) -> consensus_pb2.CommittedBlock:
+    a = view.attestation
     return consensus_pb2.CommittedBlock(
         height=view.height,
         epoch=view.epoch,
@@ -144,6 +145,15 @@ def committed_block(view: CommittedBlockView) -> consensus_pb2.CommittedBlock:
         state_root=view.state_root,
         batches=list(view.batches),
         leader_round=view.leader_round,
+        writes=view.writes,
+        receipts=list(view.receipts),
+        events=list(view.events),
+        notes=list(view.notes),
+        attestation=None
+        if a is None
+        else consensus_pb2.Attestation(
+            signer=a.signer, outcome_digest=a.outcome_digest, signature=a.signature
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROLES = ("central-bank", "tier1", "tier2", "tier3", "edge", "audit")
+SCOPED_ROLES = ("tier2", "tier3")  # keep only node.partitions when it is set
 VOTING = ("central-bank", "tier1")
 
 
@@ -38,8 +39,10 @@ class NodeSection:
     genesis: str = "genesis.json"
     credentials: str = "tls"
     consensus_key: str = "consensus.key"
-    # Partitions whose accounts this node serves reads for (empty: all). Every node still
-    # executes every partition in this version (ADR 0061).
+    # Partitions whose accounts this node serves reads for (empty: all). On tier2 (the
+    # partitions it subscribes to) and tier3 (those of its asset classes) it is also what
+    # the node keeps: it applies validators' attested outcomes instead of executing
+    # (ADR 0077). Other roles execute every partition.
     partitions: tuple[str, ...] = ()
 
     def validate(self) -> None:
@@ -48,6 +51,11 @@ class NodeSection:
         for name in ("name", "institution", "data_dir", "genesis", "credentials"):
             if not getattr(self, name):
                 raise ConfigError(f"node.{name}: must not be empty")
+
+    @property
+    def scoped(self) -> bool:
+        """Whether this node keeps only ``partitions`` (a partition-scoped follower)."""
+        return bool(self.partitions) and self.role in SCOPED_ROLES
 
     @property
     def votes(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from drex_node.genesis.model import Genesis, GenesisError
 from drex_node.ledger.commit import NAMESPACES
 from drex_node.ledger.execute import GENESIS_ROOT, Writes, state_root
@@ -77,11 +79,24 @@ class _Empty:
         return None
 
 
-def init_store(store: KVStore, g: Genesis, registry: Registry, source: str = "genesis") -> bytes:
+def init_store(
+    store: KVStore,
+    g: Genesis,
+    registry: Registry,
+    source: str = "genesis",
+    partitions: Collection[str] | None = None,
+) -> bytes:
     """Create namespaces and write genesis in one synced batch; return the genesis root.
+    With ``partitions`` (a partition-scoped follower, ADR 0077) only those partitions'
+    accounts are written; the root is of the whole genesis all the same.
 
     Re-initialising a store of the same chain is a no-op; of another chain, an error.
     """
+    skipped = (
+        frozenset()
+        if partitions is None
+        else frozenset(partition_ns(p) for p in g.partitions if p not in partitions)
+    )
     for ns in (*NAMESPACES, *(partition_ns(p) for p in g.partitions)):
         store.create_namespace(ns)
     existing = store.get(META, K_CHAIN)
@@ -94,7 +109,8 @@ def init_store(store: KVStore, g: Genesis, registry: Registry, source: str = "ge
     wb = WriteBatch()
     for (ns, key), value in sorted(writes.items()):
         assert value is not None
-        wb.put(ns, key, value)
+        if ns not in skipped:
+            wb.put(ns, key, value)
     wb.put(META, K_HEAD, pack([0, root, [], g.genesis_time_ms]))
     store.write(wb, sync=True)
     return root

@@ -22,16 +22,26 @@ def receipts_key(height: int) -> bytes:
     return b"r/" + height.to_bytes(8, "big")
 
 
-def commit_block(store: KVStore, block: Block, result: BlockResult, *, sync: bool = True) -> None:
-    """Write ``result`` of executing ``block`` atomically (and durably when ``sync``)."""
+def commit_block(
+    store: KVStore,
+    block: Block,
+    result: BlockResult,
+    *,
+    sync: bool = True,
+    encoded: tuple[list[bytes], list[bytes]] | None = None,
+) -> None:
+    """Write ``result`` of executing ``block`` atomically (and durably when ``sync``);
+    ``encoded`` is ``(encode_receipts(result.receipts), encode_receipts(result.events))``
+    when the caller has them already."""
     if result.height != block.height or head(store)[0] + 1 != block.height:
         raise ValueError(f"block {block.height} does not follow the stored head")
     wb = WriteBatch()
     ops = wb.ops
     ops.extend(result.writes.items())
     wb.put(BLOCKS, block_key(block.height), pack([block.height, block.time_ms, list(block.txs)]))
-    receipts = encode_receipts(result.receipts)
-    events = encode_receipts(result.events)
+    if encoded is None:
+        encoded = encode_receipts(result.receipts), encode_receipts(result.events)
+    receipts, events = encoded
     wb.put(BLOCKS, receipts_key(block.height), pack(receipts))
     if events:
         wb.put(BLOCKS, events_key(block.height), pack(events))
@@ -76,6 +86,16 @@ def block_events(store: KVStore, height: int) -> list[Receipt]:
     """System receipts of a block (expiries), in order."""
     raw = store.get(BLOCKS, events_key(height))
     return [] if raw is None else [Receipt.decode(r) for r in unpack(raw)]
+
+
+def encoded_receipts(store: KVStore, height: int) -> tuple[list[bytes], list[bytes]]:
+    """The receipts and system events of a block as stored (encoded)."""
+    raw = store.get(BLOCKS, receipts_key(height))
+    events = store.get(BLOCKS, events_key(height))
+    return (
+        [] if raw is None else list(unpack(raw)),
+        [] if events is None else list(unpack(events)),
+    )
 
 
 def block_receipts(store: KVStore, height: int) -> list[Receipt]:

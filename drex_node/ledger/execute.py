@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 
+import msgpack
+
 from drex_node.ledger import admin, settlement
 from drex_node.ledger.admin import run_admin
 from drex_node.ledger.codes import Reason, TxType
@@ -52,6 +54,9 @@ class BlockResult:
     state_root: bytes
     notes: tuple[str, ...] = ()
     events: tuple[Receipt, ...] = ()  # system receipts (expiries), after the transactions
+    # The writes exactly as the state root hashes them (``packed_writes``): what a
+    # validator serves to partition-scoped followers (ADR 0077).
+    packed: bytes = b""
 
 
 class PartitionJob(NamedTuple):
@@ -103,9 +108,43 @@ def state_root(prev_root: bytes, height: int, writes: Writes) -> bytes:
     """Chained commitment over the block's writes:
     ``BLAKE2b-256(domain || prev_root || height_be8 || msgpack(sorted [[[ns, key], value]]))``
     (msgpack's length prefixes make the encoding unambiguous; a deletion is ``nil``)."""
+    return root_of_packed(prev_root, height, packed_writes(writes))
+
+
+def packed_writes(writes: Writes) -> bytes:
+    """``msgpack(sorted [[[ns, key], value]])``: the bytes the state root hashes."""
+    return pack([(k, writes[k]) for k in sorted_keys(writes)])  # = sorted(writes.items())
+
+
+def root_of_packed(prev_root: bytes, height: int, packed: bytes) -> bytes:
+    """:func:`state_root` of writes given as :func:`packed_writes` bytes."""
     h = hashlib.blake2b(ROOT_DOMAIN + prev_root + height.to_bytes(8, "big"), digest_size=32)
-    h.update(pack([(k, writes[k]) for k in sorted_keys(writes)]))  # = sorted(writes.items())
+    h.update(packed)
     return h.digest()
+
+
+def unpack_writes(packed: bytes) -> Writes:
+    """Inverse of :func:`packed_writes` (raises ``ValueError`` on anything else)."""
+    try:
+        items = unpack(packed)
+        out: Writes = {}
+        for (ns, key), value in items:
+            if not (isinstance(ns, str) and isinstance(key, bytes)):
+                raise TypeError("key is not [str, bytes]")
+            if value is not None and not isinstance(value, bytes):
+                raise TypeError("value is not bytes or nil")
+            out[(ns, key)] = value
+    except (
+        TypeError,
+        ValueError,
+        msgpack.ExtraData,
+        msgpack.FormatError,
+        msgpack.StackError,
+    ) as exc:
+        raise ValueError(f"malformed writes: {exc}") from None
+    if len(out) != len(items):
+        raise ValueError("malformed writes: a key appears twice")
+    return out
 
 
 _NS: Callable[[tuple[str, bytes]], str] = itemgetter(0)
@@ -357,7 +396,8 @@ class _BlockRun:
         notes = self._policy_hooks()
         writes = self.view.flush(final=True)
         _, prev_root = head(self.view.base)
-        root = state_root(prev_root, b.height, writes)
+        packed = packed_writes(writes)
+        root = root_of_packed(prev_root, b.height, packed)
         receipts = self._receipts()
         n = len(b.txs)
         events = tuple(
@@ -370,7 +410,7 @@ class _BlockRun:
             )
             for i, (ident, detail) in enumerate(expired)
         )
-        return BlockResult(b.height, dict(writes), receipts, root, tuple(notes), events)
+        return BlockResult(b.height, dict(writes), receipts, root, tuple(notes), events, packed)
 
     def _policy_hooks(self) -> list[str]:
         notes: list[str] = []

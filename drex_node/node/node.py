@@ -46,7 +46,9 @@ from drex_node.runtime.driver import ConsensusDriver
 from drex_node.runtime.engine_store import KVEngineStorage
 from drex_node.runtime.forwarder import Forwarder
 from drex_node.runtime.ledger_core import LedgerCore
+from drex_node.runtime.outcome import Attestor
 from drex_node.runtime.pending import PendingTable
+from drex_node.runtime.scopedsync import ScopedSync
 from drex_node.runtime.sigpool import SignatureVerifier
 from drex_node.runtime.transport import Transport
 from drex_node.runtime.walsync import WalSync
@@ -97,11 +99,14 @@ class Node:
             self.pending,
             self.metrics,
             wal=wal,
+            partitions=c.partitions if c.scoped else None,
         )
-        self.admission = Admission(self.core, config.admission)
+        self.admission = Admission(
+            self.core, config.admission, kept=c.partitions if c.scoped else None
+        )
         self.driver: ConsensusDriver | None = None
         self.forwarder: Forwarder | None = None
-        self.sync: BlockSync
+        self.sync: BlockSync | ScopedSync
         self.server: NodeServer | None = None
         self.metrics_port: int | None = None
         self._turn: asyncio.Future[None] | None = None
@@ -130,6 +135,8 @@ class Node:
             seed = read_seed(config.path(c.consensus_key))
             storage = KVEngineStorage(self.store, wal=wal)
             engine = Engine(ecfg, Ed25519Signer(seed), Ed25519Verifier(), storage)
+            # What it executes, it signs for partition-scoped followers (ADR 0077).
+            self.core.attestor = Attestor(self.genesis.chain_id, c.institution, Ed25519Signer(seed))
             transport = Transport(
                 c.institution, addresses, self.credentials, config.network.peer_queue, self.metrics
             )
@@ -152,9 +159,19 @@ class Node:
             ).reconfig_delay_rounds
             upstream = list(config.network.upstream)
             self.forwarder = Forwarder(upstream, self.credentials)
-            self.sync = BlockSync(
-                self.core, upstream, self.credentials, lambda: schedule, self.metrics
-            )
+            if c.scoped:
+                self.sync = ScopedSync(
+                    self.core,
+                    upstream,
+                    self.credentials,
+                    lambda: schedule,
+                    self.metrics,
+                    c.partitions,
+                )
+            else:
+                self.sync = BlockSync(
+                    self.core, upstream, self.credentials, lambda: schedule, self.metrics
+                )
 
         self.admitted = AdmittedLog(self.store)
         self.core.on_applied = self._applied

@@ -15,6 +15,7 @@ from consensus.types import BatchMsg, CertificateMsg
 from drex_node.api.backends import (
     AccountStatus,
     AccountView,
+    AttestationView,
     AuditBlockView,
     BlockView,
     CertificateView,
@@ -30,11 +31,12 @@ from drex_node.api.backends import (
 )
 from drex_node.api.errors import ApiError
 from drex_node.ledger.codes import AccountFlag, TxType
-from drex_node.ledger.commit import block_receipts, receipt
+from drex_node.ledger.commit import block_receipts, encoded_receipts, receipt
 from drex_node.ledger.state import StateView
 from drex_node.ledger.tx import Tx, TxDecodeError, decode
 from drex_node.node.reconfig import check_change, committee_of
 from drex_node.runtime.carrier import unwrap, wrap
+from drex_node.runtime.outcome import get_outcome
 from drex_node.security.identity import VOTING_ROLES, Identity
 
 if TYPE_CHECKING:
@@ -70,16 +72,18 @@ class LedgerService:
         return await self.node.submit(list(txs))
 
     async def get_account(self, caller: Identity, address: bytes) -> AccountView | None:
-        acc = StateView(self.node.core.state).account(address)
-        if acc is None:
-            return None
+        view = StateView(self.node.core.state)
+        part = view.partition_of(address)  # the directory is kept by every node
         served = self.node.config.node.partitions
-        if served and acc.partition not in served:
+        if part is not None and served and part not in served:
             raise ApiError(
                 grpc.StatusCode.FAILED_PRECONDITION,
                 PARTITION_NOT_SERVED,
-                f"partition {acc.partition!r} is not served by this node",
+                f"partition {part!r} is not served by this node",
             )
+        acc = view.account(address)
+        if acc is None:
+            return None
         status = AccountStatus.FROZEN if acc.frozen else AccountStatus.ACTIVE
         return AccountView(
             address, acc.partition, acc.kyc_tier, status, acc.nonce + 1, dict(acc.balances)
@@ -173,10 +177,19 @@ class ConsensusService:
         return out
 
     async def stream_committed(
-        self, caller: Identity, from_height: int
+        self,
+        caller: Identity,
+        from_height: int,
+        *,
+        with_outcome: bool = False,
+        attestation_only: bool = False,
     ) -> AsyncIterator[CommittedBlockView]:
         core = self.node.core
         h = max(1, from_height)
+        if with_outcome:
+            async for view in self._outcomes(h, attestation_only):
+                yield view
+            return
         while True:
             rec = core.record(h) if h <= core.height else core.ordered.get(h)
             if rec is None and h <= core.height:
@@ -198,6 +211,59 @@ class ConsensusService:
                 rec.batches,
                 rec.leader_round,
             )
+            h += 1
+
+    async def _outcomes(self, h: int, attestation_only: bool) -> AsyncIterator[CommittedBlockView]:
+        """Executed blocks with this validator's outcome and attestation (ADR 0077)."""
+        core = self.node.core
+        if core.attestor is None:
+            raise ApiError(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                "no_outcomes",
+                "only validators serve execution outcomes",
+            )
+        while True:
+            if h > core.height:
+                await core.wait_change(5.0)
+                continue
+            rec, out = core.record(h), get_outcome(core.store, h)
+            if rec is None or out is None:
+                raise ApiError(
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    "no_outcome",
+                    f"no execution outcome kept for height {h}",
+                )
+            att = AttestationView(out.signer, out.digest, out.signature)
+            if attestation_only:
+                yield CommittedBlockView(
+                    h,
+                    rec.epoch,
+                    rec.block_hash,
+                    rec.parent_hash,
+                    (),
+                    (),
+                    rec.state_root,
+                    leader_round=rec.leader_round,
+                    attestation=att,
+                )
+            else:
+                receipts, events = encoded_receipts(core.store, h)
+                yield CommittedBlockView(
+                    h,
+                    rec.epoch,
+                    rec.block_hash,
+                    rec.parent_hash,
+                    rec.certificates,
+                    (),
+                    rec.state_root,
+                    rec.batches,
+                    rec.leader_round,
+                    out.packed_writes,
+                    receipts,
+                    events,
+                    out.notes,
+                    att,
+                )
             h += 1
 
 

@@ -43,8 +43,14 @@ def _rejected(tx_hash: bytes, reason: str, detail: str = "") -> SubmitResult:
 class Admission:
     """Stateless checks against committed state plus the node's pending table."""
 
-    def __init__(self, core: LedgerCore, config: AdmissionConfig) -> None:
+    def __init__(
+        self, core: LedgerCore, config: AdmissionConfig, kept: Collection[str] | None = None
+    ) -> None:
         self.core = core
+        # A partition-scoped node (ADR 0077) has no accounts of other partitions: for
+        # their senders it checks what it can (form, signature, expiry, duplicates) and
+        # leaves state checks to the validators.
+        self.kept = None if kept is None else frozenset(kept)
         self.config = config
         self.chain_id = core.genesis.chain_id
         self.partitions = {p: i for i, p in enumerate(core.genesis.partitions)}
@@ -69,6 +75,15 @@ class Admission:
             return SubmitResult(tx.hash, SubmitStatus.DUPLICATE, "pending")
         if receipt(self.core.store, tx.hash) is not None:
             return SubmitResult(tx.hash, SubmitStatus.DUPLICATE, "committed")
+        if self.kept is not None:
+            part = view.partition_of(tx.sender)
+            if part is None:
+                return _rejected(tx.hash, "unknown_account", "sender has no account")
+            if part not in self.kept:
+                if tx.expiry <= self.core.height:
+                    return _rejected(tx.hash, "expired", f"expiry {tx.expiry}")
+                seen.add(tx.hash)
+                return Admitted(tx, self.partitions.get(part, 0))
         acc = view.account(tx.sender)
         if acc is None:
             return _rejected(tx.hash, "unknown_account", "sender has no account")

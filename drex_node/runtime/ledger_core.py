@@ -14,17 +14,20 @@ import itertools
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from drex_node.genesis import Genesis, init_store
 from drex_node.ledger.commit import commit_block
 from drex_node.ledger.execute import BlockResult, apply_block, head
+from drex_node.ledger.receipts import encode_receipts
 from drex_node.ledger.state import CommittedDirectory
 from drex_node.ledger.tx import Tx, TxDecodeError, decode
 from drex_node.metrics import NodeMetrics
 from drex_node.policy.host import Registry
 from drex_node.runtime.blocks import RECORDS_NS, BlockRecord, Candidate, block_hash, get_record
 from drex_node.runtime.blocks import put_record as _put_record
+from drex_node.runtime.outcome import Attestor, put_outcome
 from drex_node.runtime.pending import PendingTable
 from drex_node.runtime.sigpool import SignatureVerifier
 from drex_node.runtime.walsync import WalSync
@@ -33,6 +36,17 @@ from drex_node.storage.kv import KVStore
 log = logging.getLogger("drex_node.ledger")
 VERIFIED_CACHE = 200_000
 DECODED_CACHE = 20_000  # transactions decoded at admission or preverify, until they commit
+
+
+@dataclass(frozen=True, slots=True)
+class GivenOutcome:
+    """An attested block outcome a scoped follower writes instead of executing: the
+    result (writes of the kept namespaces only), the receipts as received and the root
+    the writes were checked against."""
+
+    result: BlockResult
+    encoded: tuple[list[bytes], list[bytes]]
+    prev_root: bytes
 
 
 class LedgerCore:
@@ -47,6 +61,7 @@ class LedgerCore:
         pending: PendingTable,
         metrics: NodeMetrics,
         wal: WalSync | None = None,
+        partitions: Collection[str] | None = None,
     ) -> None:
         self.store = store
         self.wal = wal  # when set, blocks are made durable by a GIL-free fsync (ADR 0070)
@@ -55,7 +70,8 @@ class LedgerCore:
         self.verifier = verifier
         self.pending = pending
         self.metrics = metrics
-        self.genesis_root = init_store(store, genesis, registry)
+        # ``partitions``: a partition-scoped follower keeps only these (ADR 0077).
+        self.genesis_root = init_store(store, genesis, registry, partitions=partitions)
         store.create_namespace(RECORDS_NS)
         self.state = CommittedDirectory(store)
         self.verified: OrderedDict[bytes, None] = OrderedDict()
@@ -73,6 +89,8 @@ class LedgerCore:
         self.last_applied_at = time.monotonic()
         self.on_gap: Callable[[int], None] = lambda _h: None
         self.on_applied: Callable[[Candidate, BlockResult], None] = lambda _c, _r: None
+        # Validators sign what they executed for partition-scoped followers (ADR 0077).
+        self.attestor: Attestor | None = None
         metrics.height.set(self.height)
 
     # ---- admission helpers -------------------------------------------------------------
@@ -131,6 +149,16 @@ class LedgerCore:
     # ---- commit --------------------------------------------------------------------------
     async def commit(self, cand: Candidate) -> bool:
         """Apply ``cand`` if it is the next block; True when applied now."""
+        return await self._commit(cand, None)
+
+    async def commit_outcome(self, cand: Candidate, outcome: GivenOutcome) -> bool:
+        """Write ``cand`` with an outcome its validators executed and attested instead of
+        executing it (partition-scoped followers, ADR 0077); True when applied now.
+        ``outcome.prev_root`` must be this node's root: it is what the caller checked the
+        writes against."""
+        return await self._commit(cand, outcome)
+
+    async def _commit(self, cand: Candidate, given: GivenOutcome | None) -> bool:
         async with self._lock:
             h = cand.block.height
             if h <= self.height:
@@ -139,11 +167,18 @@ class LedgerCore:
             if h > self.height + 1:
                 self.on_gap(h)
                 return False
-            decoded, sig_ok = await self._prepare(cand)
             loop = asyncio.get_running_loop()
-            result, record = await loop.run_in_executor(
-                self._pool, self._apply_and_write, cand, decoded, sig_ok
-            )
+            if given is None:
+                decoded, sig_ok = await self._prepare(cand)
+                result, record = await loop.run_in_executor(
+                    self._pool, self._apply_and_write, cand, decoded, sig_ok
+                )
+            else:
+                if given.prev_root != self.root or given.result.height != h:
+                    return False
+                result, record = await loop.run_in_executor(
+                    self._pool, self._write, cand, given.result, given.encoded
+                )
             self.height, self.root = h, result.state_root
             self.last_applied_at = time.monotonic()
         self._after_commit(result)
@@ -207,6 +242,16 @@ class LedgerCore:
             sig_ok=lambda tx: tx.hash in good,
             decoded=decoded,
         )
+        return self._write(cand, result, None)
+
+    def _write(
+        self,
+        cand: Candidate,
+        result: BlockResult,
+        encoded: tuple[list[bytes], list[bytes]] | None,
+    ) -> tuple[BlockResult, BlockRecord]:
+        """Persist an executed (or attested) block: record, outcome on validators, then
+        the block itself in one synced batch."""
         prev = get_record(self.store, cand.block.height - 1)
         parent = prev.block_hash if prev is not None else bytes(32)
         r = cand.record
@@ -222,8 +267,18 @@ class LedgerCore:
             parent,
         )
         t0 = time.perf_counter()
+        if self.attestor is not None:
+            if encoded is None:
+                encoded = encode_receipts(result.receipts), encode_receipts(result.events)
+            put_outcome(
+                self.store,
+                r.height,
+                self.attestor.outcome(
+                    r.height, result.state_root, result.packed, *encoded, result.notes
+                ),
+            )
         _put_record(self.store, record)
-        commit_block(self.store, cand.block, result, sync=self.wal is None)
+        commit_block(self.store, cand.block, result, sync=self.wal is None, encoded=encoded)
         if self.wal is not None and not self.wal.sync():
             _put_record(self.store, record, sync=True)  # syncs the whole log, block included
         self.metrics.write_time.observe(time.perf_counter() - t0)

@@ -151,7 +151,12 @@ class StubNode:
         ]
 
     async def stream_committed(
-        self, caller: Identity, from_height: int
+        self,
+        caller: Identity,
+        from_height: int,
+        *,
+        with_outcome: bool = False,
+        attestation_only: bool = False,
     ) -> AsyncIterator[CommittedBlockView]:
         self._seen("stream_committed", caller)
         yield CommittedBlockView(from_height, 1, b"b" * 32, b"p" * 32, [b"c"], [b"tx"], b"s" * 32)

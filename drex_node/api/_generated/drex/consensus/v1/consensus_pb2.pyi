@@ -87,13 +87,27 @@ class FetchCertificatesResponse(_message.Message):
     def __init__(self, certificates: _Optional[_Iterable[_Union[Certificate, _Mapping]]] = ..., missing: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class StreamCommittedRequest(_message.Message):
-    __slots__ = ("from_height",)
+    __slots__ = ("from_height", "with_outcome", "attestation_only")
     FROM_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    WITH_OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    ATTESTATION_ONLY_FIELD_NUMBER: _ClassVar[int]
     from_height: int
-    def __init__(self, from_height: _Optional[int] = ...) -> None: ...
+    with_outcome: bool
+    attestation_only: bool
+    def __init__(self, from_height: _Optional[int] = ..., with_outcome: _Optional[bool] = ..., attestation_only: _Optional[bool] = ...) -> None: ...
+
+class Attestation(_message.Message):
+    __slots__ = ("signer", "outcome_digest", "signature")
+    SIGNER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    signer: str
+    outcome_digest: bytes
+    signature: bytes
+    def __init__(self, signer: _Optional[str] = ..., outcome_digest: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class CommittedBlock(_message.Message):
-    __slots__ = ("height", "epoch", "block_hash", "parent_hash", "certificates", "transactions", "state_root", "batches", "leader_round")
+    __slots__ = ("height", "epoch", "block_hash", "parent_hash", "certificates", "transactions", "state_root", "batches", "leader_round", "writes", "receipts", "events", "notes", "attestation")
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     BLOCK_HASH_FIELD_NUMBER: _ClassVar[int]
@@ -103,6 +117,11 @@ class CommittedBlock(_message.Message):
     STATE_ROOT_FIELD_NUMBER: _ClassVar[int]
     BATCHES_FIELD_NUMBER: _ClassVar[int]
     LEADER_ROUND_FIELD_NUMBER: _ClassVar[int]
+    WRITES_FIELD_NUMBER: _ClassVar[int]
+    RECEIPTS_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    ATTESTATION_FIELD_NUMBER: _ClassVar[int]
     height: int
     epoch: int
     block_hash: bytes
@@ -112,4 +131,9 @@ class CommittedBlock(_message.Message):
     state_root: bytes
     batches: _containers.RepeatedScalarFieldContainer[bytes]
     leader_round: int
-    def __init__(self, height: _Optional[int] = ..., epoch: _Optional[int] = ..., block_hash: _Optional[bytes] = ..., parent_hash: _Optional[bytes] = ..., certificates: _Optional[_Iterable[bytes]] = ..., transactions: _Optional[_Iterable[bytes]] = ..., state_root: _Optional[bytes] = ..., batches: _Optional[_Iterable[bytes]] = ..., leader_round: _Optional[int] = ...) -> None: ...
+    writes: bytes
+    receipts: _containers.RepeatedScalarFieldContainer[bytes]
+    events: _containers.RepeatedScalarFieldContainer[bytes]
+    notes: _containers.RepeatedScalarFieldContainer[str]
+    attestation: Attestation
+    def __init__(self, height: _Optional[int] = ..., epoch: _Optional[int] = ..., block_hash: _Optional[bytes] = ..., parent_hash: _Optional[bytes] = ..., certificates: _Optional[_Iterable[bytes]] = ..., transactions: _Optional[_Iterable[bytes]] = ..., state_root: _Optional[bytes] = ..., batches: _Optional[_Iterable[bytes]] = ..., leader_round: _Optional[int] = ..., writes: _Optional[bytes] = ..., receipts: _Optional[_Iterable[bytes]] = ..., events: _Optional[_Iterable[bytes]] = ..., notes: _Optional[_Iterable[str]] = ..., attestation: _Optional[_Union[Attestation, _Mapping]] = ...) -> None: ...

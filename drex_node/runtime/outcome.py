@@ -1,0 +1,141 @@
+"""Execution outcomes and validator attestations (ADR 0077).
+
+A validator that executed block ``h`` keeps, next to the block's certificate record, the
+block's writes exactly as the state root hashes them, the policy notes and its
+*attestation*: an Ed25519 signature with its consensus key over (chain id, ``h``, the
+state root, the outcome digest). The outcome digest covers what the state root does not:
+the encoded receipts, the system events and the notes.
+
+A partition-scoped follower (tier2, tier3) applies such an outcome instead of executing
+the block: it checks the certificates as every follower does, recomputes the state root
+from its own previous root and the writes, checks the receipts against the digest, and
+requires attestations of that (root, digest) from members holding at least f+1 of the
+committee's weight, so at least one honest validator executed the block and got the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from consensus.committee import Committee
+from consensus.crypto import Signer, Verifier
+from drex_node.ledger.state import pack, unpack
+from drex_node.storage.kv import KVStore, WriteBatch
+
+RECORDS_NS = "node/records"  # = blocks.RECORDS_NS (kept beside the certificate records)
+ATTEST_DOMAIN = b"drex:attest:v1"
+OUTCOME_DOMAIN = b"drex:outcome:v1"
+
+
+def _key(height: int) -> bytes:
+    return b"o/" + height.to_bytes(8, "big")
+
+
+def outcome_digest(
+    receipts: Sequence[bytes], events: Sequence[bytes], notes: Sequence[str]
+) -> bytes:
+    """BLAKE2b-256 over the encoded receipts, system events and policy notes of a block."""
+    body = pack([list(receipts), list(events), list(notes)])
+    return hashlib.blake2b(OUTCOME_DOMAIN + body, digest_size=32).digest()
+
+
+def attestation_message(chain_id: str, height: int, state_root: bytes, digest: bytes) -> bytes:
+    """The bytes a validator signs to attest its execution of a block."""
+    return ATTEST_DOMAIN + pack([chain_id, height, state_root, digest])
+
+
+@dataclass(frozen=True, slots=True)
+class Attestation:
+    """One validator's signed claim: block ``height`` gives ``state_root`` and ``digest``."""
+
+    height: int
+    state_root: bytes
+    digest: bytes
+    signer: str
+    signature: bytes
+
+    def valid(self, chain_id: str, committee: Committee, verifier: Verifier) -> bool:
+        """Signed by a member of ``committee`` with its consensus key."""
+        key = committee.public_key(self.signer)
+        if key is None or len(self.signature) != 64:
+            return False
+        msg = attestation_message(chain_id, self.height, self.state_root, self.digest)
+        return verifier.verify(key, msg, self.signature)
+
+
+def attested_weight(
+    attestations: Iterable[Attestation],
+    state_root: bytes,
+    digest: bytes,
+    chain_id: str,
+    committee: Committee,
+    verifier: Verifier,
+) -> int:
+    """Weight of the distinct members whose valid attestations name ``state_root`` and
+    ``digest`` (attestations of anything else count for nothing)."""
+    signers = {
+        a.signer
+        for a in attestations
+        if a.state_root == state_root
+        and a.digest == digest
+        and a.valid(chain_id, committee, verifier)
+    }
+    return committee.stake(signers)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOutcome:
+    """What a validator keeps per executed block for partition-scoped followers."""
+
+    packed_writes: bytes
+    notes: tuple[str, ...]
+    digest: bytes
+    signer: str
+    signature: bytes
+
+    def encode(self) -> bytes:
+        return pack(
+            [self.packed_writes, list(self.notes), self.digest, self.signer, self.signature]
+        )
+
+    @staticmethod
+    def decode(raw: bytes) -> StoredOutcome:
+        w, notes, d, signer, sig = unpack(raw)
+        return StoredOutcome(w, tuple(notes), d, signer, sig)
+
+
+class Attestor:
+    """A validator's signing side: its committee id and consensus key."""
+
+    def __init__(self, chain_id: str, signer_id: str, signer: Signer) -> None:
+        self.chain_id = chain_id
+        self.signer_id = signer_id
+        self._signer = signer
+
+    def outcome(
+        self,
+        height: int,
+        state_root: bytes,
+        packed_writes: bytes,
+        receipts: Sequence[bytes],
+        events: Sequence[bytes],
+        notes: Sequence[str],
+    ) -> StoredOutcome:
+        digest = outcome_digest(receipts, events, notes)
+        sig = self._signer.sign(attestation_message(self.chain_id, height, state_root, digest))
+        return StoredOutcome(packed_writes, tuple(notes), digest, self.signer_id, sig)
+
+
+def put_outcome(store: KVStore, height: int, outcome: StoredOutcome) -> None:
+    """Write an outcome unsynced (the block's synced commit that follows makes it durable)."""
+    wb = WriteBatch()
+    wb.put(RECORDS_NS, _key(height), outcome.encode())
+    store.write(wb, sync=False)
+
+
+def get_outcome(store: KVStore, height: int) -> StoredOutcome | None:
+    """The outcome this node stored for ``height`` (None: not a validator then, or older)."""
+    raw = store.get(RECORDS_NS, _key(height))
+    return None if raw is None else StoredOutcome.decode(raw)

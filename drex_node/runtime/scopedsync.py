@@ -1,0 +1,251 @@
+"""Partition-scoped followers (tier2, tier3 with ``node.partitions``; ADR 0077).
+
+Such a follower keeps only its partitions, so it cannot execute blocks (a transfer's
+refund in one partition depends on the credit leg in another). Instead it streams each
+block with its execution outcome from one upstream validator (the *source*) and
+attestations from the others, and applies block ``h`` only when
+
+1. its certificates prove the committee ordered it (as every follower checks);
+2. the writes, hashed onto this node's own root of ``h - 1``, give a root ``r``, and the
+   receipts, events and notes give an outcome digest ``d``;
+3. members holding at least f+1 of the committee's weight signed (``h``, ``r``, ``d``):
+   at least one honest validator executed the block and got exactly that.
+
+It then writes the block, the receipts and the writes of the namespaces it keeps (the
+shared ``meta`` namespace and its partitions) in one synced batch, and its root equals
+the validators'. A source whose data fails a check, or whose block is not attested in
+time, is dropped for the next upstream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+
+import grpc
+import grpc.aio
+
+from consensus.committee import CommitteeSchedule
+from consensus.crypto import CachingVerifier, Ed25519Verifier
+from drex_node.api.stubs import consensus_pb2, consensus_pb2_grpc
+from drex_node.ledger.execute import BlockResult, Writes, root_of_packed, unpack_writes
+from drex_node.ledger.receipts import Receipt
+from drex_node.ledger.state import partition_ns
+from drex_node.metrics import NodeMetrics
+from drex_node.net.channel import secure_channel
+from drex_node.runtime.blocks import BlockCheckError, Candidate, verify_record
+from drex_node.runtime.ledger_core import GivenOutcome, LedgerCore
+from drex_node.runtime.outcome import Attestation, attested_weight, outcome_digest
+from drex_node.security.store import NodeCredentials
+
+log = logging.getLogger("drex_node.sync")
+ATTEST_WAIT_S = 10.0  # a block not attested by f+1 within this drops its source
+AHEAD = 256  # attestations kept for heights at most this far ahead
+
+
+class OutcomeError(ValueError):
+    """A streamed outcome that does not check out."""
+
+
+def keep_writes(writes: Writes, kept_ns: frozenset[str]) -> Writes:
+    """The writes a scoped follower stores: shared namespaces and its partitions."""
+    return {k: v for k, v in writes.items() if k[0] in kept_ns or not k[0].startswith("p/")}
+
+
+class ScopedSync:
+    """Applies attested outcomes of the blocks, in order, for a partition-scoped node."""
+
+    def __init__(
+        self,
+        core: LedgerCore,
+        upstream: list[str],
+        credentials: NodeCredentials,
+        schedule: Callable[[], CommitteeSchedule],
+        metrics: NodeMetrics,
+        partitions: Iterable[str],
+    ) -> None:
+        self.core = core
+        self.upstream = list(upstream)
+        self.credentials = credentials
+        self.schedule = schedule
+        self.metrics = metrics
+        self.kept_ns = frozenset(partition_ns(p) for p in partitions)
+        self.chain_id = core.genesis.chain_id
+        self.verifier = CachingVerifier(Ed25519Verifier())
+        self.attestations: dict[int, dict[str, Attestation]] = {}
+        self._source = 0
+        self._arrived = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # ---- attestations ------------------------------------------------------------------
+    def _note(self, blk: consensus_pb2.CommittedBlock) -> None:
+        h = blk.height
+        if h <= self.core.height or h > self.core.height + AHEAD or not blk.HasField("attestation"):
+            return
+        a = blk.attestation
+        per = self.attestations.setdefault(h, {})
+        if len(per) < 64:  # bounded whatever a peer sends; valid() decides what counts
+            per.setdefault(
+                a.signer + a.signature.hex(),
+                Attestation(h, blk.state_root, a.outcome_digest, a.signer, a.signature),
+            )
+        self._arrived.set()
+
+    async def _attest_stream(self, address: str) -> None:
+        """Collect one upstream's attestations forever (restarting after failures)."""
+        while True:
+            try:
+                async with secure_channel(address, self.credentials) as channel:
+                    stub = consensus_pb2_grpc.ConsensusStub(channel)  # type: ignore[no-untyped-call]
+                    req = consensus_pb2.StreamCommittedRequest(
+                        from_height=self.core.height + 1, with_outcome=True, attestation_only=True
+                    )
+                    async for blk in stub.StreamCommitted(req):
+                        self._note(blk)
+            except grpc.aio.AioRpcError as exc:
+                log.info("attestations from %s ended: %s", address, exc.code())
+            await asyncio.sleep(0.5)
+
+    # ---- one block -----------------------------------------------------------------------
+    def check(self, blk: consensus_pb2.CommittedBlock) -> tuple[Candidate, GivenOutcome, bytes]:
+        """Check ``blk`` (the next height) against the certificates and this node's root;
+        returns the certified block, the outcome to write and its outcome digest."""
+        core = self.core
+        try:
+            cand = verify_record(
+                blk.height,
+                blk.leader_round,
+                list(blk.certificates),
+                list(blk.batches),
+                self.schedule(),
+                self.verifier,
+            )
+        except BlockCheckError as exc:
+            raise OutcomeError(str(exc)) from None
+        receipts, events, notes = list(blk.receipts), list(blk.events), list(blk.notes)
+        try:
+            writes = unpack_writes(blk.writes)
+            decoded = tuple(Receipt.decode(r) for r in receipts)
+            decoded_events = tuple(Receipt.decode(r) for r in events)
+        except Exception as exc:  # malformed writes or a receipt that is not one
+            raise OutcomeError(f"malformed outcome: {exc}") from None
+        result = BlockResult(
+            blk.height,
+            keep_writes(writes, self.kept_ns),
+            decoded,
+            root_of_packed(core.root, blk.height, blk.writes),
+            tuple(notes),
+            decoded_events,
+        )
+        given = GivenOutcome(result, (receipts, events), core.root)
+        return cand, given, outcome_digest(receipts, events, notes)
+
+    def weight(
+        self, height: int, leader_round: int, root: bytes, digest: bytes
+    ) -> tuple[int, int, bool]:
+        """(attested weight, weight needed, whether f+1 attested something else) for
+        ``height`` giving ``root`` and ``digest``."""
+        committee = self.schedule().for_round(leader_round)
+        known = list(self.attestations.get(height, {}).values())
+
+        def weight_of(r: bytes, d: bytes) -> int:
+            return attested_weight(known, r, d, self.chain_id, committee, self.verifier)
+
+        other = {(a.state_root, a.digest) for a in known} - {(root, digest)}
+        contradicted = any(weight_of(r, d) >= committee.validity for r, d in other)
+        return weight_of(root, digest), committee.validity, contradicted
+
+    async def _apply(self, blk: consensus_pb2.CommittedBlock, address: str) -> bool:
+        """Apply the next block once f+1 attest it; False: drop this source."""
+        t0 = time.monotonic()
+        try:
+            cand, given, digest = self.check(blk)
+        except OutcomeError as exc:
+            log.warning("block %d from %s rejected: %s", blk.height, address, exc)
+            return False
+        deadline = t0 + ATTEST_WAIT_S
+        while True:
+            self._arrived.clear()
+            got, needed, contradicted = self.weight(
+                blk.height, blk.leader_round, given.result.state_root, digest
+            )
+            if got >= needed:
+                break
+            left = deadline - time.monotonic()
+            if contradicted:
+                log.warning(
+                    "block %d from %s: f+1 attested another outcome; dropping the source",
+                    blk.height,
+                    address,
+                )
+                return False
+            if left <= 0:
+                log.warning(
+                    "block %d from %s: attested weight %d of %d needed after %.0f s",
+                    blk.height,
+                    address,
+                    got,
+                    needed,
+                    ATTEST_WAIT_S,
+                )
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), min(left, 1.0))
+        if await self.core.commit_outcome(cand, given):
+            self.metrics.stage.labels("follow_apply").observe(time.monotonic() - t0)
+            self.metrics.synced_blocks.inc()
+        for old in [k for k in self.attestations if k <= self.core.height]:
+            del self.attestations[old]
+        return True
+
+    async def _source_stream(self, address: str) -> None:
+        async with secure_channel(address, self.credentials) as channel:
+            stub = consensus_pb2_grpc.ConsensusStub(channel)  # type: ignore[no-untyped-call]
+            req = consensus_pb2.StreamCommittedRequest(
+                from_height=self.core.height + 1, with_outcome=True
+            )
+            call = stub.StreamCommitted(req)
+            async for blk in call:
+                self._note(blk)
+                if blk.height <= self.core.height:
+                    continue
+                if blk.height > self.core.height + 1:
+                    call.cancel()
+                    return  # a gap: reconnect from our height
+                if not await self._apply(blk, address):
+                    call.cancel()
+                    return
+
+    async def follow(self) -> None:
+        """Apply blocks from a source upstream forever, moving on when one fails."""
+        while True:
+            address = self.upstream[self._source % len(self.upstream)]
+            try:
+                await self._source_stream(address)
+            except grpc.aio.AioRpcError as exc:
+                log.info("outcome stream from %s ended: %s", address, exc.code())
+            self._source += 1
+            await asyncio.sleep(0.5)
+
+    # ---- the BlockSync surface the node uses -------------------------------------------
+    def start_following(self) -> None:
+        """Start the source stream and one attestation stream per other upstream."""
+        self._tasks.append(asyncio.create_task(self.follow(), name="scoped-follow"))
+        for address in self.upstream:
+            self._tasks.append(
+                asyncio.create_task(self._attest_stream(address), name=f"attest-{address}")
+            )
+
+    def trigger(self) -> None:
+        """Following is continuous; nothing to start."""
+
+    async def stop(self) -> None:
+        """Cancel running tasks."""
+        for t in self._tasks:
+            t.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        self._tasks.clear()
