@@ -8,8 +8,11 @@ drives signed transfers through the entry points at each rate, finds the saturat
     ratio_to_sig_bound = committed tx/s at saturation
                          / (Ed25519 verifications/s/core x cores / nodes verifying each tx)
 
-Every node executes (and so verifies) every transaction once, so ``nodes verifying`` is the
-number of nodes. A latency-vs-throughput PNG is written next to the JSON.
+``nodes verifying`` counts what the network really does per transaction: every node that
+executes every block verifies every transaction once (validators, edge, audit); a
+partition-scoped follower (tier2 with ``partitions``, ADR 0077) executes nothing and
+verifies only what it admits, its share of the entry points' submissions.
+A latency-vs-throughput PNG is written next to the JSON.
 
 The load generator runs in this process, on the same cores as the 14 node and verifier
 processes. Once the nodes are started it raises its own scheduling priority (nice
@@ -117,6 +120,26 @@ def _plot(points: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+def _scoped(entry: Any) -> bool:
+    from drex_node.config import load_config
+
+    return bool(load_config(Path(entry.dir) / "config.toml").node.scoped)
+
+
+def verifications_per_tx(net: Any) -> float:
+    """Signature verifications per transaction across the network: one per node that
+    executes every block, plus each partition-scoped entry point's share of the
+    submissions (the load spreads evenly over the entry points)."""
+    entries = {e.name for e in net.entry_points()}
+    total = 0.0
+    for e in net.nodes:
+        if not _scoped(e):
+            total += 1
+        elif e.name in entries:
+            total += 1 / len(entries)
+    return total
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the benchmark; returns the JSON-ready result."""
     from drex_node.testnet.layout import create_network
@@ -149,10 +172,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         for e in net.nodes:
             stop_node(e)
-    nodes = len(net.nodes)
+    nodes = verifications_per_tx(net)
     bound = per_core * cores / nodes
     result: dict[str, Any] = {
-        "network": {"nodes": nodes, "validators": sum(1 for e in net.nodes if e.votes)},
+        "network": {
+            "nodes": len(net.nodes),
+            "validators": sum(1 for e in net.nodes if e.votes),
+            "partition_scoped": [e.name for e in net.nodes if _scoped(e)],
+        },
         "cores": cores,
         "ed25519_verify_per_core_per_s": round(per_core),
         "nodes_verifying_each_tx": nodes,

@@ -19,6 +19,7 @@ from typing import Any
 from consensus.crypto import Ed25519Signer
 from drex_node.config.load import dump_config
 from drex_node.config.model import (
+    SCOPED_ROLES,
     AdmissionConfig,
     ConsensusSection,
     MetricsConfig,
@@ -42,6 +43,9 @@ DEFAULT_NODES: tuple[tuple[str, str], ...] = (
     ("pay-e", "edge"),
     ("regulator", "audit"),
 )
+# What tier2/tier3 nodes of a local network keep (ADR 0077): the dev genesis's first two
+# partitions, so the network shows a partition-scoped follower next to full ones.
+SCOPED_PARTITIONS = ("N", "NE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +107,7 @@ def create_network(
     verify_workers: int = 1,
     consensus: ConsensusSection | None = None,
     containers: bool = False,
+    scoped_partitions: tuple[str, ...] = SCOPED_PARTITIONS,
 ) -> Network:
     """Write every file of a fresh local network (keys are random; user keys are dev keys).
 
@@ -149,6 +154,7 @@ def create_network(
                 institution=e.name,
                 data_dir="/data" if containers else "data",
                 genesis="genesis.json" if containers else str(root / "genesis.json"),
+                partitions=scoped_partitions if e.role in SCOPED_ROLES else (),
             ),
             network=NetworkConfig(listen=listen, upstream=() if e.votes else validators),
             consensus=consensus or ConsensusSection(),
