@@ -201,34 +201,47 @@ class ScopedSync:
             del self.attestations[old]
         return True
 
-    async def _source_stream(self, address: str) -> None:
+    async def _source_stream(self, address: str) -> bool:
+        """Apply blocks streamed with their outcomes by ``address``; returns True when
+        that source should be dropped (bad data, or silent while others attest)."""
         async with secure_channel(address, self.credentials) as channel:
             stub = consensus_pb2_grpc.ConsensusStub(channel)  # type: ignore[no-untyped-call]
             req = consensus_pb2.StreamCommittedRequest(
                 from_height=self.core.height + 1, with_outcome=True
             )
             call = stub.StreamCommitted(req)
-            async for blk in call:
+            it = call.__aiter__()
+            while True:
+                try:
+                    blk = await asyncio.wait_for(it.__anext__(), ATTEST_WAIT_S)
+                except StopAsyncIteration:
+                    return False
+                except TimeoutError:
+                    call.cancel()
+                    # Others attested the next block but this source has not sent it.
+                    return bool(self.attestations.get(self.core.height + 1))
                 self._note(blk)
                 if blk.height <= self.core.height:
                     continue
                 if blk.height > self.core.height + 1:
                     call.cancel()
-                    return  # a gap: reconnect from our height
+                    return False  # a gap: reconnect from our height
                 if not await self._apply(blk, address):
                     call.cancel()
-                    return
+                    return True
 
     async def follow(self) -> None:
         """Apply blocks from a source upstream forever, moving on when one fails."""
         while True:
             address = self.upstream[self._source % len(self.upstream)]
+            drop = True
             try:
-                await self._source_stream(address)
+                drop = await self._source_stream(address)
             except grpc.aio.AioRpcError as exc:
                 log.info("outcome stream from %s ended: %s", address, exc.code())
-            self._source += 1
-            await asyncio.sleep(0.5)
+            if drop:
+                self._source += 1
+            await asyncio.sleep(0.5 if drop else 0.05)
 
     # ---- the BlockSync surface the node uses -------------------------------------------
     def start_following(self) -> None:

@@ -18,6 +18,7 @@ from drex_node.ledger.state import partition_ns
 from drex_node.node import services
 from drex_node.node.node import Node
 from drex_node.node.services import LedgerService
+from drex_node.runtime import scopedsync
 from drex_node.runtime.outcome import StoredOutcome
 from drex_node.security.identity import Identity, Role
 from tests.e2e.conftest import _free_base
@@ -46,15 +47,28 @@ def _keys(node: Node, ns: str) -> int:
     return sum(1 for _ in node.store.iter_prefix(ns, b""))
 
 
-async def scenario(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def scenario(tmp: Path, monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
     net = make_network(tmp, NODES, _free_base(8))
-    # The source tried first is bcb (first upstream); make it serve tampered writes.
+    # The source tried first is bcb (first upstream): it serves tampered writes, or it
+    # never sends its outcomes while it still attests.
     real = services.get_outcome
     tampered: list[int] = []
+    monkeypatch.setattr(scopedsync, "ATTEST_WAIT_S", 1.0)
+    if fault == "silent":
+        original = services.ConsensusService._outcomes
+
+        async def silent(self, h, attestation_only):  # type: ignore[no-untyped-def]
+            if self.node is nodes["bcb"] and not attestation_only:
+                tampered.append(h)
+                await asyncio.sleep(3600)
+            async for view in original(self, h, attestation_only):
+                yield view
+
+        monkeypatch.setattr(services.ConsensusService, "_outcomes", silent)
 
     def bad_outcome(store, height):  # type: ignore[no-untyped-def]
         out = real(store, height)
-        if out is not None and store is nodes["bcb"].store:
+        if fault == "tamper" and out is not None and store is nodes["bcb"].store:
             tampered.append(height)
             writes = unpack_writes(out.packed_writes)
             writes[(partition_ns("N"), b"a/" + bytes(32))] = b"\x00"  # an invented account
@@ -101,7 +115,7 @@ async def scenario(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         h = min(n.core.height for n in nodes.values())
         roots = {n: nd.core.root for n, nd in nodes.items() if nd.core.height == h}
         assert len(set(roots.values())) == 1, roots
-        assert tampered, "the tampering source was never asked"
+        assert tampered, "the faulty source was never asked"
 
         # It keeps its partition and the shared namespace, nothing of the others.
         assert _keys(scoped, partition_ns("N")) > 0
@@ -121,7 +135,8 @@ async def scenario(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             await n.stop()
 
 
+@pytest.mark.parametrize("fault", ["tamper", "silent"])
 def test_scoped_tier2_applies_attested_outcomes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
 ) -> None:
-    asyncio.run(asyncio.wait_for(scenario(tmp_path, monkeypatch), 180))
+    asyncio.run(asyncio.wait_for(scenario(tmp_path, monkeypatch, fault), 180))

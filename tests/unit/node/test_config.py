@@ -75,3 +75,11 @@ def test_example_configs_validate() -> None:
 def test_parent_wait_may_be_off(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, "[consensus]\nparent_wait_ms = 0\n"))
     assert cfg.consensus.parent_wait_ms == 0
+
+
+def test_partitions_scope_only_tier2_and_tier3(tmp_path: Path) -> None:
+    for role, scoped in (("tier2", True), ("tier3", True), ("edge", False), ("audit", False)):
+        up = '[network]\nupstream = ["127.0.0.1:7100"]\n'
+        text = f'[node]\nrole = "{role}"\npartitions = ["N"]\n{up}'
+        assert load_config(write(tmp_path, text)).node.scoped is scoped, role
+        assert not load_config(write(tmp_path, f'[node]\nrole = "{role}"\n{up}')).node.scoped
