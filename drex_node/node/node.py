@@ -91,16 +91,21 @@ class Node:
         self.pending = PendingTable(
             config.admission.max_pending, config.admission.pending_timeout_s
         )
-        self.core = LedgerCore(
-            self.store,
-            self.genesis,
-            load_registry(),
-            self.verifier,
-            self.pending,
-            self.metrics,
-            wal=wal,
-            partitions=c.partitions if c.scoped else None,
-        )
+        try:
+            self.core = LedgerCore(
+                self.store,
+                self.genesis,
+                load_registry(),
+                self.verifier,
+                self.pending,
+                self.metrics,
+                wal=wal,
+                partitions=c.partitions if c.scoped else None,
+            )
+        except Exception:
+            self.verifier.close()
+            self.store.close()  # release the database lock: a corrected config may retry
+            raise
         self.admission = Admission(
             self.core, config.admission, kept=c.partitions if c.scoped else None
         )

@@ -104,6 +104,8 @@ class BlockSync:
                 await self._stream(address, None)
             except grpc.aio.AioRpcError as exc:
                 log.info("follow stream from %s ended: %s", address, exc.code())
+            except Exception:
+                log.exception("follow stream from %s failed", address)
             await asyncio.sleep(0.5)
 
     async def catch_up(self, idle_s: float = 1.0) -> int:

@@ -8,8 +8,10 @@ attestations from the others, and applies block ``h`` only when
 1. its certificates prove the committee ordered it (as every follower checks);
 2. the writes, hashed onto this node's own root of ``h - 1``, give a root ``r``, and the
    receipts, events and notes give an outcome digest ``d``;
-3. members holding at least f+1 of the committee's weight signed (``h``, ``r``, ``d``):
-   at least one honest validator executed the block and got exactly that.
+3. members holding at least f+1 of the weight of the committee of the block's certified
+   anchor round signed (``h``, the block hash, ``r``, ``d``), where the block hash is the
+   one this node computes from the anchor, its own parent hash and ``r``: at least one
+   honest validator executed exactly this block and got exactly that.
 
 It then writes the block, the receipts and the writes of the namespaces it keeps (the
 shared ``meta`` namespace and its partitions) in one synced batch, and its root equals
@@ -36,14 +38,14 @@ from drex_node.ledger.receipts import Receipt
 from drex_node.ledger.state import partition_ns
 from drex_node.metrics import NodeMetrics
 from drex_node.net.channel import secure_channel
-from drex_node.runtime.blocks import BlockCheckError, Candidate, verify_record
+from drex_node.runtime.blocks import BlockCheckError, Candidate, block_hash, verify_record
 from drex_node.runtime.ledger_core import GivenOutcome, LedgerCore
 from drex_node.runtime.outcome import Attestation, attested_weight, outcome_digest
 from drex_node.security.store import NodeCredentials
 
 log = logging.getLogger("drex_node.sync")
 ATTEST_WAIT_S = 10.0  # a block not attested by f+1 within this drops its source
-AHEAD = 256  # attestations kept for heights at most this far ahead
+AHEAD = 256  # attestation streams are read at most this many heights ahead
 
 
 class OutcomeError(ValueError):
@@ -82,20 +84,30 @@ class ScopedSync:
 
     # ---- attestations ------------------------------------------------------------------
     def _note(self, blk: consensus_pb2.CommittedBlock) -> None:
+        """Keep a streamed attestation if it is well formed, for a height not yet applied,
+        and validly signed by a member of the committee of the round it names; one per
+        signer and height, so what a peer sends is bounded by the committee's size."""
         h = blk.height
-        if h <= self.core.height or h > self.core.height + AHEAD or not blk.HasField("attestation"):
+        if h <= self.core.height or not blk.HasField("attestation"):
             return
         a = blk.attestation
+        att = Attestation(
+            h, blk.block_hash, blk.state_root, a.outcome_digest, a.signer, a.signature
+        )
         per = self.attestations.setdefault(h, {})
-        if len(per) < 64:  # bounded whatever a peer sends; valid() decides what counts
-            per.setdefault(
-                a.signer + a.signature.hex(),
-                Attestation(h, blk.state_root, a.outcome_digest, a.signer, a.signature),
-            )
-        self._arrived.set()
+        if att.signer in per or not att.well_formed():
+            return
+        committee = self.schedule().for_round(blk.leader_round)
+        if att.valid(self.chain_id, committee, self.verifier):
+            per[att.signer] = att
+            self._arrived.set()
+        elif not per:
+            del self.attestations[h]
 
     async def _attest_stream(self, address: str) -> None:
-        """Collect one upstream's attestations forever (restarting after failures)."""
+        """Collect one upstream's attestations forever (restarting after failures). The
+        stream is read no further than ``AHEAD`` heights past this node's (gRPC flow
+        control then holds the sender back), so nothing is dropped for being early."""
         while True:
             try:
                 async with secure_channel(address, self.credentials) as channel:
@@ -104,15 +116,22 @@ class ScopedSync:
                         from_height=self.core.height + 1, with_outcome=True, attestation_only=True
                     )
                     async for blk in stub.StreamCommitted(req):
+                        while blk.height > self.core.height + AHEAD:
+                            await self.core.wait_change(1.0)
                         self._note(blk)
             except grpc.aio.AioRpcError as exc:
                 log.info("attestations from %s ended: %s", address, exc.code())
+            except Exception:
+                log.exception("attestations from %s failed", address)
             await asyncio.sleep(0.5)
 
     # ---- one block -----------------------------------------------------------------------
-    def check(self, blk: consensus_pb2.CommittedBlock) -> tuple[Candidate, GivenOutcome, bytes]:
-        """Check ``blk`` (the next height) against the certificates and this node's root;
-        returns the certified block, the outcome to write and its outcome digest."""
+    def check(
+        self, blk: consensus_pb2.CommittedBlock
+    ) -> tuple[Candidate, GivenOutcome, tuple[bytes, bytes, bytes]]:
+        """Check ``blk`` (the next height) against the certificates and this node's chain;
+        returns the certified block, the outcome to write and the claim (block hash, state
+        root, outcome digest) that f+1 must have attested."""
         core = self.core
         try:
             cand = verify_record(
@@ -132,46 +151,48 @@ class ScopedSync:
             decoded_events = tuple(Receipt.decode(r) for r in events)
         except Exception as exc:  # malformed writes or a receipt that is not one
             raise OutcomeError(f"malformed outcome: {exc}") from None
+        root = root_of_packed(core.root, blk.height, blk.writes)
+        prev = core.record(blk.height - 1)
+        parent = prev.block_hash if prev is not None else bytes(32)
+        expected_hash = block_hash(blk.height, cand.record.leader_digest, parent, root)
         result = BlockResult(
             blk.height,
             keep_writes(writes, self.kept_ns),
             decoded,
-            root_of_packed(core.root, blk.height, blk.writes),
+            root,
             tuple(notes),
             decoded_events,
         )
         given = GivenOutcome(result, (receipts, events), core.root)
-        return cand, given, outcome_digest(receipts, events, notes)
+        return cand, given, (expected_hash, root, outcome_digest(receipts, events, notes))
 
     def weight(
-        self, height: int, leader_round: int, root: bytes, digest: bytes
+        self, height: int, leader_round: int, claim: tuple[bytes, bytes, bytes]
     ) -> tuple[int, int, bool]:
         """(attested weight, weight needed, whether f+1 attested something else) for
-        ``height`` giving ``root`` and ``digest``."""
+        ``claim`` at ``height``, by the committee of the certified anchor's round."""
         committee = self.schedule().for_round(leader_round)
         known = list(self.attestations.get(height, {}).values())
 
-        def weight_of(r: bytes, d: bytes) -> int:
-            return attested_weight(known, r, d, self.chain_id, committee, self.verifier)
+        def weight_of(c: tuple[bytes, bytes, bytes]) -> int:
+            return attested_weight(known, c, self.chain_id, committee, self.verifier)
 
-        other = {(a.state_root, a.digest) for a in known} - {(root, digest)}
-        contradicted = any(weight_of(r, d) >= committee.validity for r, d in other)
-        return weight_of(root, digest), committee.validity, contradicted
+        other = {a.claim for a in known} - {claim}
+        contradicted = any(weight_of(c) >= committee.validity for c in other)
+        return weight_of(claim), committee.validity, contradicted
 
     async def _apply(self, blk: consensus_pb2.CommittedBlock, address: str) -> bool:
         """Apply the next block once f+1 attest it; False: drop this source."""
         t0 = time.monotonic()
         try:
-            cand, given, digest = self.check(blk)
+            cand, given, claim = self.check(blk)
         except OutcomeError as exc:
             log.warning("block %d from %s rejected: %s", blk.height, address, exc)
             return False
         deadline = t0 + ATTEST_WAIT_S
         while True:
             self._arrived.clear()
-            got, needed, contradicted = self.weight(
-                blk.height, blk.leader_round, given.result.state_root, digest
-            )
+            got, needed, contradicted = self.weight(blk.height, cand.record.leader_round, claim)
             if got >= needed:
                 break
             left = deadline - time.monotonic()
@@ -203,7 +224,9 @@ class ScopedSync:
 
     async def _source_stream(self, address: str) -> bool:
         """Apply blocks streamed with their outcomes by ``address``; returns True when
-        that source should be dropped (bad data, or silent while others attest)."""
+        that source should be dropped. An honest validator streams consecutive heights
+        from the one asked for and never ends the stream, so anything else (an old
+        height, a gap, an end, bad data, silence while others attest) drops it."""
         async with secure_channel(address, self.credentials) as channel:
             stub = consensus_pb2_grpc.ConsensusStub(channel)  # type: ignore[no-untyped-call]
             req = consensus_pb2.StreamCommittedRequest(
@@ -211,24 +234,28 @@ class ScopedSync:
             )
             call = stub.StreamCommitted(req)
             it = call.__aiter__()
-            while True:
-                try:
-                    blk = await asyncio.wait_for(it.__anext__(), ATTEST_WAIT_S)
-                except StopAsyncIteration:
-                    return False
-                except TimeoutError:
-                    call.cancel()
-                    # Others attested the next block but this source has not sent it.
-                    return bool(self.attestations.get(self.core.height + 1))
-                self._note(blk)
-                if blk.height <= self.core.height:
-                    continue
-                if blk.height > self.core.height + 1:
-                    call.cancel()
-                    return False  # a gap: reconnect from our height
-                if not await self._apply(blk, address):
-                    call.cancel()
-                    return True
+            try:
+                while True:
+                    try:
+                        blk = await asyncio.wait_for(it.__anext__(), ATTEST_WAIT_S)
+                    except StopAsyncIteration:
+                        return True
+                    except TimeoutError:
+                        # Others attested the next block but this source has not sent it.
+                        return bool(self.attestations.get(self.core.height + 1))
+                    self._note(blk)
+                    if blk.height != self.core.height + 1:
+                        log.warning(
+                            "outcome stream from %s sent height %d, expected %d",
+                            address,
+                            blk.height,
+                            self.core.height + 1,
+                        )
+                        return True
+                    if not await self._apply(blk, address):
+                        return True
+            finally:
+                call.cancel()
 
     async def follow(self) -> None:
         """Apply blocks from a source upstream forever, moving on when one fails."""
@@ -239,6 +266,8 @@ class ScopedSync:
                 drop = await self._source_stream(address)
             except grpc.aio.AioRpcError as exc:
                 log.info("outcome stream from %s ended: %s", address, exc.code())
+            except Exception:
+                log.exception("outcome stream from %s failed", address)
             if drop:
                 self._source += 1
             await asyncio.sleep(0.5 if drop else 0.05)

@@ -129,6 +129,33 @@ async def scenario(tmp: Path, monkeypatch: pytest.MonkeyPatch, fault: str) -> No
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await stub.GetAccount(ledger_pb2.GetAccountRequest(address=user("user-S-1").address))
         assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+        # Restart behind the validators: it resumes from its head and catches up, reading
+        # the attestation streams at most one height ahead (flow control, not loss).
+        await scoped.stop()
+        del nodes["coop-d"]
+        with pytest.raises(ValueError, match="node.partitions: the data directory keeps"):
+            Node(replace(cfg, node=replace(cfg.node, partitions=("N", "S"))))
+        vch = operator_channel(net, bcb.config.network.listen)
+        try:
+            more = [
+                transfer(f"user-N-{i}", "user-S-3", 1, 2 if i in (0, 2) else 1) for i in range(4)
+            ]
+            res = await submit(vch, more)
+            assert all(r.status == types_pb2.SUBMIT_STATUS_ACCEPTED for r in res.results), res
+            before = scoped.core.height
+            assert await wait_until(lambda: bcb.core.height >= before + 3, timeout=30)
+        finally:
+            await vch.close()
+        monkeypatch.setattr(scopedsync, "AHEAD", 1)
+        scoped = Node(replace(cfg, node=replace(cfg.node, partitions=("N",))))
+        await scoped.start()
+        nodes["coop-d"] = scoped
+        assert scoped.core.height == before
+        assert await wait_until(lambda: scoped.core.height >= bcb.core.height, timeout=30)
+        h = scoped.core.height
+        assert scoped.core.root == (bcb.core.root if bcb.core.height == h else scoped.core.root)
+        assert scoped.core.record(h).block_hash == bcb.core.record(h).block_hash
     finally:
         await ch.close()
         for n in nodes.values():

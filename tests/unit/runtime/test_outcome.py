@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import msgpack
 import pytest
 from hypothesis import given
@@ -29,16 +31,23 @@ SIGNERS = {name: Ed25519Signer(bytes([i + 1]) * 32) for i, name in enumerate("ab
 COMMITTEE = Committee.create(
     1, [Validator(n, s.public_key, 1) for n, s in SIGNERS.items()]
 )  # weight 4: f+1 = 2
-ROOT, DIGEST = b"r" * 32, b"d" * 32
+HASH, ROOT, DIGEST = b"h" * 32, b"r" * 32, b"d" * 32
+CLAIM = (HASH, ROOT, DIGEST)
 
 
-def att(name: str, root: bytes = ROOT, digest: bytes = DIGEST, height: int = 7) -> Attestation:
-    sig = SIGNERS[name].sign(attestation_message(CHAIN, height, root, digest))
-    return Attestation(height, root, digest, name, sig)
+def att(
+    name: str,
+    root: bytes = ROOT,
+    digest: bytes = DIGEST,
+    height: int = 7,
+    block: bytes = HASH,
+) -> Attestation:
+    sig = SIGNERS[name].sign(attestation_message(CHAIN, height, block, root, digest))
+    return Attestation(height, block, root, digest, name, sig)
 
 
 def weight(atts: list[Attestation]) -> int:
-    return attested_weight(atts, ROOT, DIGEST, CHAIN, COMMITTEE, Ed25519Verifier())
+    return attested_weight(atts, CLAIM, CHAIN, COMMITTEE, Ed25519Verifier())
 
 
 def test_validity_needs_distinct_members_with_valid_signatures() -> None:
@@ -48,31 +57,33 @@ def test_validity_needs_distinct_members_with_valid_signatures() -> None:
     assert weight([att("a"), att("b")]) == 2
     assert weight([att("a"), att("b", root=b"x" * 32)]) == 1  # another root: not for this one
     assert weight([att("a"), att("b", digest=b"x" * 32)]) == 1
-    forged = att("b")
-    bad = Attestation(forged.height, ROOT, DIGEST, "b", bytes(64))
+    assert weight([att("a"), att("b", block=b"x" * 32)]) == 1  # another block, same result
+    bad = Attestation(7, HASH, ROOT, DIGEST, "b", bytes(64))
     assert weight([att("a"), bad]) == 1
+    short = Attestation(7, HASH[:31], ROOT, DIGEST, "b", att("b").signature)
+    assert not short.well_formed() and weight([att("a"), short]) == 1
     # A valid signature by a key that is not a member's, claiming a member's name.
     other = Ed25519Signer(b"\x09" * 32)
     impostor = Attestation(
-        7, ROOT, DIGEST, "c", other.sign(attestation_message(CHAIN, 7, ROOT, DIGEST))
+        7, HASH, ROOT, DIGEST, "c", other.sign(attestation_message(CHAIN, 7, *CLAIM))
     )
     assert weight([att("a"), impostor]) == 1
     stranger = Attestation(
-        7, ROOT, DIGEST, "z", other.sign(attestation_message(CHAIN, 7, ROOT, DIGEST))
+        7, HASH, ROOT, DIGEST, "z", other.sign(attestation_message(CHAIN, 7, *CLAIM))
     )
     assert weight([att("a"), stranger]) == 1
     # Another chain or height does not carry over.
     wrong_height = att("b", height=8)
-    assert weight([att("a"), Attestation(7, ROOT, DIGEST, "b", wrong_height.signature)]) == 1
+    assert weight([att("a"), Attestation(7, *CLAIM, "b", wrong_height.signature)]) == 1
 
 
 def test_attestor_signs_what_a_follower_checks() -> None:
-    out = Attestor(CHAIN, "c", SIGNERS["c"]).outcome(3, ROOT, b"\x90", [b"r1"], [b"e1"], ["n"])
-    a = Attestation(3, ROOT, out.digest, out.signer, out.signature)
-    assert a.valid(CHAIN, COMMITTEE, Ed25519Verifier())
-    assert not Attestation(3, ROOT, out.digest, "c", out.signature).valid(
-        "other-chain", COMMITTEE, Ed25519Verifier()
+    out = Attestor(CHAIN, "c", SIGNERS["c"]).outcome(
+        3, HASH, ROOT, b"\x90", [b"r1"], [b"e1"], ["n"]
     )
+    a = Attestation(3, HASH, ROOT, out.digest, out.signer, out.signature)
+    assert a.valid(CHAIN, COMMITTEE, Ed25519Verifier())
+    assert not a.valid("other-chain", COMMITTEE, Ed25519Verifier())
     assert StoredOutcome.decode(out.encode()) == out
 
 
@@ -111,3 +122,24 @@ def test_a_scoped_follower_keeps_meta_and_its_partitions() -> None:
         ("meta", b"dir/x"): b"N",
         ("p/N", b"a/1"): b"1",
     }
+
+
+def test_a_store_keeps_the_scope_it_was_created_with(tmp_path: Path) -> None:
+    from drex_node.ledger.state import K_CHAIN, META
+    from drex_node.runtime.outcome import RECORDS_NS, check_scope, record_scope
+    from drex_node.storage.rocks import RocksStore
+
+    store = RocksStore(tmp_path / "db")
+    try:
+        for ns in (META, RECORDS_NS):
+            store.create_namespace(ns)
+        check_scope(store, ("N",))  # fresh: anything goes
+        store.put(META, K_CHAIN, b"chain")
+        record_scope(store, ("N", "NE"))
+        check_scope(store, ("NE", "N"))
+        with pytest.raises(ValueError, match="node.partitions: the data directory keeps"):
+            check_scope(store, ("N",))
+        with pytest.raises(ValueError, match="every partition"):
+            check_scope(store, None)
+    finally:
+        store.close()
