@@ -25,6 +25,12 @@ class WalSync:
 
     def __init__(self, db_dir: str | os.PathLike[str]) -> None:
         self.db_dir = os.fspath(db_dir)
+        # The log files whose directory entries a directory fsync has made durable: the
+        # directory needs syncing again only once a new log file appears (RocksDB creates
+        # one when it switches memtables), not on every sync (about a third of the time
+        # of each group commit's fsync under load).
+        self._dir_synced: frozenset[str] = frozenset()
+        self.dir_syncs = 0
 
     def logs(self) -> list[str]:
         """Paths of the write-ahead log files present now."""
@@ -49,9 +55,13 @@ class WalSync:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        fd = os.open(self.db_dir, os.O_RDONLY)  # a log created since the last sync
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        names = frozenset(logs)
+        if not names <= self._dir_synced:  # a log created since the last directory sync
+            fd = os.open(self.db_dir, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            self._dir_synced = names
+            self.dir_syncs += 1
         return True

@@ -47,3 +47,19 @@ def test_without_log_files_the_engine_storage_writes_synced(tmp_path: Path) -> N
     backend.write({b"k": b"v"})
     backend.sync_now()
     assert store.get(CONSENSUS_NS, b"barrier") == b""
+
+
+def test_the_directory_is_synced_once_per_new_log_file(tmp_path: Path) -> None:
+    store = RocksStore(tmp_path / "db")
+    store.create_namespace("ns")
+    wal = WalSync(tmp_path / "db")
+    try:
+        assert wal.sync() and wal.sync()
+        assert wal.dir_syncs == 1  # same log files: their entries are durable already
+        (tmp_path / "db" / "999999.log").write_bytes(b"")  # a log RocksDB just created
+        assert wal.sync()
+        assert wal.dir_syncs == 2
+        assert wal.sync()
+        assert wal.dir_syncs == 2
+    finally:
+        store.close()
