@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import grpc
 
@@ -35,6 +35,7 @@ from drex_node.ledger.commit import block_receipts, encoded_receipts, receipt
 from drex_node.ledger.state import StateView
 from drex_node.ledger.tx import Tx, TxDecodeError, decode
 from drex_node.node.reconfig import check_change, committee_of
+from drex_node.runtime.blocks import BlockRecord
 from drex_node.runtime.carrier import unwrap, wrap
 from drex_node.runtime.outcome import get_outcome
 from drex_node.security.identity import VOTING_ROLES, Identity
@@ -200,17 +201,7 @@ class ConsensusService:
                 continue
             # A block ordered but not yet executed here carries no root or hashes yet
             # (ADR 0068); the receiver verifies its certificates all the same.
-            yield CommittedBlockView(
-                rec.height,
-                rec.epoch,
-                rec.block_hash,
-                rec.parent_hash,
-                rec.certificates,
-                (),
-                rec.state_root,
-                rec.batches,
-                rec.leader_round,
-            )
+            yield _committed_view(rec)
             h += 1
 
     async def _outcomes(self, h: int, attestation_only: bool) -> AsyncIterator[CommittedBlockView]:
@@ -235,36 +226,37 @@ class ConsensusService:
                 )
             att = AttestationView(out.signer, out.digest, out.signature)
             if attestation_only:
-                yield CommittedBlockView(
-                    h,
-                    rec.epoch,
-                    rec.block_hash,
-                    rec.parent_hash,
-                    (),
-                    (),
-                    rec.state_root,
-                    leader_round=rec.leader_round,
-                    attestation=att,
-                )
+                yield _committed_view(rec, certified=False, attestation=att)
             else:
                 receipts, events = encoded_receipts(core.store, h)
-                yield CommittedBlockView(
-                    h,
-                    rec.epoch,
-                    rec.block_hash,
-                    rec.parent_hash,
-                    rec.certificates,
-                    (),
-                    rec.state_root,
-                    rec.batches,
-                    rec.leader_round,
-                    out.packed_writes,
-                    receipts,
-                    events,
-                    out.notes,
-                    att,
+                yield _committed_view(
+                    rec,
+                    writes=out.packed_writes,
+                    receipts=receipts,
+                    events=events,
+                    notes=out.notes,
+                    attestation=att,
                 )
             h += 1
+
+
+def _committed_view(
+    rec: BlockRecord, *, certified: bool = True, **outcome: Any
+) -> CommittedBlockView:
+    """A block record as streamed: with its certificates and batches unless not
+    ``certified``; ``outcome`` adds the ADR 0077 fields."""
+    return CommittedBlockView(
+        rec.height,
+        rec.epoch,
+        rec.block_hash,
+        rec.parent_hash,
+        rec.certificates if certified else (),
+        (),
+        rec.state_root,
+        rec.batches if certified else (),
+        rec.leader_round,
+        **outcome,
+    )
 
 
 class AdminService:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import msgpack
 
@@ -166,6 +167,18 @@ def verify_record(
         raise BlockCheckError("batches do not match the certificates' payload")
     sub = CommittedSubDag(height, leader, tuple(certs), tuple(bs))
     return from_subdag(sub)
+
+
+def verify_streamed(blk: Any, schedule: CommitteeSchedule, verifier: Verifier) -> Candidate:
+    """:func:`verify_record` of a ``CommittedBlock`` received from a peer."""
+    return verify_record(
+        blk.height,
+        blk.leader_round,
+        list(blk.certificates),
+        list(blk.batches),
+        schedule,
+        verifier,
+    )
 
 
 def put_record(store: KVStore, record: BlockRecord, *, sync: bool = False) -> None:

@@ -22,7 +22,7 @@ from consensus.crypto import CachingVerifier, Ed25519Verifier
 from drex_node.api.stubs import consensus_pb2, consensus_pb2_grpc
 from drex_node.metrics import NodeMetrics
 from drex_node.net.channel import secure_channel
-from drex_node.runtime.blocks import BlockCheckError, verify_record
+from drex_node.runtime.blocks import BlockCheckError, verify_streamed
 from drex_node.runtime.ledger_core import LedgerCore
 from drex_node.security.store import NodeCredentials
 
@@ -72,14 +72,7 @@ class BlockSync:
                     continue
                 t0 = time.monotonic()
                 try:
-                    cand = verify_record(
-                        blk.height,
-                        blk.leader_round,
-                        list(blk.certificates),
-                        list(blk.batches),
-                        self.schedule(),
-                        self.verifier,
-                    )
+                    cand = verify_streamed(blk, self.schedule(), self.verifier)
                 except BlockCheckError as exc:
                     log.warning("block %d from %s rejected: %s", blk.height, address, exc)
                     call.cancel()

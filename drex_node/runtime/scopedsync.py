@@ -38,7 +38,7 @@ from drex_node.ledger.receipts import Receipt
 from drex_node.ledger.state import partition_ns
 from drex_node.metrics import NodeMetrics
 from drex_node.net.channel import secure_channel
-from drex_node.runtime.blocks import BlockCheckError, Candidate, block_hash, verify_record
+from drex_node.runtime.blocks import BlockCheckError, Candidate, block_hash, verify_streamed
 from drex_node.runtime.ledger_core import GivenOutcome, LedgerCore
 from drex_node.runtime.outcome import Attestation, attested_weight, outcome_digest
 from drex_node.security.store import NodeCredentials
@@ -134,14 +134,7 @@ class ScopedSync:
         root, outcome digest) that f+1 must have attested."""
         core = self.core
         try:
-            cand = verify_record(
-                blk.height,
-                blk.leader_round,
-                list(blk.certificates),
-                list(blk.batches),
-                self.schedule(),
-                self.verifier,
-            )
+            cand = verify_streamed(blk, self.schedule(), self.verifier)
         except BlockCheckError as exc:
             raise OutcomeError(str(exc)) from None
         receipts, events, notes = list(blk.receipts), list(blk.events), list(blk.notes)
