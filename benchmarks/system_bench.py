@@ -3,7 +3,9 @@
 Starts the 7-node loopback network (1 central-bank + 3 tier1 + tier2 + edge + audit) in a
 temporary directory, measures Ed25519 verifications per second on one core in the same run,
 drives signed transfers through the entry points at each rate, finds the saturation rate
-(highest committed tx/s), then measures submit -> commit latency at 50% and 80% of it.
+(highest committed tx/s; the search stops once two rates in a row commit less than 80 % of
+what was offered, or one does and commits less than an earlier rate), then measures
+submit -> commit latency at 50% and 80% of it.
 
     ratio_to_sig_bound = committed tx/s at saturation
                          / (Ed25519 verifications/s/core x cores / nodes verifying each tx)
@@ -160,11 +162,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         if not wait_healthy(net, timeout=180):
             raise RuntimeError("network did not become healthy")
+        behind = 0
         for rate in [float(r) for r in args.rates.split(",")]:
             out = _load(net, rate, args.duration)
             points.append(out)
-            if out["committed_tps"] < 0.8 * rate:
-                break  # saturated: more offered load only adds queueing
+            # Saturated once two rates in a row fall behind (or commits stop growing):
+            # this network runs rounds as fast as its CPU allows, so a moderate rate can
+            # fall behind for a while (small batches, fixed per-round cost) while a
+            # higher one, with fuller batches, commits more.
+            behind = behind + 1 if out["committed_tps"] < 0.8 * rate else 0
+            best = max(p["committed_tps"] for p in points[:-1]) if len(points) > 1 else 0.0
+            if behind >= 2 or (behind and out["committed_tps"] < best):
+                break
         saturation = max(p["committed_tps"] for p in points)
         at50 = _load(net, 0.5 * saturation, args.duration)
         at80 = _load(net, 0.8 * saturation, args.duration)
