@@ -65,3 +65,16 @@ def test_wiped_follower_resyncs(network: Network) -> None:
     start_node(victim)
     assert wait_healthy(network, ["regulator"], timeout=60)
     converge(network, timeout=120)
+
+
+def test_wiped_scoped_follower_resyncs(network: Network) -> None:
+    """The partition-scoped tier2 (ADR 0077) rebuilds its partitions from genesis through
+    attested outcomes alone and reaches the validators' root again."""
+    victim = node(network, "coop-d")
+    stop_node(victim)
+    shutil.rmtree(Path(victim.dir, "data"))
+    start_node(victim)
+    assert wait_healthy(network, ["coop-d"], timeout=60)
+    st = converge(network, timeout=120)
+    assert st[0]["height"] > 0
+    assert "dropping the source" not in Path(victim.dir, "node.log").read_text()
