@@ -68,6 +68,12 @@ class NodeMetrics:
         self.synced_blocks = Counter(
             "drex_sync_blocks_total", "Blocks applied from peers (follow or catch-up)", registry=r
         )
+        self.sources_dropped = Counter(
+            "drex_sync_sources_dropped_total",
+            "Upstream validators a partition-scoped follower stopped taking blocks from",
+            ["reason"],
+            registry=r,
+        )
         self.reproposed = Counter(
             "drex_consensus_reproposed_batches_total",
             "Own batches put into a header again (their certificate was never ordered)",

@@ -181,6 +181,7 @@ class ScopedSync:
             cand, given, claim = self.check(blk)
         except OutcomeError as exc:
             log.warning("block %d from %s rejected: %s", blk.height, address, exc)
+            self.metrics.sources_dropped.labels("bad_block").inc()
             return False
         deadline = t0 + ATTEST_WAIT_S
         while True:
@@ -195,6 +196,7 @@ class ScopedSync:
                     blk.height,
                     address,
                 )
+                self.metrics.sources_dropped.labels("contradicted").inc()
                 return False
             if left <= 0:
                 log.warning(
@@ -205,6 +207,7 @@ class ScopedSync:
                     needed,
                     ATTEST_WAIT_S,
                 )
+                self.metrics.sources_dropped.labels("unattested").inc()
                 return False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), min(left, 1.0))
@@ -232,10 +235,14 @@ class ScopedSync:
                     try:
                         blk = await asyncio.wait_for(it.__anext__(), ATTEST_WAIT_S)
                     except StopAsyncIteration:
+                        self.metrics.sources_dropped.labels("stream_ended").inc()
                         return True
                     except TimeoutError:
                         # Others attested the next block but this source has not sent it.
-                        return bool(self.attestations.get(self.core.height + 1))
+                        silent = bool(self.attestations.get(self.core.height + 1))
+                        if silent:
+                            self.metrics.sources_dropped.labels("silent").inc()
+                        return silent
                     self._note(blk)
                     if blk.height != self.core.height + 1:
                         log.warning(
@@ -244,6 +251,7 @@ class ScopedSync:
                             blk.height,
                             self.core.height + 1,
                         )
+                        self.metrics.sources_dropped.labels("out_of_order").inc()
                         return True
                     if not await self._apply(blk, address):
                         return True

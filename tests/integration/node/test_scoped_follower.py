@@ -116,6 +116,8 @@ async def scenario(tmp: Path, monkeypatch: pytest.MonkeyPatch, fault: str) -> No
         roots = {n: nd.core.root for n, nd in nodes.items() if nd.core.height == h}
         assert len(set(roots.values())) == 1, roots
         assert tampered, "the faulty source was never asked"
+        reason = {"tamper": "contradicted", "silent": "silent"}[fault]
+        assert scoped.metrics.sources_dropped.labels(reason)._value.get() >= 1
 
         # It keeps its partition and the shared namespace, nothing of the others.
         assert _keys(scoped, partition_ns("N")) > 0
