@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from consensus.committee import Committee
 from consensus.crypto import Signer, Verifier
 from drex_node.ledger.state import K_CHAIN, META, pack, unpack
+from drex_node.runtime.blocks import RECORDS_NS  # outcomes sit beside the block records
 from drex_node.storage.kv import KVStore, WriteBatch
 
-RECORDS_NS = "node/records"  # = blocks.RECORDS_NS (kept beside the certificate records)
 ATTEST_DOMAIN = b"drex:attest:v1"
 OUTCOME_DOMAIN = b"drex:outcome:v1"
 
