@@ -27,7 +27,13 @@ from drex_node.ledger.tx import TxDecodeError, decode
 from drex_node.metrics import NodeMetrics
 from drex_node.net.server import NodeServer, ServerConfig, Servicers, build_server
 from drex_node.node.committee import central_bank_of, committee_from_genesis
-from drex_node.node.reconfig import check_change, committed_changes, first_round
+from drex_node.node.reconfig import (
+    check_change,
+    committed_changes,
+    first_round,
+    load_scheduled,
+    save_scheduled,
+)
 from drex_node.node.services import (
     VERSION,
     AdminService,
@@ -158,6 +164,11 @@ class Node:
             self.delay_rounds = ecfg.reconfig_delay_rounds
         else:
             schedule = CommitteeSchedule(self.committee)
+            # Committee changes this follower scheduled before a restart (ADR 0065).
+            for why in load_scheduled(
+                self.store, schedule, self.genesis.authority, Ed25519Verifier()
+            ):
+                log.error("stored %s; not scheduled", why)
             self.schedule = schedule
             self.delay_rounds = EngineConfig(
                 me="", genesis=self.committee, authority_public_key=self.genesis.authority
@@ -202,6 +213,7 @@ class Node:
             else:
                 first = first_round(cand.record.leader_round, self.delay_rounds)
                 schedule.add(first, change)
+                save_scheduled(self.store, first, change)
             log.info(
                 "committee of epoch %d committed at height %d", change.epoch, cand.block.height
             )

@@ -16,9 +16,13 @@ from consensus.committee import Committee, CommitteeSchedule, Validator
 from consensus.crypto import Ed25519Signer, Verifier
 from drex_node.ledger.codes import TxType
 from drex_node.ledger.execute import BlockResult
+from drex_node.ledger.state import pack, unpack
 from drex_node.ledger.tx import Tx, TxDecodeError, build, decode
-from drex_node.runtime.blocks import Candidate
+from drex_node.runtime.blocks import RECORDS_NS, Candidate
 from drex_node.runtime.carrier import wrap
+from drex_node.storage.kv import KVStore, WriteBatch
+
+SCHEDULED = b"committee/"  # + epoch_be8 -> [first_round, members, authority signature]
 
 
 def members_of(committee: Committee) -> list[list[object]]:
@@ -93,3 +97,34 @@ def check_change(
     if committee.epoch != schedule.latest.epoch + 1:
         return f"epoch {committee.epoch} is not {schedule.latest.epoch + 1}"
     return None
+
+
+def save_scheduled(store: KVStore, first_round: int, committee: Committee) -> None:
+    """Remember (synced) a committee change a follower scheduled, so that a restart
+    rebuilds the same schedule (validators' engines keep their own)."""
+    wb = WriteBatch()
+    value = pack([first_round, members_of(committee), committee.authority_signature])
+    wb.put(RECORDS_NS, SCHEDULED + committee.epoch.to_bytes(8, "big"), value)
+    store.write(wb, sync=True)
+
+
+def load_scheduled(
+    store: KVStore, schedule: CommitteeSchedule, authority: bytes, verifier: Verifier
+) -> list[str]:
+    """Add the changes :func:`save_scheduled` kept to ``schedule``, in epoch order, each
+    checked as when it was first scheduled; returns why any was skipped."""
+    problems: list[str] = []
+    for key, raw in sorted(store.iter_prefix(RECORDS_NS, SCHEDULED)):
+        epoch = int.from_bytes(key[len(SCHEDULED) :], "big")
+        try:
+            first, members, signature = unpack(raw)
+            unsigned = Committee.create(epoch, [Validator(*m) for m in members])
+            committee = Committee(unsigned.epoch, unsigned.validators, signature)
+            why = check_change(committee, schedule, authority, verifier)
+            if why is None:
+                schedule.add(first, committee)
+        except (TypeError, ValueError) as exc:
+            why = f"unreadable: {exc}"
+        if why is not None:
+            problems.append(f"committee of epoch {epoch}: {why}")
+    return problems

@@ -10,12 +10,14 @@ from pathlib import Path
 from consensus.committee import Committee, Validator
 from consensus.crypto import Ed25519Signer
 from drex_node.api.stubs import admin_pb2, admin_pb2_grpc, ledger_pb2, ledger_pb2_grpc, types_pb2
+from drex_node.node.node import Node
 from drex_node.node.reconfig import build_change
 from drex_node.runtime.carrier import unwrap, wrap
 from drex_node.testnet.layout import CHAIN_ID
 from tests.e2e.conftest import _free_base
 from tests.integration.node.netkit import (
     make_network,
+    node_config,
     operator_channel,
     start_nodes,
     submit,
@@ -83,6 +85,19 @@ async def scenario(tmp: Path) -> None:
         st = await ledger_pb2_grpc.LedgerStub(ch).GetStatus(ledger_pb2.GetStatusRequest())
         assert st.epoch == 1
         await ch.close()
+        # A follower restarted after the change keeps the schedule it had: it goes on
+        # verifying the new committee's certificates (it rebuilt it from genesis before).
+        await edge.stop()
+        edge = nodes["pay-e"] = Node(node_config(net, "pay-e"))
+        assert edge.committee_schedule().entries == bcb.committee_schedule().entries
+        await edge.start()
+        res = await submit(cb, [transfer("user-N-0", "user-S-1", 1, 2)])
+        w = await ledger.WaitForCommit(
+            ledger_pb2.WaitForCommitRequest(tx_hash=res.results[0].tx_hash, timeout_ms=20_000)
+        )
+        assert w.transaction.status == types_pb2.TX_STATUS_COMMITTED
+        assert await wait_until(lambda: edge.core.height == bcb.core.height, 30)
+        assert edge.core.root == bcb.core.root
     finally:
         await cb.close()
         for n in nodes.values():
