@@ -32,6 +32,7 @@ from drex_node.node.reconfig import (
     committed_changes,
     first_round,
     load_scheduled,
+    recover_latest,
     save_scheduled,
 )
 from drex_node.node.services import (
@@ -173,6 +174,11 @@ class Node:
             self.delay_rounds = EngineConfig(
                 me="", genesis=self.committee, authority_public_key=self.genesis.authority
             ).reconfig_delay_rounds
+            why_not = recover_latest(
+                self.store, schedule, self.genesis.authority, Ed25519Verifier(), self.delay_rounds
+            )
+            if why_not is not None:
+                log.error("%s; not scheduled", why_not)
             upstream = list(config.network.upstream)
             self.forwarder = Forwarder(upstream, self.credentials)
             if c.scoped:
@@ -214,6 +220,8 @@ class Node:
                 first = first_round(cand.record.leader_round, self.delay_rounds)
                 schedule.add(first, change)
                 save_scheduled(self.store, first, change)
+                if isinstance(self.sync, ScopedSync):
+                    self.sync.restart_attestations()  # new members' may have been refused
             log.info(
                 "committee of epoch %d committed at height %d", change.epoch, cand.block.height
             )

@@ -12,14 +12,18 @@ after ``anchor round + reconfig_delay_rounds``.
 
 from __future__ import annotations
 
+from consensus.codec import DecodeError, Limits
+from consensus.codec import decode as decode_message
 from consensus.committee import Committee, CommitteeSchedule, Validator
 from consensus.crypto import Ed25519Signer, Verifier
+from consensus.types import BatchMsg
+from drex_node.ledger.admin import K_COMMITTEE
 from drex_node.ledger.codes import TxType
 from drex_node.ledger.execute import BlockResult
-from drex_node.ledger.state import pack, unpack
+from drex_node.ledger.state import META, pack, unpack
 from drex_node.ledger.tx import Tx, TxDecodeError, build, decode
-from drex_node.runtime.blocks import RECORDS_NS, Candidate
-from drex_node.runtime.carrier import wrap
+from drex_node.runtime.blocks import RECORDS_NS, Candidate, get_record
+from drex_node.runtime.carrier import unwrap, wrap
 from drex_node.storage.kv import KVStore, WriteBatch
 
 SCHEDULED = b"committee/"  # + epoch_be8 -> [first_round, members, authority signature]
@@ -128,3 +132,53 @@ def load_scheduled(
         if why is not None:
             problems.append(f"committee of epoch {epoch}: {why}")
     return problems
+
+
+def recover_latest(
+    store: KVStore,
+    schedule: CommitteeSchedule,
+    authority: bytes,
+    verifier: Verifier,
+    delay_rounds: int,
+) -> str | None:
+    """Schedule (and save) the committee the ledger last recorded if the schedule lacks
+    it: a crash between a block's commit and :func:`save_scheduled`, or a follower that
+    scheduled it before changes were saved. The change is rebuilt from the carrier in
+    that block's certified batches, as when the block was applied. Returns a problem."""
+    raw = store.get(META, K_COMMITTEE)
+    if raw is None:
+        return None
+    try:
+        epoch, _members, height = unpack(raw)
+    except (TypeError, ValueError) as exc:
+        return f"unreadable committee record: {exc}"
+    if epoch != schedule.latest.epoch + 1:
+        return None  # scheduled already (or a gap no single record can fill)
+    rec = get_record(store, height)
+    if rec is None:
+        return f"committee of epoch {epoch}: no block record at height {height}"
+    for raw_batch in rec.batches:
+        try:
+            msg = decode_message(raw_batch, Limits())
+        except DecodeError:
+            continue
+        if not isinstance(msg, BatchMsg):
+            continue
+        for entry in msg.batch.txs:
+            carried = unwrap(entry)
+            if carried is None:
+                continue
+            try:
+                change = committee_of(decode(carried[0]), carried[1])
+            except TxDecodeError:
+                continue
+            if change is None or change.epoch != epoch:
+                continue
+            why = check_change(change, schedule, authority, verifier)
+            if why is not None:
+                return f"committee of epoch {epoch}: {why}"
+            first = first_round(rec.leader_round, delay_rounds)
+            schedule.add(first, change)
+            save_scheduled(store, first, change)
+            return None
+    return f"committee of epoch {epoch}: no carrier in the block at height {height}"

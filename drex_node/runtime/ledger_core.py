@@ -27,7 +27,7 @@ from drex_node.metrics import NodeMetrics
 from drex_node.policy.host import Registry
 from drex_node.runtime.blocks import RECORDS_NS, BlockRecord, Candidate, block_hash, get_record
 from drex_node.runtime.blocks import put_record as _put_record
-from drex_node.runtime.outcome import Attestor, check_scope, put_outcome, record_scope
+from drex_node.runtime.outcome import Attestor, claim_scope, put_outcome
 from drex_node.runtime.pending import PendingTable
 from drex_node.runtime.sigpool import SignatureVerifier
 from drex_node.runtime.walsync import WalSync
@@ -73,9 +73,8 @@ class LedgerCore:
         # ``partitions``: a partition-scoped follower keeps only these (ADR 0077). What a
         # store keeps is recorded when it is created and may not change afterwards.
         store.create_namespace(RECORDS_NS)
-        check_scope(store, partitions)
+        claim_scope(store, partitions)
         self.genesis_root = init_store(store, genesis, registry, partitions=partitions)
-        record_scope(store, partitions)
         self.state = CommittedDirectory(store)
         self.verified: OrderedDict[bytes, None] = OrderedDict()
         # raw bytes -> decoded transaction: each transaction is decoded once per node, at

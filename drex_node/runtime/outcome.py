@@ -167,12 +167,18 @@ def _scope_value(partitions: Collection[str] | None) -> bytes:
     return b"all" if partitions is None else pack(sorted(partitions))
 
 
-def check_scope(store: KVStore, partitions: Collection[str] | None) -> None:
-    """Refuse a data directory created to keep other partitions than ``partitions``
-    (None: all): a partition added later would be empty, one dropped would go stale.
-    A directory without a record (created before ADR 0077) kept every partition."""
-    if META not in store.namespaces() or store.get(META, K_CHAIN) is None:
-        return  # a fresh store: record_scope writes it
+def claim_scope(store: KVStore, partitions: Collection[str] | None) -> None:
+    """Record which partitions a fresh store keeps (None: all; synced, before genesis is
+    written, so a crash in between leaves a store that is still fresh), or refuse a data
+    directory created to keep others: a partition added later would be empty, one dropped
+    would go stale. A directory without a record (created before ADR 0077) kept every
+    partition."""
+    fresh = META not in store.namespaces() or store.get(META, K_CHAIN) is None
+    if fresh:
+        wb = WriteBatch()
+        wb.put(RECORDS_NS, SCOPE_KEY, _scope_value(partitions))
+        store.write(wb, sync=True)
+        return
     stored = store.get(RECORDS_NS, SCOPE_KEY) or b"all"
     if stored != _scope_value(partitions):
         had = "every partition" if stored == b"all" else f"partitions {unpack(stored)}"
@@ -181,11 +187,3 @@ def check_scope(store: KVStore, partitions: Collection[str] | None) -> None:
             f"node.partitions: the data directory keeps {had}, the config asks for {want}; "
             "start with an empty data directory to resync with the new scope"
         )
-
-
-def record_scope(store: KVStore, partitions: Collection[str] | None) -> None:
-    """Record which partitions a store keeps (once, synced)."""
-    if store.get(RECORDS_NS, SCOPE_KEY) is None:
-        wb = WriteBatch()
-        wb.put(RECORDS_NS, SCOPE_KEY, _scope_value(partitions))
-        store.write(wb, sync=True)

@@ -81,6 +81,8 @@ class ScopedSync:
         self._source = 0
         self._arrived = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._attest_tasks: list[asyncio.Task[None]] = []
+        self._started = False
 
     # ---- attestations ------------------------------------------------------------------
     def _note(self, blk: consensus_pb2.CommittedBlock) -> None:
@@ -88,21 +90,33 @@ class ScopedSync:
         and validly signed by a member of the committee of the round it names; one per
         signer and height, so what a peer sends is bounded by the committee's size."""
         h = blk.height
-        if h <= self.core.height or not blk.HasField("attestation"):
+        if not self.core.height < h <= self.core.height + AHEAD:
+            return
+        if not blk.HasField("attestation"):
             return
         a = blk.attestation
         att = Attestation(
             h, blk.block_hash, blk.state_root, a.outcome_digest, a.signer, a.signature
         )
-        per = self.attestations.setdefault(h, {})
+        per = self.attestations.get(h, {})
         if att.signer in per or not att.well_formed():
             return
         committee = self.schedule().for_round(blk.leader_round)
         if att.valid(self.chain_id, committee, self.verifier):
-            per[att.signer] = att
+            self.attestations.setdefault(h, {})[att.signer] = att
             self._arrived.set()
-        elif not per:
-            del self.attestations[h]
+
+    def restart_attestations(self) -> None:
+        """Ask every upstream again for attestations from the next height on: after a
+        committee change was scheduled (attestations of new members that arrived earlier
+        were refused) or when a block found too few."""
+        if not self._started:
+            return
+        for t in self._attest_tasks:
+            t.cancel()
+        self._attest_tasks = [
+            asyncio.create_task(self._attest_stream(a), name=f"attest-{a}") for a in self.upstream
+        ]
 
     async def _attest_stream(self, address: str) -> None:
         """Collect one upstream's attestations forever (restarting after failures). The
@@ -238,12 +252,14 @@ class ScopedSync:
                         self.metrics.sources_dropped.labels("stream_ended").inc()
                         return True
                     except TimeoutError:
-                        # Others attested the next block but this source has not sent it.
-                        silent = bool(self.attestations.get(self.core.height + 1))
+                        # f+1 attested the next block but this source has not sent it.
+                        nxt = self.attestations.get(self.core.height + 1, {})
+                        silent = self.schedule().latest.stake(nxt) >= (
+                            self.schedule().latest.validity
+                        )
                         if silent:
                             self.metrics.sources_dropped.labels("silent").inc()
                         return silent
-                    self._note(blk)
                     if blk.height != self.core.height + 1:
                         log.warning(
                             "outcome stream from %s sent height %d, expected %d",
@@ -253,7 +269,9 @@ class ScopedSync:
                         )
                         self.metrics.sources_dropped.labels("out_of_order").inc()
                         return True
+                    self._note(blk)
                     if not await self._apply(blk, address):
+                        self.restart_attestations()
                         return True
             finally:
                 call.cancel()
@@ -275,20 +293,20 @@ class ScopedSync:
 
     # ---- the BlockSync surface the node uses -------------------------------------------
     def start_following(self) -> None:
-        """Start the source stream and one attestation stream per other upstream."""
+        """Start the source stream and one attestation stream per upstream."""
+        self._started = True
         self._tasks.append(asyncio.create_task(self.follow(), name="scoped-follow"))
-        for address in self.upstream:
-            self._tasks.append(
-                asyncio.create_task(self._attest_stream(address), name=f"attest-{address}")
-            )
+        self.restart_attestations()
 
     def trigger(self) -> None:
         """Following is continuous; nothing to start."""
 
     async def stop(self) -> None:
         """Cancel running tasks."""
-        for t in self._tasks:
+        self._started = False
+        for t in [*self._tasks, *self._attest_tasks]:
             t.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
         self._tasks.clear()
+        self._attest_tasks.clear()

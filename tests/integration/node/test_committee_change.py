@@ -11,8 +11,10 @@ from consensus.committee import Committee, Validator
 from consensus.crypto import Ed25519Signer
 from drex_node.api.stubs import admin_pb2, admin_pb2_grpc, ledger_pb2, ledger_pb2_grpc, types_pb2
 from drex_node.node.node import Node
-from drex_node.node.reconfig import build_change
+from drex_node.node.reconfig import SCHEDULED, build_change
+from drex_node.runtime.blocks import RECORDS_NS
 from drex_node.runtime.carrier import unwrap, wrap
+from drex_node.storage.rocks import RocksStore
 from drex_node.testnet.layout import CHAIN_ID
 from tests.e2e.conftest import _free_base
 from tests.integration.node.netkit import (
@@ -88,6 +90,14 @@ async def scenario(tmp: Path) -> None:
         # A follower restarted after the change keeps the schedule it had: it goes on
         # verifying the new committee's certificates (it rebuilt it from genesis before).
         await edge.stop()
+        edge = nodes["pay-e"] = Node(node_config(net, "pay-e"))
+        assert edge.committee_schedule().entries == bcb.committee_schedule().entries
+        # Without the saved change (a crash right after the block's commit, or a follower
+        # from before changes were saved) it is rebuilt from the ledger's record.
+        edge.store.close()
+        db = RocksStore(Path(next(e for e in net.nodes if e.name == "pay-e").dir) / "data" / "db")
+        db.delete(RECORDS_NS, SCHEDULED + (1).to_bytes(8, "big"))
+        db.close()
         edge = nodes["pay-e"] = Node(node_config(net, "pay-e"))
         assert edge.committee_schedule().entries == bcb.committee_schedule().entries
         await edge.start()

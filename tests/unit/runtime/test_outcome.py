@@ -126,20 +126,24 @@ def test_a_scoped_follower_keeps_meta_and_its_partitions() -> None:
 
 def test_a_store_keeps_the_scope_it_was_created_with(tmp_path: Path) -> None:
     from drex_node.ledger.state import K_CHAIN, META
-    from drex_node.runtime.outcome import RECORDS_NS, check_scope, record_scope
+    from drex_node.runtime.outcome import RECORDS_NS, claim_scope
     from drex_node.storage.rocks import RocksStore
 
     store = RocksStore(tmp_path / "db")
     try:
-        for ns in (META, RECORDS_NS):
-            store.create_namespace(ns)
-        check_scope(store, ("N",))  # fresh: anything goes
-        store.put(META, K_CHAIN, b"chain")
-        record_scope(store, ("N", "NE"))
-        check_scope(store, ("NE", "N"))
+        store.create_namespace(RECORDS_NS)
+        claim_scope(store, ("N",))  # fresh: recorded
+        claim_scope(store, ("N", "NE"))  # still fresh (no genesis yet): recorded again
+        store.create_namespace(META)
+        store.put(META, K_CHAIN, b"chain")  # genesis written
+        claim_scope(store, ("NE", "N"))
         with pytest.raises(ValueError, match="node.partitions: the data directory keeps"):
-            check_scope(store, ("N",))
+            claim_scope(store, ("N",))
         with pytest.raises(ValueError, match="every partition"):
-            check_scope(store, None)
+            claim_scope(store, None)
+        store.delete(RECORDS_NS, b"scope")  # a store from before ADR 0077: every partition
+        claim_scope(store, None)
+        with pytest.raises(ValueError, match="keeps every partition"):
+            claim_scope(store, ("N",))
     finally:
         store.close()
