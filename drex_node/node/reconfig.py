@@ -12,18 +12,21 @@ after ``anchor round + reconfig_delay_rounds``.
 
 from __future__ import annotations
 
-from consensus.codec import DecodeError, Limits
-from consensus.codec import decode as decode_message
 from consensus.committee import Committee, CommitteeSchedule, Validator
 from consensus.crypto import Ed25519Signer, Verifier
-from consensus.types import BatchMsg
 from drex_node.ledger.admin import K_COMMITTEE
 from drex_node.ledger.codes import TxType
 from drex_node.ledger.execute import BlockResult
 from drex_node.ledger.state import META, pack, unpack
 from drex_node.ledger.tx import Tx, TxDecodeError, build, decode
-from drex_node.runtime.blocks import RECORDS_NS, Candidate, get_record
-from drex_node.runtime.carrier import unwrap, wrap
+from drex_node.runtime.blocks import (
+    RECORDS_NS,
+    BlockCheckError,
+    Candidate,
+    get_record,
+    verify_record,
+)
+from drex_node.runtime.carrier import wrap
 from drex_node.storage.kv import KVStore, WriteBatch
 
 SCHEDULED = b"committee/"  # + epoch_be8 -> [first_round, members, authority signature]
@@ -157,28 +160,24 @@ def recover_latest(
     rec = get_record(store, height)
     if rec is None:
         return f"committee of epoch {epoch}: no block record at height {height}"
-    for raw_batch in rec.batches:
+    try:  # the block as when it was applied: its certificates checked again
+        cand = verify_record(
+            height, rec.leader_round, list(rec.certificates), list(rec.batches), schedule, verifier
+        )
+    except BlockCheckError as exc:
+        return f"committee of epoch {epoch}: block {height}: {exc}"
+    for index, signature in cand.committee_signatures:
         try:
-            msg = decode_message(raw_batch, Limits())
-        except DecodeError:
+            change = committee_of(decode(cand.block.txs[index]), signature)
+        except TxDecodeError:
             continue
-        if not isinstance(msg, BatchMsg):
+        if change is None or change.epoch != epoch:
             continue
-        for entry in msg.batch.txs:
-            carried = unwrap(entry)
-            if carried is None:
-                continue
-            try:
-                change = committee_of(decode(carried[0]), carried[1])
-            except TxDecodeError:
-                continue
-            if change is None or change.epoch != epoch:
-                continue
-            why = check_change(change, schedule, authority, verifier)
-            if why is not None:
-                return f"committee of epoch {epoch}: {why}"
-            first = first_round(rec.leader_round, delay_rounds)
-            schedule.add(first, change)
-            save_scheduled(store, first, change)
-            return None
+        why = check_change(change, schedule, authority, verifier)
+        if why is not None:
+            return f"committee of epoch {epoch}: {why}"
+        first = first_round(rec.leader_round, delay_rounds)
+        schedule.add(first, change)
+        save_scheduled(store, first, change)
+        return None
     return f"committee of epoch {epoch}: no carrier in the block at height {height}"

@@ -181,11 +181,19 @@ def verify_streamed(blk: Any, schedule: CommitteeSchedule, verifier: Verifier) -
     )
 
 
-def put_record(store: KVStore, record: BlockRecord, *, sync: bool = False) -> None:
-    """Write a record (unsynced by default: the block's synced commit that follows makes it
-    durable)."""
+def put_record(
+    store: KVStore,
+    record: BlockRecord,
+    *,
+    sync: bool = False,
+    extra: tuple[tuple[str, bytes, bytes], ...] = (),
+) -> None:
+    """Write a record and ``extra`` puts in one batch (unsynced by default: the block's
+    synced commit that follows makes it durable)."""
     wb = WriteBatch()
     wb.put(RECORDS_NS, _key(record.height), record.encode())
+    for ns, key, value in extra:
+        wb.put(ns, key, value)
     store.write(wb, sync=sync)
 
 

@@ -27,7 +27,7 @@ from drex_node.metrics import NodeMetrics
 from drex_node.policy.host import Registry
 from drex_node.runtime.blocks import RECORDS_NS, BlockRecord, Candidate, block_hash, get_record
 from drex_node.runtime.blocks import put_record as _put_record
-from drex_node.runtime.outcome import Attestor, claim_scope, put_outcome
+from drex_node.runtime.outcome import Attestor, claim_scope, outcome_op
 from drex_node.runtime.pending import PendingTable
 from drex_node.runtime.sigpool import SignatureVerifier
 from drex_node.runtime.walsync import WalSync
@@ -269,22 +269,20 @@ class LedgerCore:
             parent,
         )
         t0 = time.perf_counter()
-        if self.attestor is not None:
+        extra: tuple[tuple[str, bytes, bytes], ...] = ()
+        if self.attestor is not None:  # its outcome goes in the record's batch
             if encoded is None:
                 encoded = encode_receipts(result.receipts), encode_receipts(result.events)
-            put_outcome(
-                self.store,
+            outcome = self.attestor.outcome(
                 r.height,
-                self.attestor.outcome(
-                    r.height,
-                    record.block_hash,
-                    result.state_root,
-                    result.packed,
-                    *encoded,
-                    result.notes,
-                ),
+                record.block_hash,
+                result.state_root,
+                result.packed,
+                *encoded,
+                result.notes,
             )
-        _put_record(self.store, record)
+            extra = (outcome_op(r.height, outcome),)
+        _put_record(self.store, record, extra=extra)
         commit_block(self.store, cand.block, result, sync=self.wal is None, encoded=encoded)
         if self.wal is not None and not self.wal.sync():
             _put_record(self.store, record, sync=True)  # syncs the whole log, block included

@@ -147,11 +147,9 @@ class Attestor:
         return StoredOutcome(packed_writes, tuple(notes), digest, self.signer_id, sig)
 
 
-def put_outcome(store: KVStore, height: int, outcome: StoredOutcome) -> None:
-    """Write an outcome unsynced (the block's synced commit that follows makes it durable)."""
-    wb = WriteBatch()
-    wb.put(RECORDS_NS, _key(height), outcome.encode())
-    store.write(wb, sync=False)
+def outcome_op(height: int, outcome: StoredOutcome) -> tuple[str, bytes, bytes]:
+    """``(namespace, key, value)`` of an outcome, to write beside its block record."""
+    return RECORDS_NS, _key(height), outcome.encode()
 
 
 def get_outcome(store: KVStore, height: int) -> StoredOutcome | None:
