@@ -172,15 +172,23 @@ class LedgerCore:
             loop = asyncio.get_running_loop()
             if given is None:
                 decoded, sig_ok = await self._prepare(cand)
-                result, record = await loop.run_in_executor(
+                write = loop.run_in_executor(
                     self._pool, self._apply_and_write, cand, decoded, sig_ok
                 )
             else:
                 if given.prev_root != self.root or given.result.height != h:
                     return False
-                result, record = await loop.run_in_executor(
+                write = loop.run_in_executor(
                     self._pool, self._write, cand, given.result, given.encoded
                 )
+            try:
+                result, _record = await asyncio.shield(write)
+            except asyncio.CancelledError:
+                # Cancelled (a stop) while the thread writes: the block still lands on
+                # disk, so the head kept in memory must follow it before giving up.
+                result, _record = await write
+                self.height, self.root = h, result.state_root
+                raise
             self.height, self.root = h, result.state_root
             self.last_applied_at = time.monotonic()
         self._after_commit(result)
