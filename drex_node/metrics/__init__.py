@@ -59,6 +59,18 @@ class NodeMetrics:
             ["peer"],
             registry=r,
         )
+        self.peer_sent = Counter(
+            "drex_net_peer_sent_messages_total",
+            "Engine messages sent to a peer",
+            ["peer"],
+            registry=r,
+        )
+        self.peer_envelopes = Counter(
+            "drex_net_peer_envelopes_total",
+            "gRPC messages (envelopes) sent to a peer; sent messages / envelopes = coalescing",
+            ["peer"],
+            registry=r,
+        )
         self.write_time = Histogram(
             "drex_storage_block_write_seconds",
             "Time of the synced RocksDB write of one block",

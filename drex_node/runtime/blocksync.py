@@ -51,7 +51,11 @@ class BlockSync:
         self._catchup: asyncio.Task[int] | None = None
 
     async def _stream(self, address: str, idle_s: float | None) -> int:
-        """Apply blocks streamed by ``address``; returns how many were applied."""
+        """Apply blocks streamed by ``address``; returns how many were applied. With
+        ``idle_s`` (a validator catching up) it ends when the stream has nothing newer for
+        that long, or as soon as the local engine applied a block before the stream
+        delivered it: the node is caught up, and verifying each block a second time would
+        only take CPU from consensus."""
         applied = 0
         async with secure_channel(address, self.credentials) as channel:
             stub = consensus_pb2_grpc.ConsensusStub(channel)  # type: ignore[no-untyped-call]
@@ -69,6 +73,9 @@ class BlockSync:
                     call.cancel()
                     return applied
                 if blk.height <= self.core.height:
+                    if idle_s is not None:
+                        call.cancel()
+                        return applied
                     continue
                 t0 = time.monotonic()
                 try:

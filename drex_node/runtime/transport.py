@@ -62,6 +62,8 @@ class PeerLink:
 
     async def _envelopes(self) -> AsyncIterator[consensus_pb2.ConsensusEnvelope]:
         sent = 0
+        n_sent = self.metrics.peer_sent.labels(self.peer)
+        n_env = self.metrics.peer_envelopes.labels(self.peer)
         while sent < STREAM_ROTATE:
             payload = await self.queue.get()
             more: list[bytes] = []
@@ -71,6 +73,8 @@ class PeerLink:
                 more.append(nxt)
                 size += len(nxt)
             sent += 1 + len(more)
+            n_sent.inc(1 + len(more))
+            n_env.inc()
             yield consensus_pb2.ConsensusEnvelope(
                 sender=self.me, epoch=0, payload=payload, more=more
             )
