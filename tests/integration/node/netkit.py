@@ -20,6 +20,13 @@ from drex_node.security.store import load_credentials
 from drex_node.testnet.layout import CHAIN_ID, Network, create_network
 
 logging.getLogger("drex_node.rpc").setLevel(logging.CRITICAL)  # see ADR 0062
+# The four validators of the local network (one central bank, three tier1 banks).
+VALIDATORS = (
+    ("bcb", "central-bank"),
+    ("bank-a", "tier1"),
+    ("bank-b", "tier1"),
+    ("bank-c", "tier1"),
+)
 FAST = ConsensusSection(
     tick_ms=20, header_delay_ms=20, idle_header_delay_ms=100, batch_timeout_ms=20, retry_ms=200
 )

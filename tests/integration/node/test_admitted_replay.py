@@ -11,6 +11,7 @@ from drex_node.node.node import Node
 from drex_node.testnet.client import submit_until_committed
 from tests.e2e.conftest import _free_base
 from tests.integration.node.netkit import (
+    VALIDATORS,
     make_network,
     node_config,
     operator_channel,
@@ -18,13 +19,6 @@ from tests.integration.node.netkit import (
     submit,
     transfer,
     wait_until,
-)
-
-VALIDATORS = (
-    ("bcb", "central-bank"),
-    ("bank-a", "tier1"),
-    ("bank-b", "tier1"),
-    ("bank-c", "tier1"),
 )
 
 

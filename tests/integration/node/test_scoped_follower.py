@@ -23,6 +23,7 @@ from drex_node.runtime.outcome import StoredOutcome
 from drex_node.security.identity import Identity, Role
 from tests.e2e.conftest import _free_base
 from tests.integration.node.netkit import (
+    VALIDATORS,
     make_network,
     node_config,
     operator_channel,
@@ -33,12 +34,6 @@ from tests.integration.node.netkit import (
     wait_until,
 )
 
-VALIDATORS = (
-    ("bcb", "central-bank"),
-    ("bank-a", "tier1"),
-    ("bank-b", "tier1"),
-    ("bank-c", "tier1"),
-)
 OPERATOR = Identity("operator", Role.OPERATOR)
 NODES = (*VALIDATORS, ("coop-d", "tier2"), ("regulator", "audit"))
 

@@ -8,22 +8,18 @@ import asyncio
 import contextlib
 from pathlib import Path
 
+from drex_node.node.node import Node
 from drex_node.runtime.blocksync import BlockSync
 from tests.e2e.conftest import _free_base
 from tests.integration.node.netkit import (
+    VALIDATORS,
     make_network,
+    node_config,
     operator_channel,
     start_nodes,
     submit,
     transfer,
     wait_until,
-)
-
-VALIDATORS = (
-    ("bcb", "central-bank"),
-    ("bank-a", "tier1"),
-    ("bank-b", "tier1"),
-    ("bank-c", "tier1"),
 )
 
 
@@ -63,9 +59,6 @@ async def scenario(tmp: Path) -> None:
         await bank_a.stop()
         behind = bank_a.core.height
         assert await wait_until(lambda: nodes["bcb"].core.height >= behind + 5, timeout=30)
-        from drex_node.node.node import Node
-        from tests.integration.node.netkit import node_config
-
         again = Node(node_config(net, "bank-a"))
         await again.start()
         nodes["bank-a"] = again
