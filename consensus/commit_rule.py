@@ -1,8 +1,9 @@
 """Commit rules: which leaders commit and in which order their causal histories are output.
 
 ``CommitRule`` is the small interface the engine calls on every certificate it inserts into
-the DAG; ``Bullshark`` implements the partially synchronous Bullshark rule. A lower-latency
-rule (Shoal++, Mysticeti-style) replaces it by implementing the same protocol.
+the DAG; ``Bullshark`` implements the partially synchronous Bullshark rule and ``Shoal``
+runs Bullshark instances back to back so that, in the good case, every round's leader is
+an anchor (ADR 0078). ``make_rule`` builds one by name.
 """
 
 from __future__ import annotations
@@ -116,3 +117,77 @@ class Bullshark:
         if new_floor > floor:
             st.ordered = {d: r for d, r in st.ordered.items() if r > new_floor}
         return Commit(st.commit_index, anchor, tuple(history))
+
+
+class Shoal(Bullshark):
+    """Bullshark instances back to back (Shoal's pipelining). An instance starts at the
+    round after the last committed anchor, ``s``; its anchors are the leaders of rounds
+    ``s, s + 2, ...``, committed as Bullshark commits them. Only the first anchor an
+    instance commits is kept (the oldest of the chain its earliest directly committed
+    anchor links to, which every honest node agrees on); the next instance starts at the
+    round after it. In the good case every round's leader commits, so a certificate waits
+    for the anchor of the next round instead of the next even round: 1.75 rounds from
+    certificate to commit on average instead of 2.25 (four validators).
+
+    Safety is Bullshark's within each instance: f+1 certificates of round ``a + 1`` that
+    reference the anchor of round ``a`` intersect the 2f+1 parents of every certificate of
+    round ``a + 2``, so every later anchor of the instance has a path to it. Instances start
+    where the previous one's agreed first anchor ended, so every honest node evaluates the
+    same sequence of instances.
+    """
+
+    def process(self, dag: Dag, schedule: CommitteeSchedule, cert: Certificate) -> list[Commit]:
+        """Commit the first anchor of each instance the DAG now decides, in order."""
+        commits: list[Commit] = []
+        while True:
+            start = max(2, self.state.last_committed_round + 1)
+            direct = self._first_direct(dag, schedule, start)
+            if direct is None:
+                return commits
+            chain = self._instance_chain(dag, schedule, direct, start)
+            commits.append(self._order(dag, chain[0]))
+
+    def _first_direct(
+        self, dag: Dag, schedule: CommitteeSchedule, start: int
+    ) -> Certificate | None:
+        """The lowest anchor of the instance starting at ``start`` with validity support."""
+        a = start
+        while a + 1 <= dag.highest_round:
+            leader = dag.at(a, schedule.for_round(a).leader(a))
+            if leader is not None:
+                voters = schedule.for_round(a + 1)
+                support = voters.stake(
+                    c.author for c in dag.round(a + 1).values() if leader.digest in c.header.parents
+                )
+                if support >= voters.validity:
+                    return leader
+            a += 2
+        return None
+
+    def _instance_chain(
+        self, dag: Dag, schedule: CommitteeSchedule, leader: Certificate, start: int
+    ) -> list[Certificate]:
+        """``leader`` and the instance's earlier anchors linked to it, oldest first."""
+        chain = [leader]
+        current = leader
+        r = leader.round - 2
+        while r >= start:
+            prev = dag.at(r, schedule.for_round(r).leader(r))
+            if prev is not None and dag.has_path(current, prev):
+                chain.append(prev)
+                current = prev
+            r -= 2
+        chain.reverse()
+        return chain
+
+
+RULES = ("bullshark", "shoal")
+
+
+def make_rule(name: str, gc_depth: int, state: CommitState | None = None) -> Bullshark:
+    """The commit rule called ``name`` (one of ``RULES``)."""
+    if name == "shoal":
+        return Shoal(gc_depth, state)
+    if name == "bullshark":
+        return Bullshark(gc_depth, state)
+    raise ValueError(f"unknown commit rule {name!r}; expected one of {', '.join(RULES)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from consensus.codec import Limits
+from consensus.commit_rule import RULES
 from consensus.committee import Committee
 from consensus.types import ValidatorId
 
@@ -34,6 +35,9 @@ class EngineConfig:
     max_suspended: int = 5000
     max_unreferenced_batches: int = 256
     max_sync_response: int = 200
+    # The same on every member of a network: "bullshark" (anchors in even rounds) or
+    # "shoal" (Bullshark instances back to back: an anchor every round; ADR 0078).
+    commit_rule: str = "bullshark"
     limits: Limits = field(default_factory=Limits)
 
     @staticmethod
@@ -76,6 +80,11 @@ class EngineConfig:
                 raise ConfigError(f"consensus.{name}: must be > 0, got {value}")
         if self.gc_depth < 4:
             raise ConfigError("consensus.gc_depth: must be >= 4")
+        if self.commit_rule not in RULES:
+            raise ConfigError(
+                f"consensus.commit_rule: must be one of {', '.join(RULES)}, "
+                f"got {self.commit_rule!r}"
+            )
         if self.reconfig_delay_rounds < 2:
             raise ConfigError("consensus.reconfig_delay_rounds: must be >= 2")
         if self.min_header_delay_ms < 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from consensus.batches import BatchBook
 from consensus.codec import DecodeError, decode
-from consensus.commit_rule import Bullshark, Commit, CommitRule
+from consensus.commit_rule import Commit, CommitRule, make_rule
 from consensus.committee import Committee, CommitteeSchedule
 from consensus.config import EngineConfig
 from consensus.crypto import CachingVerifier, Signer, Verifier
@@ -71,7 +71,7 @@ class Engine:
         self.store = EngineStore(storage)
         self.schedule = CommitteeSchedule(config.genesis)
         self.dag = Dag()
-        self.rule: CommitRule = commit_rule or Bullshark(config.gc_depth)
+        self.rule: CommitRule = commit_rule or make_rule(config.commit_rule, config.gc_depth)
         self.sync = SyncState(config.max_suspended)
         self.now = 0
         self.header: Header | None = None
@@ -512,7 +512,10 @@ class Engine:
             return
         if self.now - self.header_sent_ms < self.cfg.min_header_delay_ms and self.header:
             return
-        if base == self.proposed_round and not leader_ready(self.dag, self.schedule, base):
+        every_round = self.cfg.commit_rule == "shoal"
+        if base == self.proposed_round and not leader_ready(
+            self.dag, self.schedule, base, every_round
+        ):
             if self.now - self.header_sent_ms < self.cfg.header_timeout_ms:
                 return
         self._propose(nxt, step)

@@ -17,17 +17,20 @@ def quorum_round(dag: Dag, schedule: CommitteeSchedule) -> int:
     return dag.gc_round
 
 
-def leader_ready(dag: Dag, schedule: CommitteeSchedule, base: int) -> bool:
+def leader_ready(
+    dag: Dag, schedule: CommitteeSchedule, base: int, every_round: bool = False
+) -> bool:
     """Bullshark pacing before proposing round ``base + 1``: in an even round wait for the
     anchor, unless its leader already has a certificate of a later round (it skipped its
     slot: an honest validator proposes rounds in increasing order, so no anchor will come);
     in an odd round wait until the anchor of ``base - 1`` is absent, has validity support,
-    or a quorum of certificates does not support it. Pacing only: the commit rule does not
-    depend on it."""
+    or a quorum of certificates does not support it. ``every_round`` (Shoal: any round's
+    leader may be the next anchor) waits for the leader of every round. Pacing only: the
+    commit rule does not depend on it."""
     if base < 2:
         return True
     committee = schedule.for_round(base)
-    if base % 2 == 0:
+    if every_round or base % 2 == 0:
         vid = committee.leader(base)
         if dag.at(base, vid) is not None:
             return True

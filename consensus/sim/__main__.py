@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from consensus.commit_rule import RULES
 from consensus.sim.runs import RunOptions, run_seeds
 from consensus.sim.scenario import BEHAVIOURS
 
@@ -31,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="fix the latency distribution (default: drawn per run)",
     )
+    p.add_argument(
+        "--commit-rule",
+        choices=RULES,
+        default="bullshark",
+        help="commit rule every engine runs (ADR 0078)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     a = p.parse_args(argv)
     if a.validators < 1 or a.byzantine < 0 or a.twins < 0 or a.byzantine + a.twins > a.validators:
@@ -46,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         fault_window_ms=a.fault_window_ms,
         tail_ms=a.tail_ms,
         latency=a.latency,
+        commit_rule=a.commit_rule,
     )
     if a.replay is not None:
         from consensus.sim.runs import run_one

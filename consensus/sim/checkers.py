@@ -21,6 +21,7 @@ class Verdict:
     memory: list[str] = field(default_factory=list)
     min_commits: int = 0
     latencies: list[float] = field(default_factory=list)
+    cert_latencies: list[float] = field(default_factory=list)  # every ordered certificate
 
     @property
     def ok(self) -> bool:
@@ -49,6 +50,7 @@ def check(sim: Simulation) -> Verdict:
         for (_, _, leader, _), t in zip(rec.commits, rec.commit_times, strict=True):
             if leader in sim.proposed:
                 v.latencies.append((t - sim.proposed[leader]) / mean)
+        v.cert_latencies.extend(d / mean for d in rec.cert_delays)
     return v
 
 

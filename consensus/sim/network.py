@@ -39,6 +39,7 @@ class Record:
     committed_batches: set[bytes] = field(default_factory=set)
     honest_batches: list[bytes] = field(default_factory=list)
     ordered_certs: list[bytes] = field(default_factory=list)
+    cert_delays: list[int] = field(default_factory=list)  # header proposed -> ordered (ms)
     ordered_authors: set[str] = field(default_factory=set)
     max_memory: int = 0
     faults: int = 0
@@ -175,6 +176,8 @@ class Simulation:
         for c in sub.certificates:
             h.update(c.digest)
             rec.ordered_certs.append(c.digest)
+            if c.digest in self.proposed:
+                rec.cert_delays.append(self.now - self.proposed[c.digest])
             rec.ordered_authors.add(c.author)
         rec.commits.append((sub.index, sub.leader_round, sub.leader.digest, h.digest()))
         rec.commit_times.append(self.now)

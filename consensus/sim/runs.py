@@ -25,6 +25,7 @@ class RunOptions:
     fault_window_ms: int = 600
     tail_ms: int = 1800
     latency: str | None = None
+    commit_rule: str = "bullshark"
 
 
 def run_one(seed: int, opts: RunOptions) -> tuple[Verdict, Simulation]:
@@ -41,7 +42,7 @@ def run_one(seed: int, opts: RunOptions) -> tuple[Verdict, Simulation]:
         reconfigure=opts.reconfigure,
         latency=opts.latency,
     )
-    sim = Simulation(sc, real_crypto=opts.real_crypto)
+    sim = Simulation(sc, real_crypto=opts.real_crypto, overrides={"commit_rule": opts.commit_rule})
     sim.run()
     return check(sim), sim
 
@@ -55,6 +56,7 @@ def run_seeds(
     safety = liveness = validity = memory = 0
     min_commits: int | None = None
     latencies: list[float] = []
+    cert_latencies: list[float] = []
     messages = 0
     for i in range(runs):
         seed = seeds.next_u64() >> 1
@@ -68,6 +70,7 @@ def run_seeds(
             verdict.min_commits if min_commits is None else min(min_commits, verdict.min_commits)
         )
         latencies.extend(verdict.latencies)
+        cert_latencies.extend(verdict.cert_latencies)
         if not verdict.ok:
             failing.append(
                 {
@@ -94,6 +97,12 @@ def run_seeds(
         "mean_commit_latency_message_delays": round(sum(latencies) / len(latencies), 3)
         if latencies
         else None,
+        "mean_certificate_commit_latency_message_delays": round(
+            sum(cert_latencies) / len(cert_latencies), 3
+        )
+        if cert_latencies
+        else None,
+        "commit_rule": opts.commit_rule,
         "messages": messages,
         "failing_seeds": [f["seed"] for f in failing],
         "failures": failing[:20],

@@ -72,6 +72,54 @@ def test_randomized_runs_are_safe_live_and_valid(
     assert isinstance(result["min_commits_per_run"], int) and result["min_commits_per_run"] > 0
 
 
+# The Shoal-style rule (ADR 0078) over every mix, one chunk each (other seeds).
+SHOAL_CASES = [
+    pytest.param(n, b, t, beh, rc, 500_000 + 1000 * i, id=f"shoal-n{n}-b{b}-t{t}-{beh or 'mix'}")
+    for i, (n, b, t, beh, rc, _) in enumerate(MIXES)
+]
+
+
+@pytest.mark.parametrize(
+    ("n", "byz", "twins", "behaviour", "reconfigure", "base_seed"), SHOAL_CASES
+)
+def test_shoal_runs_are_safe_live_and_valid(
+    n: int, byz: int, twins: int, behaviour: str | None, reconfigure: bool, base_seed: int
+) -> None:
+    opts = RunOptions(
+        validators=n,
+        byzantine=byz,
+        twins=twins,
+        behaviour=behaviour,
+        reconfigure=reconfigure,
+        commit_rule="shoal",
+    )
+    result = run_seeds(base_seed, CHUNK, opts)
+    assert result["failing_seeds"] == [], (
+        f"{result['failures']}\nreplay with: {_replay(n, byz, twins, behaviour, reconfigure, 0)}"
+        " --commit-rule shoal (seed from the list)"
+    )
+    assert isinstance(result["min_commits_per_run"], int) and result["min_commits_per_run"] > 0
+
+
+def test_shoal_positive_control_and_lower_certificate_latency() -> None:
+    """Shoal's checker can fail too (Twins beyond f fork it), and in a fault-free network
+    with one fixed message delay a certificate waits fewer delays for its commit than under
+    Bullshark (an anchor every round), while an anchor still commits in 6 delays."""
+    forks = run_seeds(42, 12, RunOptions(validators=4, twins=2, commit_rule="shoal"))
+    assert isinstance(forks["safety_violations"], int) and forks["safety_violations"] > 0
+    lat = {}
+    for rule in ("bullshark", "shoal"):
+        r = run_seeds(
+            7, 2, RunOptions(validators=4, faults=False, latency="constant", commit_rule=rule)
+        )
+        assert r["failing_seeds"] == [], r
+        lat[rule] = r["mean_certificate_commit_latency_message_delays"]
+        anchor = r["mean_commit_latency_message_delays"]
+        assert isinstance(anchor, float) and anchor <= 6.0
+    assert isinstance(lat["shoal"], float) and isinstance(lat["bullshark"], float)
+    assert lat["shoal"] <= lat["bullshark"] - 1.0, lat
+
+
 def test_positive_control_twins_beyond_f_fork() -> None:
     """With Byzantine weight > f (two Twins among four validators) the safety checker must
     report forks in some runs: proof that the checker can fail."""

@@ -1,0 +1,103 @@
+"""Shoal-style commit rule (ADR 0078) on hand-built DAGs (n = 4, f = 1: validity 2,
+quorum 3): Bullshark instances back to back, each starting the round after the anchor the
+previous one committed. Leaders: round-robin over sorted ids by ``round // 2`` (2, 3 -> "b";
+4, 5 -> "c"; 6, 7 -> "d"; 8, 9 -> "a")."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from consensus_dagkit import DagBuilder
+
+from consensus.commit_rule import Bullshark, Commit, Shoal, make_rule
+from consensus.dag import Dag
+
+NOT = {x: [y for y in "abcd" if y != x] for x in "abcd"}
+
+
+def feed(certs: list, rule: Bullshark, builder: DagBuilder) -> list[Commit]:
+    dag = Dag()
+    commits: list[Commit] = []
+    for c in certs:
+        assert dag.insert(c)
+        commits.extend(rule.process(dag, builder.schedule, c))
+    return commits
+
+
+def layers(rounds: int, **refs: dict[str, list[str]]) -> DagBuilder:
+    b = DagBuilder()
+    for r in range(1, rounds + 1):
+        b.layer(r, refs=refs.get(f"r{r}"))
+    return b
+
+
+def test_every_round_leader_commits_in_the_good_case() -> None:
+    b = layers(7)
+    commits = feed(b.all(), Shoal(50), b)
+    assert [(c.index, c.leader.round, c.leader.author) for c in commits] == [
+        (1, 2, "b"),
+        (2, 3, "b"),
+        (3, 4, "c"),
+        (4, 5, "c"),
+        (5, 6, "d"),
+    ]
+    # A round-2 certificate that is not the anchor waits for round 3's anchor (Bullshark:
+    # for round 4's), and nothing is ordered twice.
+    assert [(x.round, x.author) for x in commits[1].certificates] == [
+        (2, "a"),
+        (2, "c"),
+        (2, "d"),
+        (3, "b"),
+    ]
+    seen = [x.digest for c in commits for x in c.certificates]
+    assert len(seen) == len(set(seen))
+    bull = feed(b.all(), Bullshark(50), b)
+    assert [c.leader.round for c in bull] == [2, 4, 6]
+    # Up to the same last anchor both rules order the same certificates (in another order:
+    # Shoal cuts the history at every round's anchor).
+    upto = sorted(x.digest for c in bull for x in c.certificates)
+    assert sorted(x.digest for c in commits for x in c.certificates) == upto
+
+
+def test_unsupported_anchor_keeps_the_instance_parity_and_commits_by_path() -> None:
+    # Round 4: only "a" links round 3's leader "b" (support 1 < validity 2).
+    b = layers(7, r4={"a": ["a", "b", "c"], "b": NOT["b"], "c": NOT["b"], "d": NOT["b"]})
+    commits = feed(b.all(), Shoal(50), b)
+    # After 2@b the instance starts at 3: anchors 3, 5, ... Anchor 5@c commits directly and
+    # links 3@b (through 4@a), so 3@b commits first; then the next instance starts at 4.
+    assert [(c.leader.round, c.leader.author) for c in commits][:3] == [
+        (2, "b"),
+        (3, "b"),
+        (4, "c"),
+    ]
+
+
+def test_leader_without_path_is_skipped() -> None:
+    b = layers(7, r4={x: NOT["b"] for x in "abcd"})  # nobody links 3@b
+    commits = feed(b.all(), Shoal(50), b)
+    rounds = [c.leader.round for c in commits]
+    assert 3 not in rounds and rounds[:2] == [2, 5]
+    ordered = {(x.round, x.author) for c in commits for x in c.certificates}
+    assert (3, "b") not in ordered  # never ordered: no later anchor reaches it
+
+
+def test_commit_sequence_is_independent_of_insertion_order() -> None:
+    b = layers(9, r4={"a": ["a", "b", "c"], "b": NOT["b"], "c": NOT["b"], "d": NOT["b"]})
+    by_round = [sorted(b.rounds[r].values(), key=lambda c: c.author) for r in sorted(b.rounds)]
+    reference = None
+    for perm in itertools.islice(itertools.permutations(range(4)), 0, 24, 5):
+        order = [layer[i] for layer in by_round for i in perm]
+        commits = feed(order, Shoal(50), b)
+        seq = [(c.index, c.leader.digest, tuple(x.digest for x in c.certificates)) for c in commits]
+        if reference is None:
+            reference = seq
+        assert seq == reference
+    assert reference is not None and len(reference) >= 5
+
+
+def test_make_rule_names() -> None:
+    assert type(make_rule("bullshark", 10)) is Bullshark
+    assert type(make_rule("shoal", 10)) is Shoal
+    with pytest.raises(ValueError, match="unknown commit rule 'tusk'"):
+        make_rule("tusk", 10)
