@@ -38,6 +38,8 @@ from typing import Any
 
 import nacl.bindings
 
+from consensus.commit_rule import RULES
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``drex-bench system``."""
@@ -46,6 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--users", type=int, default=1500, help="users per partition")
     parser.add_argument("--out", default="bench-results", help="directory for JSON and PNG")
     parser.add_argument("--dir", default="", help="network directory (default: a temp dir)")
+    parser.add_argument(
+        "--commit-rule",
+        choices=RULES,
+        default="bullshark",
+        help="consensus commit rule of the network's genesis (ADR 0078)",
+    )
 
 
 GENERATOR_NICE = -5
@@ -153,7 +161,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     root = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="drex-system-"))
     base = _free_base(14)
     net = create_network(
-        root, base_port=base, metrics_base=base + 7, users_per_partition=args.users
+        root,
+        base_port=base,
+        metrics_base=base + 7,
+        users_per_partition=args.users,
+        commit_rule=args.commit_rule,
     )
     for e in net.nodes:
         start_node(e)  # at this process's priority, before it is raised
@@ -190,6 +202,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "partition_scoped": [e.name for e in net.nodes if _scoped(e)],
         },
         "cores": cores,
+        "commit_rule": args.commit_rule,
         "ed25519_verify_per_core_per_s": round(per_core),
         "nodes_verifying_each_tx": nodes,
         "load_generator_nice": generator_nice,

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from consensus.commit_rule import RULES
 from drex_node.testnet.layout import Network, create_network
 from drex_node.testnet.procs import start_node, statuses, stop_node, wait_healthy
 
@@ -28,6 +29,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             metrics_base=args.metrics_base,
             users_per_partition=args.users,
             verify_workers=args.verify_workers,
+            commit_rule=args.commit_rule,
         )
     net = Network.load(args.dir)
     for e in net.nodes:
@@ -104,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
             s.add_argument("--metrics-base", type=int, default=9100)
             s.add_argument("--users", type=int, default=400, help="users per partition")
             s.add_argument("--verify-workers", type=int, default=1)
+            s.add_argument(
+                "--commit-rule",
+                choices=RULES,
+                default="bullshark",
+                help="consensus commit rule written to a new network's genesis (ADR 0078)",
+            )
             s.add_argument("--timeout", type=float, default=120.0)
         if name == "load":
             s.add_argument("--tps", type=float, default=100.0)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from consensus.commit_rule import RULES
 from drex_node.ledger.codes import MAX_AMOUNT, AccountFlag
 from drex_node.ledger.tx import MAX_STR
 
@@ -69,6 +70,8 @@ class Genesis:
     assets: tuple[GenesisAsset, ...]
     policies: tuple[PolicyEntry, ...]
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. "committee", read by the node
+    # The consensus commit rule every validator of the network runs (ADR 0078).
+    commit_rule: str = "bullshark"
 
 
 class _Reader:
@@ -257,6 +260,13 @@ def parse_genesis(doc: Any, source: str = "genesis") -> Genesis:
                 )
             )
     extra = {k: v for k, v in d.items() if k in ("committee", "institutions_meta")}
+    cons = r.obj(d.get("consensus", {}), "consensus")
+    unknown = sorted(set(cons) - {"commit_rule"})
+    if unknown:
+        raise r.err(f"consensus.{unknown[0]}", "unknown field")
+    commit_rule = cons.get("commit_rule", "bullshark")
+    if commit_rule not in RULES:
+        raise r.err("consensus.commit_rule", f"must be one of {', '.join(RULES)}")
     return Genesis(
         chain_id,
         time_ms,
@@ -269,6 +279,7 @@ def parse_genesis(doc: Any, source: str = "genesis") -> Genesis:
         tuple(assets),
         tuple(policies),
         extra,
+        commit_rule,
     )
 
 

@@ -143,6 +143,7 @@ class Node:
                 # The driver's feeder applies cs.batch_timeout_ms and seals what it feeds.
                 batch_timeout_ms=1,
                 min_header_delay_ms=cs.header_delay_ms,
+                commit_rule=self.genesis.commit_rule,
             )
             seed = read_seed(config.path(c.consensus_key))
             storage = KVEngineStorage(self.store, wal=wal)
@@ -175,7 +176,12 @@ class Node:
                 me="", genesis=self.committee, authority_public_key=self.genesis.authority
             ).reconfig_delay_rounds
             why_not = recover_latest(
-                self.store, schedule, self.genesis.authority, Ed25519Verifier(), self.delay_rounds
+                self.store,
+                schedule,
+                self.genesis.authority,
+                Ed25519Verifier(),
+                self.delay_rounds,
+                self.genesis.commit_rule,
             )
             if why_not is not None:
                 log.error("%s; not scheduled", why_not)

@@ -143,6 +143,7 @@ def recover_latest(
     authority: bytes,
     verifier: Verifier,
     delay_rounds: int,
+    commit_rule: str = "bullshark",
 ) -> str | None:
     """Schedule (and save) the committee the ledger last recorded if the schedule lacks
     it: a crash between a block's commit and :func:`save_scheduled`, or a follower that
@@ -162,7 +163,13 @@ def recover_latest(
         return f"committee of epoch {epoch}: no block record at height {height}"
     try:  # the block as when it was applied: its certificates checked again
         cand = verify_record(
-            height, rec.leader_round, list(rec.certificates), list(rec.batches), schedule, verifier
+            height,
+            rec.leader_round,
+            list(rec.certificates),
+            list(rec.batches),
+            schedule,
+            verifier,
+            commit_rule=commit_rule,
         )
     except BlockCheckError as exc:
         return f"committee of epoch {epoch}: block {height}: {exc}"

@@ -124,12 +124,15 @@ def verify_record(
     schedule: CommitteeSchedule,
     verifier: Verifier,
     limits: Limits | None = None,
+    commit_rule: str = "bullshark",
 ) -> Candidate:
     """Check a peer's committed block against the committee and rebuild it.
 
     Every certificate must carry a quorum of valid member votes; the last one must be
-    the scheduled anchor of ``leader_round``; certificates are in (round, author) order;
-    the batches must be exactly those the certificates reference, in order.
+    the scheduled anchor of ``leader_round`` (an even round under Bullshark, any round
+    under Shoal: ``commit_rule`` is the network's, from genesis); certificates are in
+    (round, author) order; the batches must be exactly those the certificates reference,
+    in order.
     """
     lim = limits or Limits()
     certs: list[Certificate] = []
@@ -160,7 +163,8 @@ def verify_record(
         raise BlockCheckError("certificates not in (round, author) order")
     leader = certs[-1]
     expected = schedule.for_round(leader.round).leader(leader.round)
-    if leader.round != leader_round or leader.round % 2 or leader.author != expected:
+    odd = leader.round % 2 == 1 and commit_rule == "bullshark"
+    if leader.round != leader_round or odd or leader.author != expected:
         raise BlockCheckError(f"anchor of round {leader.round} is not the scheduled leader")
     referenced = [d for c in certs for _, d in c.header.payload]
     if [b.digest for b in bs] != referenced:
@@ -169,7 +173,9 @@ def verify_record(
     return from_subdag(sub)
 
 
-def verify_streamed(blk: Any, schedule: CommitteeSchedule, verifier: Verifier) -> Candidate:
+def verify_streamed(
+    blk: Any, schedule: CommitteeSchedule, verifier: Verifier, commit_rule: str = "bullshark"
+) -> Candidate:
     """:func:`verify_record` of a ``CommittedBlock`` received from a peer."""
     return verify_record(
         blk.height,
@@ -178,6 +184,7 @@ def verify_streamed(blk: Any, schedule: CommitteeSchedule, verifier: Verifier) -
         list(blk.batches),
         schedule,
         verifier,
+        commit_rule=commit_rule,
     )
 
 

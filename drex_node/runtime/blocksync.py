@@ -79,7 +79,9 @@ class BlockSync:
                     continue
                 t0 = time.monotonic()
                 try:
-                    cand = verify_streamed(blk, self.schedule(), self.verifier)
+                    cand = verify_streamed(
+                        blk, self.schedule(), self.verifier, self.core.genesis.commit_rule
+                    )
                 except BlockCheckError as exc:
                     log.warning("block %d from %s rejected: %s", blk.height, address, exc)
                     call.cancel()

@@ -148,7 +148,9 @@ class ScopedSync:
         root, outcome digest) that f+1 must have attested."""
         core = self.core
         try:
-            cand = verify_streamed(blk, self.schedule(), self.verifier)
+            cand = verify_streamed(
+                blk, self.schedule(), self.verifier, self.core.genesis.commit_rule
+            )
         except BlockCheckError as exc:
             raise OutcomeError(str(exc)) from None
         receipts, events, notes = list(blk.receipts), list(blk.events), list(blk.notes)

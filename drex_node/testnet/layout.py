@@ -108,6 +108,7 @@ def create_network(
     consensus: ConsensusSection | None = None,
     containers: bool = False,
     scoped_partitions: tuple[str, ...] = SCOPED_PARTITIONS,
+    commit_rule: str = "bullshark",
 ) -> Network:
     """Write every file of a fresh local network (keys are random; user keys are dev keys).
 
@@ -140,6 +141,8 @@ def create_network(
     ]
     committee = signed_committee(members, keys["authority"].seed)
     doc["committee"] = committee_to_doc(committee, CENTRAL_BANK)
+    if commit_rule != "bullshark":  # the default is left implicit
+        doc["consensus"] = {"commit_rule": commit_rule}
     (root / "genesis.json").write_text(json.dumps(doc, indent=1) + "\n")
     (root / "keys").mkdir(exist_ok=True)
     for name in ("authority", "regulator", "bank-N", "bank-S", "user-N-0", "user-S-0"):

@@ -32,7 +32,9 @@ FAST = ConsensusSection(
 )
 
 
-def make_network(tmp: Path, nodes: tuple[tuple[str, str], ...], port: int) -> Network:
+def make_network(
+    tmp: Path, nodes: tuple[tuple[str, str], ...], port: int, commit_rule: str = "bullshark"
+) -> Network:
     return create_network(
         tmp,
         nodes=nodes,
@@ -41,6 +43,7 @@ def make_network(tmp: Path, nodes: tuple[tuple[str, str], ...], port: int) -> Ne
         users_per_partition=4,
         verify_workers=0,
         consensus=FAST,
+        commit_rule=commit_rule,
     )
 
 

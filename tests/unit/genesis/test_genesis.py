@@ -105,3 +105,20 @@ def test_init_is_deterministic_and_idempotent() -> None:
     other = parse_genesis(dict(DOC, chain_id="other"))
     with pytest.raises(GenesisError, match="another chain"):
         init_store(a, other, reg)
+
+
+def test_commit_rule_is_a_network_parameter() -> None:
+    """``consensus.commit_rule`` (ADR 0078): Bullshark when absent; anything else named."""
+    assert parse_genesis(DOC).commit_rule == "bullshark"
+    doc = copy.deepcopy(DOC)
+    doc["consensus"] = {"commit_rule": "shoal"}
+    assert parse_genesis(doc).commit_rule == "shoal"
+    for cons, field in (
+        ({"commit_rule": "tusk"}, "consensus.commit_rule"),
+        ({"commit_rul": "shoal"}, "consensus.commit_rul"),
+        ("shoal", "consensus"),
+    ):
+        doc["consensus"] = cons
+        with pytest.raises(GenesisError) as exc:
+            parse_genesis(doc, "g")
+        assert str(exc.value).startswith(f"g: {field}:"), str(exc.value)

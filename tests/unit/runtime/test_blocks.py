@@ -107,3 +107,31 @@ def test_tampered_records_are_refused() -> None:
     swapped = CommittedSubDag(7, sub.leader, (sub.leader, *sub.certificates[:3]), sub.batches)
     with pytest.raises(BlockCheckError):
         verify(swapped)
+
+
+def test_odd_round_anchor_only_under_shoal() -> None:
+    """A block anchored by round 3's scheduled leader: not a Bullshark anchor, a Shoal one
+    (the network's rule comes from genesis, ADR 0078)."""
+    c = committee()
+    r1 = [cert(a, 1, ()) for a in "abc"]
+    p1 = tuple(sorted(x.digest for x in r1))
+    first = [*r1, *(cert(a, 2, (), parents=p1) for a in "abc")]
+    parents = tuple(sorted(x.digest for x in first[3:]))
+    leader = cert(c.leader(3), 3, (), parents=parents)
+    rec = from_subdag(CommittedSubDag(7, leader, (*first, leader), ())).record
+    args = (7, 3, list(rec.certificates), [], CommitteeSchedule(c), Ed25519Verifier())
+    with pytest.raises(BlockCheckError, match="anchor of round 3"):
+        verify_record(*args)
+    assert verify_record(*args, commit_rule="shoal").record.leader_round == 3
+    wrong = cert("d" if c.leader(3) != "d" else "a", 3, (), parents=parents)
+    rec = from_subdag(CommittedSubDag(7, wrong, (*first, wrong), ())).record
+    with pytest.raises(BlockCheckError, match="anchor of round 3"):
+        verify_record(
+            7,
+            3,
+            list(rec.certificates),
+            [],
+            CommitteeSchedule(c),
+            Ed25519Verifier(),
+            commit_rule="shoal",
+        )
