@@ -42,6 +42,8 @@ class CommitRule(Protocol):
     """Decides commits from the DAG; must be deterministic given the same DAG and state."""
 
     state: CommitState
+    # Whether any round's leader may be the next anchor (pacing waits for every leader).
+    anchors_every_round: bool
 
     def process(self, dag: Dag, schedule: CommitteeSchedule, cert: Certificate) -> list[Commit]:
         """Called after ``cert`` was inserted; returns the commits it triggers, in order."""
@@ -52,6 +54,8 @@ class Bullshark:
     """Bullshark: the anchor of each even round commits once certificates of the next round
     with validity (f+1) weight reference it; earlier uncommitted anchors reachable from it
     commit first. Causal histories are ordered by (round, author)."""
+
+    anchors_every_round = False
 
     def __init__(self, gc_depth: int, state: CommitState | None = None) -> None:
         self.gc_depth = gc_depth
@@ -135,6 +139,8 @@ class Shoal(Bullshark):
     where the previous one's agreed first anchor ended, so every honest node evaluates the
     same sequence of instances.
     """
+
+    anchors_every_round = True
 
     def process(self, dag: Dag, schedule: CommitteeSchedule, cert: Certificate) -> list[Commit]:
         """Commit the first anchor of each instance the DAG now decides, in order."""

@@ -512,9 +512,8 @@ class Engine:
             return
         if self.now - self.header_sent_ms < self.cfg.min_header_delay_ms and self.header:
             return
-        every_round = self.cfg.commit_rule == "shoal"
         if base == self.proposed_round and not leader_ready(
-            self.dag, self.schedule, base, every_round
+            self.dag, self.schedule, base, self.rule.anchors_every_round
         ):
             if self.now - self.header_sent_ms < self.cfg.header_timeout_ms:
                 return

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from consensus.commit_rule import RULES
+from drex_node.genesis import load_genesis
 from drex_node.testnet.layout import Network, create_network
 from drex_node.testnet.procs import start_node, statuses, stop_node, wait_healthy
 
@@ -29,8 +30,18 @@ def cmd_up(args: argparse.Namespace) -> int:
             metrics_base=args.metrics_base,
             users_per_partition=args.users,
             verify_workers=args.verify_workers,
-            commit_rule=args.commit_rule,
+            commit_rule=args.commit_rule or "bullshark",
         )
+    elif args.commit_rule is not None:
+        have = load_genesis(Path(args.dir, "genesis.json")).commit_rule
+        if have != args.commit_rule:
+            print(
+                f"drex-testnet: the network in {args.dir} was created with commit rule "
+                f"{have!r}; --commit-rule only applies to a new network (run `drex-testnet "
+                f"down` and remove {args.dir} first)",
+                file=sys.stderr,
+            )
+            return 2
     net = Network.load(args.dir)
     for e in net.nodes:
         start_node(e)
@@ -109,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
             s.add_argument(
                 "--commit-rule",
                 choices=RULES,
-                default="bullshark",
-                help="consensus commit rule written to a new network's genesis (ADR 0078)",
+                default=None,
+                help="consensus commit rule written to a new network's genesis (default "
+                "bullshark; ADR 0078)",
             )
             s.add_argument("--timeout", type=float, default=120.0)
         if name == "load":

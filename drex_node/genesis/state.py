@@ -31,7 +31,9 @@ def genesis_writes(g: Genesis, registry: Registry, source: str = "genesis") -> W
     view.put(
         META,
         K_CHAIN,
-        ChainInfo(g.chain_id, authority_addr, g.partitions, g.auditor, g.epoch_blocks).encode(),
+        ChainInfo(
+            g.chain_id, authority_addr, g.partitions, g.auditor, g.epoch_blocks, g.commit_rule
+        ).encode(),
     )
     inst_addr = {a.institution_id: address_of(a.public_key) for a in g.accounts if a.institution_id}
     for asset in g.assets:

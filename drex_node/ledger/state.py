@@ -273,22 +273,27 @@ class ChainInfo:
     partitions: tuple[str, ...]
     auditor_pubkey: bytes | None
     epoch_blocks: int
+    # The consensus commit rule (ADR 0078). Encoded only when not the default, so that a
+    # network's genesis root depends on its rule and Bullshark networks keep theirs.
+    commit_rule: str = "bullshark"
 
     def encode(self) -> bytes:
-        return pack(
-            [
-                self.chain_id,
-                self.authority,
-                list(self.partitions),
-                self.auditor_pubkey,
-                self.epoch_blocks,
-            ]
-        )
+        fields: list[object] = [
+            self.chain_id,
+            self.authority,
+            list(self.partitions),
+            self.auditor_pubkey,
+            self.epoch_blocks,
+        ]
+        if self.commit_rule != "bullshark":
+            fields.append(self.commit_rule)
+        return pack(fields)
 
     @classmethod
     def decode(cls, data: bytes) -> ChainInfo:
-        cid, auth, parts, auditor, epoch = unpack(data)
-        return cls(cid, auth, tuple(parts), auditor, epoch)
+        cid, auth, parts, auditor, epoch, *rest = unpack(data)
+        rule = rest[0] if rest else "bullshark"
+        return cls(cid, auth, tuple(parts), auditor, epoch, rule)
 
 
 class CommittedDirectory:

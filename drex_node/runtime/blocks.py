@@ -163,7 +163,7 @@ def verify_record(
         raise BlockCheckError("certificates not in (round, author) order")
     leader = certs[-1]
     expected = schedule.for_round(leader.round).leader(leader.round)
-    odd = leader.round % 2 == 1 and commit_rule == "bullshark"
+    odd = leader.round % 2 == 1 and commit_rule != "shoal"
     if leader.round != leader_round or odd or leader.author != expected:
         raise BlockCheckError(f"anchor of round {leader.round} is not the scheduled leader")
     referenced = [d for c in certs for _, d in c.header.payload]

@@ -101,3 +101,33 @@ def test_make_rule_names() -> None:
     assert type(make_rule("shoal", 10)) is Shoal
     with pytest.raises(ValueError, match="unknown commit rule 'tusk'"):
         make_rule("tusk", 10)
+
+
+def test_a_late_supporter_does_not_change_the_sequence() -> None:
+    """Anchor 3@b has exactly f+1 supporters (4@a, 4@b). Node X receives certificates
+    round by round; node Y receives 4@b last, after rounds 5-7. Both output the same
+    anchors: committing the lowest directly supported anchor without walking back, walking
+    back to ``r > start`` only, or committing every anchor of the chain would fork here."""
+    b = DagBuilder()
+    for r in range(1, 8):
+        refs = None
+        if r == 4:
+            refs = {"a": list("abc"), "b": list("abc"), "c": list("acd"), "d": list("acd")}
+        if r == 5:
+            refs = {x: list("acd") for x in "abcd"}
+        b.layer(r, refs=refs)
+    in_order = b.all()
+    late = b.rounds[4]["b"]
+    y_order = [c for c in in_order if c is not late] + [late]
+    x = feed(in_order, Shoal(50), b)
+    y = feed(y_order, Shoal(50), b)
+    assert [(c.leader.round, c.leader.author) for c in x] == [
+        (2, "b"),
+        (3, "b"),
+        (4, "c"),
+        (5, "c"),
+        (6, "d"),
+    ]
+    assert [(c.leader.digest, [d.digest for d in c.certificates]) for c in y] == [
+        (c.leader.digest, [d.digest for d in c.certificates]) for c in x
+    ]

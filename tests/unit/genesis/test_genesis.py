@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgpack
 import pytest
 
 from drex_node.genesis import GenesisError, init_store, load_genesis, parse_genesis
@@ -122,3 +123,29 @@ def test_commit_rule_is_a_network_parameter() -> None:
         with pytest.raises(GenesisError) as exc:
             parse_genesis(doc, "g")
         assert str(exc.value).startswith(f"g: {field}:"), str(exc.value)
+
+
+def test_commit_rule_is_part_of_the_genesis_root() -> None:
+    """A Shoal network's genesis root differs from the same genesis under Bullshark, so a
+    node running with another rule (or an older binary that ignores the field) shows a
+    different state root instead of silently ordering other blocks; a Bullshark genesis
+    keeps the root it had before the field existed (the chain record is unchanged)."""
+    from drex_node.ledger.state import K_CHAIN, META, ChainInfo
+
+    reg = load_registry()
+    doc = copy.deepcopy(DOC)
+    doc["consensus"] = {"commit_rule": "shoal"}
+    a, b = MemoryStore(), MemoryStore()
+    assert init_store(a, parse_genesis(doc), reg) != init_store(b, parse_genesis(DOC), reg)
+    shoal = ChainInfo.decode(a.get(META, K_CHAIN) or b"")
+    plain = ChainInfo.decode(b.get(META, K_CHAIN) or b"")
+    assert (shoal.commit_rule, plain.commit_rule) == ("shoal", "bullshark")
+    assert len(msgpack.unpackb(b.get(META, K_CHAIN) or b"")) == 5  # the old five fields
+
+
+def test_testnet_up_refuses_another_rule_for_an_existing_network(tmp_path: Path) -> None:
+    from drex_node.cli.testnet import main
+    from drex_node.testnet.layout import create_network
+
+    create_network(tmp_path, users_per_partition=1, commit_rule="shoal")
+    assert main(["up", "--dir", str(tmp_path), "--commit-rule", "bullshark"]) == 2
