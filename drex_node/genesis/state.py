@@ -92,7 +92,8 @@ def init_store(
     With ``partitions`` (a partition-scoped follower, ADR 0077) only those partitions'
     accounts are written; the root is of the whole genesis all the same.
 
-    Re-initialising a store of the same chain is a no-op; of another chain, an error.
+    Re-initialising a store of the same chain is a no-op; of another chain, or with
+    another commit rule, an error.
     """
     skipped = (
         frozenset()
@@ -105,8 +106,15 @@ def init_store(
     writes = genesis_writes(g, registry, source)
     root = state_root(GENESIS_ROOT, 0, writes)
     if existing is not None:
-        if ChainInfo.decode(existing).chain_id != g.chain_id:
+        have = ChainInfo.decode(existing)
+        if have.chain_id != g.chain_id:
             raise GenesisError(f"{source}: chain_id: store belongs to another chain")
+        if have.commit_rule != g.commit_rule:  # ADR 0078: its blocks are not the network's
+            raise GenesisError(
+                f"{source}: consensus.commit_rule: the store holds blocks committed under "
+                f"{have.commit_rule!r}, the genesis asks for {g.commit_rule!r}; a network's "
+                "commit rule cannot change"
+            )
         return root
     wb = WriteBatch()
     for (ns, key), value in sorted(writes.items()):

@@ -27,7 +27,7 @@ from drex_node.metrics import NodeMetrics
 from drex_node.policy.host import Registry
 from drex_node.runtime.blocks import RECORDS_NS, BlockRecord, Candidate, block_hash, get_record
 from drex_node.runtime.blocks import put_record as _put_record
-from drex_node.runtime.outcome import Attestor, claim_commit_rule, claim_scope, outcome_op
+from drex_node.runtime.outcome import Attestor, claim_scope, outcome_op
 from drex_node.runtime.pending import PendingTable
 from drex_node.runtime.sigpool import SignatureVerifier
 from drex_node.runtime.walsync import WalSync
@@ -74,7 +74,6 @@ class LedgerCore:
         # store keeps is recorded when it is created and may not change afterwards.
         store.create_namespace(RECORDS_NS)
         claim_scope(store, partitions)
-        claim_commit_rule(store, genesis.commit_rule)
         self.genesis_root = init_store(store, genesis, registry, partitions=partitions)
         self.state = CommittedDirectory(store)
         self.verified: OrderedDict[bytes, None] = OrderedDict()

@@ -159,33 +159,10 @@ def get_outcome(store: KVStore, height: int) -> StoredOutcome | None:
 
 
 SCOPE_KEY = b"scope"
-RULE_KEY = b"commit_rule"
 
 
 def _scope_value(partitions: Collection[str] | None) -> bytes:
     return b"all" if partitions is None else pack(sorted(partitions))
-
-
-def _fresh(store: KVStore) -> bool:
-    """No genesis written yet."""
-    return META not in store.namespaces() or store.get(META, K_CHAIN) is None
-
-
-def claim_commit_rule(store: KVStore, rule: str) -> None:
-    """Record the commit rule a fresh store's blocks follow (ADR 0078), or refuse a data
-    directory built under another one: its blocks would not be the network's. A directory
-    without a record (created before ADR 0078) followed Bullshark."""
-    if _fresh(store):
-        wb = WriteBatch()
-        wb.put(RECORDS_NS, RULE_KEY, rule.encode())
-        store.write(wb, sync=True)
-        return
-    stored = (store.get(RECORDS_NS, RULE_KEY) or b"bullshark").decode(errors="replace")
-    if stored != rule:
-        raise ValueError(
-            f"genesis consensus.commit_rule: the data directory holds blocks committed under "
-            f"{stored!r}, the genesis asks for {rule!r}; a network's commit rule cannot change"
-        )
 
 
 def claim_scope(store: KVStore, partitions: Collection[str] | None) -> None:
@@ -194,7 +171,8 @@ def claim_scope(store: KVStore, partitions: Collection[str] | None) -> None:
     directory created to keep others: a partition added later would be empty, one dropped
     would go stale. A directory without a record (created before ADR 0077) kept every
     partition."""
-    if _fresh(store):
+    fresh = META not in store.namespaces() or store.get(META, K_CHAIN) is None
+    if fresh:
         wb = WriteBatch()
         wb.put(RECORDS_NS, SCOPE_KEY, _scope_value(partitions))
         store.write(wb, sync=True)

@@ -141,6 +141,12 @@ def test_commit_rule_is_part_of_the_genesis_root() -> None:
     plain = ChainInfo.decode(b.get(META, K_CHAIN) or b"")
     assert (shoal.commit_rule, plain.commit_rule) == ("shoal", "bullshark")
     assert len(msgpack.unpackb(b.get(META, K_CHAIN) or b"")) == 5  # the old five fields
+    # A store keeps its rule: reopening it under the other one is refused, naming the field.
+    with pytest.raises(GenesisError, match=r"^g: consensus.commit_rule: the store holds"):
+        init_store(a, parse_genesis(DOC), reg, source="g")
+    with pytest.raises(GenesisError, match="under 'bullshark', the genesis asks for 'shoal'"):
+        init_store(b, parse_genesis(doc), reg, source="g")
+    init_store(a, parse_genesis(doc), reg)  # same rule: a no-op
 
 
 def test_testnet_up_refuses_another_rule_for_an_existing_network(tmp_path: Path) -> None:

@@ -147,25 +147,3 @@ def test_a_store_keeps_the_scope_it_was_created_with(tmp_path: Path) -> None:
             claim_scope(store, ("N",))
     finally:
         store.close()
-
-
-def test_a_store_keeps_the_commit_rule_it_was_created_with(tmp_path: Path) -> None:
-    from drex_node.ledger.state import K_CHAIN, META
-    from drex_node.runtime.outcome import RECORDS_NS, RULE_KEY, claim_commit_rule
-    from drex_node.storage.rocks import RocksStore
-
-    store = RocksStore(tmp_path / "db")
-    try:
-        store.create_namespace(RECORDS_NS)
-        claim_commit_rule(store, "shoal")  # fresh: recorded
-        store.create_namespace(META)
-        store.put(META, K_CHAIN, b"chain")  # genesis written
-        claim_commit_rule(store, "shoal")
-        with pytest.raises(ValueError, match="commit_rule: the data directory holds blocks"):
-            claim_commit_rule(store, "bullshark")
-        store.delete(RECORDS_NS, RULE_KEY)  # a store from before ADR 0078: Bullshark
-        claim_commit_rule(store, "bullshark")
-        with pytest.raises(ValueError, match="under 'bullshark', the genesis asks for 'shoal'"):
-            claim_commit_rule(store, "shoal")
-    finally:
-        store.close()
