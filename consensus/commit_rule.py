@@ -66,16 +66,23 @@ class Bullshark:
         leader_round = cert.round - 1
         if leader_round < 2 or leader_round % 2 or leader_round <= self.state.last_committed_round:
             return []
-        leader = dag.at(leader_round, schedule.for_round(leader_round).leader(leader_round))
+        leader = self._supported(dag, schedule, leader_round)
         if leader is None:
             return []
-        voters = schedule.for_round(cert.round)
-        support = voters.stake(
-            c.author for c in dag.round(cert.round).values() if leader.digest in c.header.parents
-        )
-        if support < voters.validity:
-            return []
         return [self._order(dag, anchor) for anchor in self._anchors(dag, schedule, leader)]
+
+    @staticmethod
+    def _supported(dag: Dag, schedule: CommitteeSchedule, r: int) -> Certificate | None:
+        """The anchor of round ``r`` if certificates of ``r + 1`` with validity weight (of
+        that round's committee) reference it."""
+        leader = dag.at(r, schedule.for_round(r).leader(r))
+        if leader is None:
+            return None
+        voters = schedule.for_round(r + 1)
+        support = voters.stake(
+            c.author for c in dag.round(r + 1).values() if leader.digest in c.header.parents
+        )
+        return leader if support >= voters.validity else None
 
     def _anchors(
         self, dag: Dag, schedule: CommitteeSchedule, leader: Certificate
@@ -147,44 +154,19 @@ class Shoal(Bullshark):
         commits: list[Commit] = []
         while True:
             start = max(2, self.state.last_committed_round + 1)
-            direct = self._first_direct(dag, schedule, start)
+            direct = next(
+                (
+                    leader
+                    for a in range(start, dag.highest_round, 2)
+                    if (leader := self._supported(dag, schedule, a)) is not None
+                ),
+                None,
+            )
             if direct is None:
                 return commits
-            chain = self._instance_chain(dag, schedule, direct, start)
-            commits.append(self._order(dag, chain[0]))
-
-    def _first_direct(
-        self, dag: Dag, schedule: CommitteeSchedule, start: int
-    ) -> Certificate | None:
-        """The lowest anchor of the instance starting at ``start`` with validity support."""
-        a = start
-        while a + 1 <= dag.highest_round:
-            leader = dag.at(a, schedule.for_round(a).leader(a))
-            if leader is not None:
-                voters = schedule.for_round(a + 1)
-                support = voters.stake(
-                    c.author for c in dag.round(a + 1).values() if leader.digest in c.header.parents
-                )
-                if support >= voters.validity:
-                    return leader
-            a += 2
-        return None
-
-    def _instance_chain(
-        self, dag: Dag, schedule: CommitteeSchedule, leader: Certificate, start: int
-    ) -> list[Certificate]:
-        """``leader`` and the instance's earlier anchors linked to it, oldest first."""
-        chain = [leader]
-        current = leader
-        r = leader.round - 2
-        while r >= start:
-            prev = dag.at(r, schedule.for_round(r).leader(r))
-            if prev is not None and dag.has_path(current, prev):
-                chain.append(prev)
-                current = prev
-            r -= 2
-        chain.reverse()
-        return chain
+            # Bullshark's walk back stops above the last committed round, i.e. at ``start``
+            # (or round 2 at genesis): the instance's anchors linked to ``direct``.
+            commits.append(self._order(dag, self._anchors(dag, schedule, direct)[0]))
 
 
 RULES = ("bullshark", "shoal")
