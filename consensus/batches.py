@@ -1,11 +1,8 @@
-"""The batch book: batches held in memory, acknowledgements of our own, and the queue of
-digests ready for our next header."""
+"""The batch book: batches held in memory and the queue of our own sealed batches waiting
+for our next header (they travel with it: ADR 0079)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from consensus.committee import Committee
 from consensus.storage import EngineStore
 from consensus.types import Batch, Digest, ValidatorId
 
@@ -20,11 +17,10 @@ class BatchBook:
         self.round: dict[Digest, int] = {}  # highest round that needs the batch in memory
         self.unreferenced: dict[Digest, ValidatorId] = {}
         self.per_author: dict[ValidatorId, int] = {}
-        self.unacked: dict[Digest, tuple[Batch, set[ValidatorId], int]] = {}
         self.ready: list[tuple[int, Digest]] = []
 
     def __len__(self) -> int:
-        return len(self.batches) + len(self.unacked)
+        return len(self.batches)
 
     def get(self, digest: Digest) -> Batch | None:
         """A batch from memory, else from storage."""
@@ -60,26 +56,9 @@ class BatchBook:
         if author is not None:
             self.per_author[author] -= 1
 
-    def sealed(self, batch: Batch, me: ValidatorId, now: int, committee: Committee) -> None:
-        """Our own lane sealed ``batch``; it waits for acknowledgements."""
-        self.unacked[batch.digest] = (batch, {me}, now)
-        self.ack(batch.digest, me, committee)
-
-    def ack(self, digest: Digest, sender: ValidatorId, committee: Committee) -> None:
-        """Count an acknowledgement; at validity weight the digest is ready to propose."""
-        entry = self.unacked.get(digest)
-        if entry is None or not committee.is_member(sender):
-            return
-        entry[1].add(sender)
-        if committee.stake(entry[1]) >= committee.validity:
-            del self.unacked[digest]
-            self.ready.append((entry[0].partition, digest))
-
-    def overdue(self, now: int, retry_ms: int) -> Iterator[tuple[Batch, set[ValidatorId]]]:
-        """Our batches still short of acknowledgements after ``retry_ms``."""
-        for batch, ackers, sent in self.unacked.values():
-            if now - sent >= retry_ms:
-                yield batch, ackers
+    def sealed(self, batch: Batch) -> None:
+        """Our own lane sealed ``batch`` (already added): it waits for our next header."""
+        self.ready.append((batch.partition, batch.digest))
 
     def take(self, limit: int) -> tuple[tuple[int, Digest], ...]:
         """Up to ``limit`` ready digests for a header."""
@@ -93,7 +72,7 @@ class BatchBook:
 
     def collect(self, gc_round: int) -> None:
         """Drop batches only needed at or below ``gc_round`` (storage keeps them)."""
-        keep = {d for _, d in self.ready} | set(self.unacked)
+        keep = {d for _, d in self.ready}
         for d in [d for d, r in self.round.items() if r <= gc_round and d not in keep]:
             del self.round[d]
             self.batches.pop(d, None)

@@ -28,7 +28,6 @@ from consensus.codec_reference import (
 from consensus.types import (
     DIGEST_SIZE,
     Batch,
-    BatchAck,
     BatchMsg,
     BatchRequest,
     BatchResponse,
@@ -60,7 +59,8 @@ __all__ = [
 
 TAGS = {
     BatchMsg: 1,
-    BatchAck: 2,
+    # 2 was BatchAck, retired by ADR 0079 (a vote acknowledges the header's batches); the
+    # tag stays unused so an old peer's acknowledgement is refused, never misread.
     HeaderMsg: 3,
     VoteMsg: 4,
     CertificateMsg: 5,
@@ -89,8 +89,6 @@ def to_wire(msg: Message) -> list[Any]:
     match msg:
         case BatchMsg(batch):
             return [tag, _batch(batch)]
-        case BatchAck(digest):
-            return [tag, digest]
         case HeaderMsg(header):
             return [tag, _header(header)]
         case VoteMsg(v):
@@ -261,8 +259,6 @@ def _fast(obj: Any, lim: Limits) -> Message | None:
     if tag == 1:
         batch = _fast_batch(body, lim)
         return None if batch is None else BatchMsg(batch)
-    if tag == 2:
-        return BatchAck(body) if type(body) is bytes and len(body) == DIGEST_SIZE else None
     if tag == 3:
         header = _fast_header(body, lim)
         return None if header is None else HeaderMsg(header)

@@ -15,7 +15,6 @@ import msgpack
 from consensus.types import (
     DIGEST_SIZE,
     Batch,
-    BatchAck,
     BatchMsg,
     BatchRequest,
     BatchResponse,
@@ -152,9 +151,6 @@ def message_from_wire(obj: object, lim: Limits) -> Message:
     if tag == 1:
         (b,) = r.fields(body, 1, "BatchMsg")
         return BatchMsg(r.batch(b))
-    if tag == 2:
-        (d,) = r.fields(body, 1, "BatchAck")
-        return BatchAck(r.digest(d, "BatchAck.digest"))
     if tag == 3:
         (h,) = r.fields(body, 1, "HeaderMsg")
         return HeaderMsg(r.header(h))

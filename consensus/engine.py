@@ -19,12 +19,19 @@ from consensus.dag import Dag
 from consensus.inputs import ChangeCommittee, Input, SubmitTx, boundary_round
 from consensus.lanes import Lane
 from consensus.pacing import leader_ready, quorum_round
-from consensus.step import CommittedSubDag, EpochScheduled, Fault, FaultKind, Outbound, Step
+from consensus.step import (
+    BatchStored,
+    CommittedSubDag,
+    EpochScheduled,
+    Fault,
+    FaultKind,
+    Outbound,
+    Step,
+)
 from consensus.storage import EngineStore, Storage
 from consensus.sync import SyncState, answer_request
 from consensus.types import (
     Batch,
-    BatchAck,
     BatchMsg,
     BatchRequest,
     BatchResponse,
@@ -221,8 +228,6 @@ class Engine:
                 self._on_certificate(sender, cert, step)
             case BatchMsg(batch):
                 self._on_batch(sender, batch, step)
-            case BatchAck(digest):
-                self.book.ack(digest, sender, self.schedule.latest)
             case CertificateRequest(digests, floor):
                 self._on_cert_request(sender, digests, floor, step)
             case CertificateResponse(certs):
@@ -237,14 +242,14 @@ class Engine:
                     if b.digest in self.sync.requested:
                         self.book.add(b, self.dag.highest_round, referenced=True)
                         self.sync.requested.pop(b.digest, None)
+                        step.outputs.append(BatchStored(b))
                         self._wake_batch(b.digest, step)
 
     # ---- batches ----------------------------------------------------------------------------
     def _seal(self, batch: Batch, step: Step) -> None:
         self.book.add(batch, self.dag.highest_round, referenced=True)
         self.store.put_lane_sequence(batch.partition, batch.sequence)
-        step.messages.append(Outbound(None, BatchMsg(batch)))
-        self.book.sealed(batch, self.me, self.now, self.schedule.latest)
+        self.book.sealed(batch)  # sent with our next header (ADR 0079)
 
     def _on_batch(self, sender: ValidatorId, batch: Batch, step: Step) -> None:
         if batch.author != sender:
@@ -266,7 +271,8 @@ class Engine:
             if not self.book.has_room(sender):
                 return  # flooding: drop until earlier batches are referenced or collected
             self.book.add(batch, self.dag.highest_round, referenced=False)
-        step.messages.append(Outbound(sender, BatchAck(batch.digest)))
+            step.outputs.append(BatchStored(batch))
+        # No acknowledgement: our vote for the header that lists it says we hold it.
         self._wake_batch(batch.digest, step)
 
     # ---- headers and votes --------------------------------------------------------------------
@@ -541,14 +547,23 @@ class Engine:
         self.header_sent_ms = self.now
         self.header_retry_ms = self.now
         self.seen_headers[(round_, self.me)] = h
-        step.messages.append(Outbound(None, HeaderMsg(h)))
+        self._send_header(None, h, step)
         self._try_vote(h, self.me, step)
+
+    def _send_header(self, to: ValidatorId | None, h: Header, step: Step) -> None:
+        """``h`` preceded by the batches it lists, in one group: a peer stores them before
+        it sees the header, so it can vote at once, and its vote acknowledges them."""
+        for _, d in h.payload:
+            b = self.book.get(d)
+            if b is not None:
+                step.messages.append(Outbound(to, BatchMsg(b)))
+        step.messages.append(Outbound(to, HeaderMsg(h)))
 
     # ---- retries ----------------------------------------------------------------------------
     def _retry(self, step: Step) -> None:
         """Per-request timers for sync; our uncertified header to non-voters every
-        ``retry_ms`` after it was (re)sent; our latest certificate and unacknowledged
-        batches every ``retry_ms``."""
+        ``retry_ms`` after it was (re)sent, with its batches; our latest certificate every
+        ``retry_ms``."""
         peers = [v for v in self.schedule.latest.ids if v != self.me]
         self.sync.retry(self.now, self.cfg.retry_ms, peers, step, self._floor(), self._missing)
         h = self.header
@@ -562,16 +577,12 @@ class Engine:
                 self._try_vote(h, self.me, step)
             for vid in self.schedule.for_round(h.round).ids:
                 if vid not in self.votes and vid != self.me:
-                    step.messages.append(Outbound(vid, HeaderMsg(h)))
+                    self._send_header(vid, h, step)
         if self.now - self.last_rebroadcast_ms < self.cfg.retry_ms:
             return
         self.last_rebroadcast_ms = self.now
         if self.latest_own_cert is not None:
             step.messages.append(Outbound(None, CertificateMsg(self.latest_own_cert)))
-        for batch, ackers in self.book.overdue(self.now, self.cfg.retry_ms):
-            for vid in self.schedule.latest.ids:
-                if vid not in ackers:
-                    step.messages.append(Outbound(vid, BatchMsg(batch)))
 
     def _missing(self, digest: Digest) -> bool:
         return digest not in self.dag and self.batch(digest) is None

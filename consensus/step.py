@@ -70,7 +70,15 @@ class EpochScheduled:
     committee: Committee
 
 
-Output = CommittedSubDag | EpochScheduled
+@dataclass(frozen=True, slots=True)
+class BatchStored:
+    """A peer's batch this validator stored for the first time: the node may start work on
+    its transactions (signature checks) before they are ordered. Advisory only."""
+
+    batch: Batch
+
+
+Output = CommittedSubDag | EpochScheduled | BatchStored
 
 
 @dataclass(slots=True)

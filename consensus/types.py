@@ -135,16 +135,11 @@ class Certificate:
 
 @dataclass(frozen=True, slots=True)
 class BatchMsg:
-    """A lane sends a sealed batch to the same lane of every other validator."""
+    """A sealed batch of one lane, sent to the same lane of every other validator just
+    ahead of the header that lists it (ADR 0079: the vote for that header is the
+    acknowledgement)."""
 
     batch: Batch
-
-
-@dataclass(frozen=True, slots=True)
-class BatchAck:
-    """A lane acknowledges that it stored a batch."""
-
-    digest: Digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +194,6 @@ class BatchResponse:
 
 Message = (
     BatchMsg
-    | BatchAck
     | HeaderMsg
     | VoteMsg
     | CertificateMsg

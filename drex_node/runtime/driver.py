@@ -19,8 +19,8 @@ from collections.abc import Awaitable, Callable
 from consensus.codec import encode
 from consensus.engine import Engine, Input, SubmitTx
 from consensus.pacing import quorum_round
-from consensus.step import CommittedSubDag, Step
-from consensus.types import BatchAck, Message
+from consensus.step import BatchStored, CommittedSubDag, Step
+from consensus.types import Message
 from drex_node.config.model import ConsensusSection
 from drex_node.metrics import NodeMetrics
 from drex_node.runtime.blocks import Candidate, from_subdag
@@ -128,10 +128,6 @@ class ConsensusDriver:
         encoded: dict[int, bytes] = {}
         for out in step.messages:
             msg: Message = out.message
-            if isinstance(msg, BatchAck) and out.to is not None:
-                batch = self.engine.batch(msg.digest)
-                if batch is not None:
-                    self.on_peer_batch(list(batch.txs))
             key = id(msg)
             payload = encoded.get(key)
             if payload is None:
@@ -142,6 +138,8 @@ class ConsensusDriver:
                 cand = from_subdag(item)
                 self.on_ordered(cand)
                 self.blocks.put_nowait(cand)
+            elif isinstance(item, BatchStored):
+                self.on_peer_batch(list(item.batch.txs))
             else:
                 log.info(
                     "committee of epoch %d scheduled from round %d",
@@ -196,7 +194,7 @@ class ConsensusDriver:
 
     def _pace(self) -> None:
         e = self.engine
-        busy = bool(e.book.ready or e.book.unacked or len(self.feeder))
+        busy = bool(e.book.ready or len(self.feeder))
         busy = busy or any(len(lane) for lane in e.lanes.values())
         busy = busy or any(c.header.payload for c in e.own_unordered.values())
         # A peer's batch waiting for its header: that peer is busy, so round pace must be.

@@ -1,8 +1,9 @@
 """Where a validator's time goes between admission and commit: per-stage histograms.
 
 The driver shows every engine ``Step`` to a :class:`StageClock`, which timestamps this
-validator's own batches as they pass the pipeline (lane open -> sealed -> proposed in a
-header -> certified -> committed in a sub-DAG -> applied by the ledger) and the time
+validator's own batches as they pass the pipeline (lane open -> sealed and proposed in a
+header, which carries it: ADR 0079 -> certified -> committed in a sub-DAG -> applied by
+the ledger) and the time
 between its own headers (round time). Observation only: nothing here feeds back into the
 engine. Exported as ``drex_runtime_stage_seconds{stage=...}``.
 """
@@ -25,7 +26,6 @@ class StageClock:
         self.me = me
         self.metrics = metrics
         self.lane_opened: dict[int, float] = {}
-        self.sealed: dict[bytes, float] = {}
         self.proposed: dict[bytes, float] = {}
         self.certified: dict[bytes, float] = {}
         self.committed: dict[bytes, float] = {}
@@ -48,22 +48,22 @@ class StageClock:
             if out.to is not None:
                 continue
             if isinstance(msg, BatchMsg) and msg.batch.author == self.me:
-                opened = self.lane_opened.pop(msg.batch.partition, None)
-                if opened is not None:
-                    self._obs("lane", now - opened)
-                self._remember(self.sealed, msg.batch.digest, now)
+                # It travels just ahead of its header: the lane's time ends when the batch
+                # is first proposed (a batch proposed again belongs to an older lane).
+                if msg.batch.digest not in self.headed:
+                    opened = self.lane_opened.pop(msg.batch.partition, None)
+                    if opened is not None:
+                        self._obs("lane", now - opened)
             elif isinstance(msg, HeaderMsg) and msg.header.author == self.me:
                 if self.last_header:
                     self._obs("round", now - self.last_header)
                 self.last_header = now
                 for _, d in msg.header.payload:
                     if d in self.headed:
-                        self.metrics.reproposed.inc()  # its earlier certificate was orphaned
-                    self._remember(self.headed, d, now)
-                    t = self.sealed.pop(d, None)
-                    if t is not None:
-                        self._obs("sealed_to_proposed", now - t)
+                        self.metrics.reproposed.inc()  # its earlier header went nowhere
+                    else:
                         self._remember(self.proposed, d, now)
+                    self._remember(self.headed, d, now)
             elif isinstance(msg, CertificateMsg) and msg.certificate.author == self.me:
                 for _, d in msg.certificate.header.payload:
                     t = self.proposed.pop(d, None)

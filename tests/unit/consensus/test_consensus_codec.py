@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from consensus.codec import DecodeError, Limits, decode, encode
 from consensus.types import (
     Batch,
-    BatchAck,
     BatchMsg,
     BatchRequest,
     BatchResponse,
@@ -37,7 +36,6 @@ def header() -> Header:
 
 MESSAGES = [
     BatchMsg(Batch.create("a", 0, 7, (b"t1", b"t2"))),
-    BatchAck(D),
     HeaderMsg(header()),
     VoteMsg(Vote(D, 3, "a", "b", b"v" * 64)),
     CertificateMsg(Certificate(header(), (("a", b"x" * 64), ("b", b"y" * 64)))),
@@ -53,6 +51,13 @@ def test_round_trip(msg: object) -> None:
     data = encode(msg)  # type: ignore[arg-type]
     assert decode(data) == msg
     assert encode(decode(data)) == data
+
+
+def test_retired_batch_ack_tag_is_refused() -> None:
+    # Tag 2 was BatchAck until ADR 0079 (votes acknowledge batches): an old peer's
+    # acknowledgement is a decode error, not a misread message.
+    with pytest.raises(DecodeError, match="unknown message tag 2"):
+        decode(msgpack.packb([2, D]))
 
 
 def test_digest_is_recomputed_not_trusted() -> None:

@@ -23,7 +23,6 @@ from consensus.codec import (
 from consensus.codec_reference import Reader
 from consensus.types import (
     Batch,
-    BatchAck,
     BatchMsg,
     BatchRequest,
     BatchResponse,
@@ -60,7 +59,6 @@ batches = st.builds(
 certs = st.builds(Certificate, headers(), st.lists(st.tuples(ids, sigs), max_size=4).map(tuple))
 messages: st.SearchStrategy[Message] = st.one_of(
     st.builds(BatchMsg, batches),
-    st.builds(BatchAck, digests),
     st.builds(HeaderMsg, headers()),
     st.builds(VoteMsg, st.builds(Vote, digests, uints, ids, ids, sigs)),
     st.builds(CertificateMsg, certs),
@@ -200,7 +198,6 @@ H = Header(
 )
 SAMPLES: list[Message] = [
     BatchMsg(Batch.create("a", 0, 7, (b"t1", b"t2"))),
-    BatchAck(D),
     HeaderMsg(H),
     VoteMsg(Vote(D, 3, "a", "b", b"v" * 64)),
     CertificateMsg(Certificate(H, (("a", b"x" * 64), ("b", b"y" * 64)))),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import msgpack
 from consensus_dagkit import Network
 
 from consensus.codec import encode
 from consensus.engine import SubmitTx
-from consensus.step import CommittedSubDag, FaultKind
+from consensus.step import BatchStored, CommittedSubDag, FaultKind
 from consensus.types import (
     Batch,
     BatchMsg,
@@ -196,3 +197,56 @@ def test_without_autoflush_writes_wait_for_flush_and_reads_see_them() -> None:
     assert [o.message for o in again.messages if isinstance(o.message, VoteMsg)] == votes
     a.flush()
     assert net.make("a").store.last_vote("b") == (1, h1.digest)
+
+
+def test_batches_travel_with_their_header_and_votes_acknowledge_them() -> None:
+    # ADR 0079: a sealed batch is not sent on its own and nobody acknowledges it; the
+    # author sends it just ahead of the header that lists it, and a peer stores it
+    # (reporting BatchStored once) and votes.
+    net = Network()
+    a, b = net.engines["a"], net.engines["b"]
+    steps = [a.handle_input(SubmitTx(0, f"tx-{k}".encode())) for k in range(10)]
+    assert all(s.messages == [] for s in steps[:-1])
+    step = steps[-1]  # batch_max_txs = 10: sealed, and round 1 proposed at once
+    digest = a.header.payload[0][1]
+    kinds = [(type(o.message), o.to) for o in step.messages]
+    assert kinds == [(BatchMsg, None), (HeaderMsg, None)]
+    batch_msg, header_msg = (o.message for o in step.messages)
+    assert batch_msg.batch.digest == digest
+    assert header_msg.header.payload == ((0, digest),)
+
+    b.handle_tick(0)  # b proposes its own round 1 first
+    got = b.handle_message("a", encode(batch_msg))
+    assert got.messages == []  # no acknowledgement
+    assert [type(o) for o in got.outputs] == [BatchStored]
+    assert got.outputs[0].batch.digest == digest
+    again = b.handle_message("a", encode(batch_msg))
+    assert again.messages == [] and again.outputs == []  # reported once
+    vote = b.handle_message("a", encode(header_msg))
+    assert [type(o.message) for o in vote.messages if o.to == "a"] == [VoteMsg]
+
+    # A batch sealed while no header can be proposed (round 2 needs a quorum of round 1)
+    # waits in the queue: nothing is sent.
+    later = [a.handle_input(SubmitTx(0, f"tx2-{k}".encode())) for k in range(10)]
+    assert all(s.messages == [] for s in later)
+    assert len(a.book.ready) == 1
+
+
+def test_header_resent_to_non_voters_carries_its_batches() -> None:
+    net = Network()
+    a = net.engines["a"]
+    for k in range(10):
+        a.handle_input(SubmitTx(0, f"tx-{k}".encode()))
+    a.handle_tick(0)
+    retry = a.handle_tick(net.config("a").retry_ms)  # no votes arrived
+    sent = [(type(o.message), o.to) for o in retry.messages if o.to is not None]
+    for peer in ("b", "c", "d"):
+        mine = [kind for kind, to in sent if to == peer]
+        assert mine == [BatchMsg, HeaderMsg]
+
+
+def test_stale_batch_ack_from_an_old_peer_is_a_malformed_fault() -> None:
+    net = Network()
+    step = net.engines["a"].handle_message("b", msgpack.packb([2, bytes(32)]))
+    assert [f.kind for f in step.faults] == [FaultKind.MALFORMED]
+    assert step.messages == [] and step.outputs == []
