@@ -536,6 +536,10 @@ class Engine:
             if round_ > 1
             else ()
         )
+        for lane in self.lanes.values():  # the header carries what the lanes hold now
+            batch = lane.flush()
+            if batch is not None:
+                self._seal(batch, step)
         payload = self.book.take(self.cfg.max_header_batches)
         epoch = self.schedule.for_round(round_).epoch
         digest = Header.body_digest(self.me, round_, epoch, parents, payload)

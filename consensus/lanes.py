@@ -40,6 +40,10 @@ class Lane:
             return self._seal()
         return None
 
+    def flush(self) -> Batch | None:
+        """Seal whatever is queued (a header is about to carry it), or None when empty."""
+        return self._seal() if self._txs else None
+
     def _seal(self) -> Batch:
         self.sequence += 1
         batch = Batch.create(self.author, self.partition, self.sequence, tuple(self._txs))

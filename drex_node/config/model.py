@@ -93,7 +93,9 @@ class ConsensusSection:
     header_timeout_ms: int = 1000
     retry_ms: int = 500
     batch_max_txs: int = 500
-    batch_timeout_ms: int = 25
+    # A header seals every non-empty lane and carries the batches (ADR 0079); this only
+    # bounds how long a lane holds a transaction while no header is proposed.
+    batch_timeout_ms: int = 200
     # Certificates never referenced by a committed anchor re-propose their batches once
     # they fall below the GC round, so a shallow depth bounds how long such a batch waits.
     gc_depth: int = 12

@@ -140,8 +140,9 @@ class Node:
                 header_timeout_ms=cs.header_timeout_ms,
                 retry_ms=cs.retry_ms,
                 batch_max_txs=cs.batch_max_txs,
-                # The driver's feeder applies cs.batch_timeout_ms and seals what it feeds.
-                batch_timeout_ms=1,
+                # A header seals every non-empty lane (ADR 0079); the timer only bounds
+                # how long a lane holds a transaction while no header is proposed.
+                batch_timeout_ms=cs.batch_timeout_ms,
                 min_header_delay_ms=cs.header_delay_ms,
                 commit_rule=self.genesis.commit_rule,
             )

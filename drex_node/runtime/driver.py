@@ -25,14 +25,12 @@ from drex_node.config.model import ConsensusSection
 from drex_node.metrics import NodeMetrics
 from drex_node.runtime.blocks import Candidate, from_subdag
 from drex_node.runtime.engine_store import KVEngineStorage
-from drex_node.runtime.feeder import LaneFeeder
 from drex_node.runtime.stages import StageClock
 from drex_node.runtime.transport import Transport
 
 log = logging.getLogger("drex_node.driver")
 INBOUND = 20_000
 DRAIN = 512
-SEAL_AFTER_S = 0.0015  # lanes seal at a tick once their oldest transaction is >= 1 ms old
 
 
 class ConsensusDriver:
@@ -68,9 +66,7 @@ class ConsensusDriver:
         self._busy = False
         self._quorum_at = (-1, 0)  # (round, engine ms when it first had a quorum here)
         self.stages = StageClock(engine.me, metrics)
-        self.feeder = LaneFeeder(config.batch_timeout_ms / 1000, config.batch_max_txs)
-        self._feed_at: asyncio.TimerHandle | None = None
-        self._seal_at: asyncio.TimerHandle | None = None
+        self._kick_at: asyncio.Handle | None = None
         self._barriers: list[asyncio.Future[None]] = []
         # Called with a peer's batch (its transactions) once this node stored it.
         self.on_peer_batch: Callable[[list[bytes]], None] = lambda _txs: None
@@ -92,33 +88,24 @@ class ConsensusDriver:
         self._flush()
 
     def submit(self, items: list[tuple[int, bytes]]) -> None:
-        """Accept admitted transactions (partition index, bytes) for their lanes."""
-        for partition, tx in items:
-            self.stages.lane_add(partition, self.feeder.add(partition, tx))
-        self._feed()
+        """Accept admitted transactions (partition index, bytes) into their lanes at once.
 
-    def _feed(self) -> None:
-        """Hand the due buffers to their lanes and seal them a millisecond later (the
-        engine seals a lane at a tick once its oldest transaction is 1 ms old)."""
-        if self._feed_at is not None:
-            self._feed_at.cancel()
-            self._feed_at = None
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        fed = False
-        for partition, txs in self.feeder.due(now):
-            for tx in txs:
-                self._perform(self.engine.handle_input(SubmitTx(partition, tx)))
-            fed = True
-        if fed and self._seal_at is None:
-            self._seal_at = loop.call_later(SEAL_AFTER_S, self._seal)
-        nxt = self.feeder.next_due()
-        if nxt is not None:
-            self._feed_at = loop.call_at(nxt, self._feed)
+        Our next header seals every non-empty lane and carries the batches (ADR 0079), so
+        nothing waits for a batch timer; one engine tick per event-loop pass (however many
+        submissions it brought) lets an idle validator propose without waiting for the
+        ticker."""
+        lanes = self.engine.lanes
+        for partition, tx in items:
+            lane = lanes.get(partition)
+            self.stages.lane_add(partition, lane is not None and not len(lane))
+            self._perform(self.engine.handle_input(SubmitTx(partition, tx)))
+        if self._kick_at is None:
+            self._kick_at = asyncio.get_running_loop().call_soon(self._kick)
         self._flush()
 
-    def _seal(self) -> None:
-        self._seal_at = None
+    def _kick(self) -> None:
+        self._kick_at = None
+        self._pace()
         self._perform(self.engine.handle_tick(self.now_ms()))
         self._flush()
 
@@ -194,7 +181,7 @@ class ConsensusDriver:
 
     def _pace(self) -> None:
         e = self.engine
-        busy = bool(e.book.ready or len(self.feeder))
+        busy = bool(e.book.ready)
         busy = busy or any(len(lane) for lane in e.lanes.values())
         busy = busy or any(c.header.payload for c in e.own_unordered.values())
         # A peer's batch waiting for its header: that peer is busy, so round pace must be.
@@ -277,9 +264,8 @@ class ConsensusDriver:
 
     async def stop(self) -> None:
         """Cancel the tasks."""
-        for handle in (self._feed_at, self._seal_at):
-            if handle is not None:
-                handle.cancel()
+        if self._kick_at is not None:
+            self._kick_at.cancel()
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:

@@ -250,3 +250,18 @@ def test_stale_batch_ack_from_an_old_peer_is_a_malformed_fault() -> None:
     step = net.engines["a"].handle_message("b", msgpack.packb([2, bytes(32)]))
     assert [f.kind for f in step.faults] == [FaultKind.MALFORMED]
     assert step.messages == [] and step.outputs == []
+
+
+def test_a_header_seals_and_carries_what_the_lanes_hold() -> None:
+    # Fewer transactions than batch_max_txs and long before batch_timeout_ms: the header
+    # still takes them (one batch per non-empty lane), so no transaction waits for a timer.
+    net = Network()
+    a = net.engines["a"]
+    for k in range(3):
+        assert a.handle_input(SubmitTx(0, f"tx-{k}".encode())).messages == []
+    step = a.handle_tick(1)  # well before the lane's 30 ms timer
+    batches = [o.message.batch for o in step.messages if isinstance(o.message, BatchMsg)]
+    assert [b.txs for b in batches] == [(b"tx-0", b"tx-1", b"tx-2")]
+    (header,) = [o.message.header for o in step.messages if isinstance(o.message, HeaderMsg)]
+    assert header.payload == ((0, batches[0].digest),)
+    assert len(a.lanes[0]) == 0
