@@ -432,24 +432,47 @@ class Engine:
 
     def _abandon_orphan(self, round_: int) -> None:
         """Propose again now, not after garbage collection, the batches of our certificate
-        of ``round_`` once it can never be ordered: every member's slot of ``round_ + 1``
-        is decided (its certificate is known, or it is ours and we moved past that round
-        without certifying it) and no certificate of ``round_ + 1`` references ours. With at
-        most f Byzantine there is one certificate per author and round, and causal
-        histories follow parents of the previous round only."""
+        of ``round_`` once it can never be ordered (``_orphan``)."""
         mine = self.dag.at(round_, self.me)
         if mine is None or mine.digest not in self.own_unordered:
             return
-        children = self.dag.round(round_ + 1)
-        for vid in self.schedule.for_round(round_ + 1).ids:
+        if self._orphan(mine, {}):
+            self._repropose(mine)
+
+    def _orphan(self, cert: Certificate, memo: dict[Digest, bool]) -> bool:
+        """Whether ``cert`` can never be ordered. With at most f Byzantine there is one
+        certificate per author and round, and causal histories follow parents of the
+        previous round only, so ``cert`` is ordered only through a certificate of the
+        next round that references it and is itself ordered, or as an anchor on the
+        support of the next round. Hence: every member's slot of the next round is
+        decided (its certificate is known, or it is ours and we moved past that round
+        without certifying it) and every certificate there that references ``cert`` can
+        never be ordered either; for an anchor, nothing there references it (any
+        reference is support). Certificates of higher rounds are judged the same way, so
+        a chain of orphans (a slow validator referencing only its own late certificates)
+        is found as soon as its top is, instead of at garbage collection."""
+        known = memo.get(cert.digest)
+        if known is not None:
+            return known
+        r = cert.round
+        committee = self.schedule.for_round(r)
+        anchor = cert.author == committee.leader(r) and (
+            self.rule.anchors_every_round or r % 2 == 0
+        )
+        children = self.dag.round(r + 1)
+        result = True
+        for vid in self.schedule.for_round(r + 1).ids:
             child = children.get(vid)
             if child is None:
-                if vid == self.me and self.proposed_round > round_ + 1:
-                    continue  # our slot of round_ + 1 stays empty for ever
-                return
-            if mine.digest in child.header.parents:
-                return
-        self._repropose(mine)
+                if vid == self.me and self.proposed_round > r + 1:
+                    continue  # our slot of r + 1 stays empty for ever
+                result = False
+                break
+            if cert.digest in child.header.parents and (anchor or not self._orphan(child, memo)):
+                result = False
+                break
+        memo[cert.digest] = result
+        return result
 
     def _repropose(self, cert: Certificate) -> None:
         """Our ``cert`` can never be ordered: put its batches first in the queue, and record
