@@ -24,6 +24,14 @@ _SECTIONS: dict[str, type[Any]] = {
     "admission": AdmissionConfig,
     "metrics": MetricsConfig,
 }
+# Fields that left the node configuration, with where they went.
+_MOVED = {
+    ("consensus", "gc_depth"): (
+        "moved to the genesis file (consensus.gc_depth, default 12): it decides which "
+        "certificates a commit orders, so every validator of a network must use the same "
+        "value (ADR 0081); delete this line"
+    ),
+}
 
 
 def _coerce(section: str, name: str, default: Any, value: Any) -> Any:
@@ -63,6 +71,8 @@ def parse_config(doc: dict[str, Any], base_dir: Path = Path(".")) -> NodeConfig:
         defaults = cls()
         values = {}
         for name, value in raw.items():
+            if (key, name) in _MOVED:
+                raise ConfigError(f"{key}.{name}: {_MOVED[key, name]}")
             if name not in cls.__dataclass_fields__:
                 raise ConfigError(f"{key}.{name}: unknown field")
             values[name] = _coerce(key, name, getattr(defaults, name), value)

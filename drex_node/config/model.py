@@ -96,9 +96,6 @@ class ConsensusSection:
     # A header seals every non-empty lane and carries the batches (ADR 0079); this only
     # bounds how long a lane holds a transaction while no header is proposed.
     batch_timeout_ms: int = 200
-    # Certificates never referenced by a committed anchor re-propose their batches once
-    # they fall below the GC round, so a shallow depth bounds how long such a batch waits.
-    gc_depth: int = 12
     # After a quorum of a round's certificates, wait up to this long for the rest before
     # proposing the next round, so a slightly late certificate is referenced, not orphaned
     # (its batches would wait for the abandon rule). 0 disables the wait (ADR 0068).
@@ -112,8 +109,6 @@ class ConsensusSection:
                 raise ConfigError(f"consensus.{name}: must be > 0")
         if self.idle_header_delay_ms < self.header_delay_ms:
             raise ConfigError("consensus.idle_header_delay_ms: must be >= header_delay_ms")
-        if self.gc_depth < 4:
-            raise ConfigError("consensus.gc_depth: must be >= 4")
 
 
 @dataclass(frozen=True, slots=True)

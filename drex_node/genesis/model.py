@@ -14,6 +14,9 @@ from consensus.commit_rule import RULES
 from drex_node.ledger.codes import MAX_AMOUNT, AccountFlag
 from drex_node.ledger.tx import MAX_STR
 
+GC_DEPTH = 12  # default consensus.gc_depth (ADR 0081)
+GC_DEPTH_MAX = 1000
+
 ROLE_FLAGS: dict[str, int] = {
     "central-bank": AccountFlag.INSTITUTION | AccountFlag.RESERVE_HOLDER,
     "tier1": AccountFlag.BANK_TIER1 | AccountFlag.INSTITUTION | AccountFlag.RESERVE_HOLDER,
@@ -72,6 +75,9 @@ class Genesis:
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. "committee", read by the node
     # The consensus commit rule every validator of the network runs (ADR 0078).
     commit_rule: str = "bullshark"
+    # Rounds below the last commit that ordering still reaches: it decides which
+    # certificates a commit orders, so every validator must use the same (ADR 0081).
+    gc_depth: int = GC_DEPTH
 
 
 class _Reader:
@@ -261,12 +267,13 @@ def parse_genesis(doc: Any, source: str = "genesis") -> Genesis:
             )
     extra = {k: v for k, v in d.items() if k in ("committee", "institutions_meta")}
     cons = r.obj(d.get("consensus", {}), "consensus")
-    unknown = sorted(set(cons) - {"commit_rule"})
+    unknown = sorted(set(cons) - {"commit_rule", "gc_depth"})
     if unknown:
         raise r.err(f"consensus.{unknown[0]}", "unknown field")
     commit_rule = cons.get("commit_rule", "bullshark")
     if commit_rule not in RULES:
         raise r.err("consensus.commit_rule", f"must be one of {', '.join(RULES)}")
+    gc_depth = r.int_(cons.get("gc_depth", GC_DEPTH), "consensus.gc_depth", 4, GC_DEPTH_MAX)
     return Genesis(
         chain_id,
         time_ms,
@@ -280,6 +287,7 @@ def parse_genesis(doc: Any, source: str = "genesis") -> Genesis:
         tuple(policies),
         extra,
         commit_rule,
+        gc_depth,
     )
 
 

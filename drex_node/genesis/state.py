@@ -32,7 +32,13 @@ def genesis_writes(g: Genesis, registry: Registry, source: str = "genesis") -> W
         META,
         K_CHAIN,
         ChainInfo(
-            g.chain_id, authority_addr, g.partitions, g.auditor, g.epoch_blocks, g.commit_rule
+            g.chain_id,
+            authority_addr,
+            g.partitions,
+            g.auditor,
+            g.epoch_blocks,
+            g.commit_rule,
+            g.gc_depth,
         ).encode(),
     )
     inst_addr = {a.institution_id: address_of(a.public_key) for a in g.accounts if a.institution_id}
@@ -114,6 +120,12 @@ def init_store(
                 f"{source}: consensus.commit_rule: the store holds blocks committed under "
                 f"{have.commit_rule!r}, the genesis asks for {g.commit_rule!r}; a network's "
                 "commit rule cannot change"
+            )
+        if have.gc_depth != g.gc_depth:  # ADR 0081: it decides what a commit orders
+            raise GenesisError(
+                f"{source}: consensus.gc_depth: the store holds blocks committed with "
+                f"{have.gc_depth}, the genesis asks for {g.gc_depth}; a network's GC depth "
+                "cannot change"
             )
         return root
     wb = WriteBatch()

@@ -276,6 +276,8 @@ class ChainInfo:
     # The consensus commit rule (ADR 0078). Encoded only when not the default, so that a
     # network's genesis root depends on its rule and Bullshark networks keep theirs.
     commit_rule: str = "bullshark"
+    # The consensus GC depth (ADR 0081), encoded (after the rule) only when not the default.
+    gc_depth: int = 12
 
     def encode(self) -> bytes:
         fields: list[object] = [
@@ -285,15 +287,18 @@ class ChainInfo:
             self.auditor_pubkey,
             self.epoch_blocks,
         ]
-        if self.commit_rule != "bullshark":
+        if self.commit_rule != "bullshark" or self.gc_depth != 12:
             fields.append(self.commit_rule)
+        if self.gc_depth != 12:
+            fields.append(self.gc_depth)
         return pack(fields)
 
     @classmethod
     def decode(cls, data: bytes) -> ChainInfo:
         cid, auth, parts, auditor, epoch, *rest = unpack(data)
         rule = rest[0] if rest else "bullshark"
-        return cls(cid, auth, tuple(parts), auditor, epoch, rule)
+        gc_depth = rest[1] if len(rest) > 1 else 12
+        return cls(cid, auth, tuple(parts), auditor, epoch, rule, gc_depth)
 
 
 class CommittedDirectory:

@@ -136,7 +136,7 @@ class Node:
                 genesis=self.committee,
                 authority_public_key=self.genesis.authority,
                 partitions=tuple(range(len(self.genesis.partitions))),
-                gc_depth=cs.gc_depth,
+                gc_depth=self.genesis.gc_depth,
                 header_timeout_ms=cs.header_timeout_ms,
                 retry_ms=cs.retry_ms,
                 batch_max_txs=cs.batch_max_txs,

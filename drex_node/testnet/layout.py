@@ -109,6 +109,7 @@ def create_network(
     containers: bool = False,
     scoped_partitions: tuple[str, ...] = SCOPED_PARTITIONS,
     commit_rule: str = "bullshark",
+    gc_depth: int | None = None,
 ) -> Network:
     """Write every file of a fresh local network (keys are random; user keys are dev keys).
 
@@ -141,8 +142,13 @@ def create_network(
     ]
     committee = signed_committee(members, keys["authority"].seed)
     doc["committee"] = committee_to_doc(committee, CENTRAL_BANK)
-    if commit_rule != "bullshark":  # the default is left implicit
-        doc["consensus"] = {"commit_rule": commit_rule}
+    consensus_doc: dict[str, Any] = {}
+    if commit_rule != "bullshark":  # the defaults are left implicit
+        consensus_doc["commit_rule"] = commit_rule
+    if gc_depth is not None:
+        consensus_doc["gc_depth"] = gc_depth
+    if consensus_doc:
+        doc["consensus"] = consensus_doc
     (root / "genesis.json").write_text(json.dumps(doc, indent=1) + "\n")
     (root / "keys").mkdir(exist_ok=True)
     for name in ("authority", "regulator", "bank-N", "bank-S", "user-N-0", "user-S-0"):

@@ -33,7 +33,11 @@ FAST = ConsensusSection(
 
 
 def make_network(
-    tmp: Path, nodes: tuple[tuple[str, str], ...], port: int, commit_rule: str = "bullshark"
+    tmp: Path,
+    nodes: tuple[tuple[str, str], ...],
+    port: int,
+    commit_rule: str = "bullshark",
+    gc_depth: int | None = None,
 ) -> Network:
     return create_network(
         tmp,
@@ -44,6 +48,7 @@ def make_network(
         verify_workers=0,
         consensus=FAST,
         commit_rule=commit_rule,
+        gc_depth=gc_depth,
     )
 
 

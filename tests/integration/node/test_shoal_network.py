@@ -1,4 +1,5 @@
-"""A network whose genesis selects the Shoal-style commit rule (ADR 0078): four validators,
+"""A network whose genesis selects the Shoal-style commit rule (ADR 0078) and a GC depth
+other than the default (ADR 0081), which every validator's engine takes: four validators,
 an edge (full follower) and a partition-scoped tier2 in one process over real mTLS and
 RocksDB. Blocks are anchored in odd rounds too, followers accept them, and every node
 reaches the same state root."""
@@ -24,13 +25,16 @@ NODES = (*VALIDATORS, ("pay-e", "edge"), ("coop-d", "tier2"))
 
 
 async def scenario(tmp: Path) -> None:
-    net = make_network(tmp, NODES, _free_base(6), commit_rule="shoal")
+    net = make_network(tmp, NODES, _free_base(6), commit_rule="shoal", gc_depth=8)
     nodes = await start_nodes(net)
     edge = next(e for e in net.nodes if e.name == "pay-e")
     ch = operator_channel(net, edge.address)
     stub = ledger_pb2_grpc.LedgerStub(ch)
     try:
         assert all(n.genesis.commit_rule == "shoal" for n in nodes.values())
+        assert all(n.genesis.gc_depth == 8 for n in nodes.values())
+        engines = [n.driver.engine for n in nodes.values() if n.driver is not None]
+        assert len(engines) == 4 and all(e.cfg.gc_depth == 8 for e in engines)
         hashes = []
         for nonce in range(1, 9):  # spread over several rounds
             res = await submit(ch, [transfer("user-N-0", "user-S-0", 1, nonce)])

@@ -149,6 +149,36 @@ def test_commit_rule_is_part_of_the_genesis_root() -> None:
     init_store(a, parse_genesis(doc), reg)  # same rule: a no-op
 
 
+def test_gc_depth_is_a_network_parameter_in_the_genesis_root() -> None:
+    """``consensus.gc_depth`` (ADR 0081): 12 when absent, bounded, part of the chain record
+    when not the default (so the genesis root shows it), and fixed for a store."""
+    from drex_node.ledger.state import K_CHAIN, META, ChainInfo
+
+    assert parse_genesis(DOC).gc_depth == 12
+    doc = copy.deepcopy(DOC)
+    for bad in (3, 1001, "12", 12.0, True):
+        doc["consensus"] = {"gc_depth": bad}
+        with pytest.raises(GenesisError, match=r"^g: consensus.gc_depth: must be an integer"):
+            parse_genesis(doc, "g")
+    doc["consensus"] = {"gc_depth": 20}
+    deep = parse_genesis(doc)
+    assert (deep.gc_depth, deep.commit_rule) == (20, "bullshark")
+    reg = load_registry()
+    a, b = MemoryStore(), MemoryStore()
+    assert init_store(a, deep, reg) != init_store(b, parse_genesis(DOC), reg)
+    assert ChainInfo.decode(a.get(META, K_CHAIN) or b"").gc_depth == 20
+    assert ChainInfo.decode(b.get(META, K_CHAIN) or b"").gc_depth == 12
+    assert len(msgpack.unpackb(b.get(META, K_CHAIN) or b"")) == 5  # default: unchanged record
+    with pytest.raises(GenesisError, match=r"^g: consensus.gc_depth: the store holds blocks"):
+        init_store(a, parse_genesis(DOC), reg, source="g")
+    with pytest.raises(GenesisError, match="committed with 12, the genesis asks for 20"):
+        init_store(b, deep, reg, source="g")
+    doc["consensus"] = {"gc_depth": 20, "commit_rule": "shoal"}
+    both = ChainInfo.decode(ChainInfo("c", b"a", ("N",), None, 5, "shoal", 20).encode())
+    assert (both.commit_rule, both.gc_depth) == ("shoal", 20)
+    assert parse_genesis(doc).gc_depth == 20
+
+
 def test_testnet_up_refuses_another_rule_for_an_existing_network(tmp_path: Path) -> None:
     from drex_node.cli.testnet import main
     from drex_node.testnet.layout import create_network

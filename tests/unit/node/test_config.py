@@ -50,6 +50,13 @@ def test_errors_name_file_and_field(tmp_path: Path, text: str, field: str) -> No
     assert str(info.value).startswith(f"{path}: {field}")
 
 
+def test_gc_depth_left_the_node_config_for_genesis(tmp_path: Path) -> None:
+    # ADR 0081: it decides what a commit orders, so a per-node value could fork a network.
+    path = write(tmp_path, "[consensus]\ngc_depth = 12\n")
+    with pytest.raises(ConfigError, match=r"consensus.gc_depth: moved to the genesis file"):
+        load_config(path)
+
+
 def test_unreadable_and_invalid_toml(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "missing.toml")
