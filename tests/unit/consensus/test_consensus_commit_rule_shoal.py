@@ -8,9 +8,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from consensus_dagkit import DagBuilder
+from consensus_dagkit import DagBuilder, seed
 
 from consensus.commit_rule import Bullshark, Commit, Shoal, make_rule
+from consensus.committee import Committee, Validator
 from consensus.dag import Dag
 
 NOT = {x: [y for y in "abcd" if y != x] for x in "abcd"}
@@ -131,3 +132,23 @@ def test_a_late_supporter_does_not_change_the_sequence() -> None:
     assert [(c.leader.digest, [d.digest for d in c.certificates]) for c in y] == [
         (c.leader.digest, [d.digest for d in c.certificates]) for c in x
     ]
+
+
+@pytest.mark.parametrize(("supporters", "commits_b3"), [("ab", False), ("abe", True)])
+def test_support_is_weighed_by_the_committee_of_the_next_round(
+    supporters: str, commits_b3: bool
+) -> None:
+    # The committee grows from 4 to 7 members at round 4 (validity 2 -> 3). Round 3's
+    # anchor (b) is supported by round-4 certificates, so their committee's validity
+    # counts: two supporters were enough under the old committee, not under the new one.
+    b = DagBuilder()
+    seven = "abcdefg"
+    b.schedule.add(4, Committee.create(1, [Validator(i, seed(i), 1) for i in seven]))
+    for r in (1, 2, 3):
+        b.layer(r)
+    assert b.schedule.for_round(3).leader(3) == "b"
+    b.layer(
+        4, seven, refs={x: ["b", "c", "d"] if x in supporters else ["a", "c", "d"] for x in seven}
+    )
+    commits = feed(b.all(), Shoal(50), b)
+    assert [c.leader.round for c in commits] == ([2, 3] if commits_b3 else [2])
