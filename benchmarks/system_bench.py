@@ -4,8 +4,10 @@ Starts the 7-node loopback network (1 central-bank + 3 tier1 + tier2 + edge + au
 temporary directory, measures Ed25519 verifications per second on one core in the same run,
 drives signed transfers through the entry points at each rate, finds the saturation rate
 (highest committed tx/s; the search stops once two rates in a row commit less than 80 % of
-what was offered, or one does and commits less than an earlier rate), then measures
-submit -> commit latency at 50% and 80% of it.
+what was offered, or one does and commits less than an earlier rate; past the end of
+``--rates`` it goes on in steps of ``RATE_STEP`` until it finds saturation, the load
+generator cannot keep its schedule, or ``--max-rate``), then measures submit -> commit
+latency at 50% and 80% of it.
 
     ratio_to_sig_bound = committed tx/s at saturation
                          / (Ed25519 verifications/s/core x cores / nodes verifying each tx)
@@ -33,6 +35,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +48,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``drex-bench system``."""
     parser.add_argument("--rates", default="100,200,400,700,1000,1400,2000", help="tx/s, ascending")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per rate")
-    parser.add_argument("--users", type=int, default=1500, help="users per partition")
+    parser.add_argument(
+        "--max-rate",
+        type=float,
+        default=8000.0,
+        help="past the end of --rates, the search goes on in steps of x1.25 up to this",
+    )
+    parser.add_argument(
+        "--users",
+        type=int,
+        default=4000,
+        help="users per partition (each keeps one transaction in flight: past saturation, "
+        "latency times rate must stay below the pool or the load stops being open-loop)",
+    )
     parser.add_argument("--out", default="bench-results", help="directory for JSON and PNG")
     parser.add_argument("--dir", default="", help="network directory (default: a temp dir)")
     parser.add_argument(
@@ -57,6 +72,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 GENERATOR_NICE = -5
+RATE_STEP = 1.25
+SEND_SLACK = 1.2  # sending took longer than this x duration: the generator fell behind
+
+
+def search_saturation(
+    ladder: list[float],
+    measure: Callable[[float], dict[str, Any]],
+    duration: float,
+    max_rate: float,
+) -> tuple[list[dict[str, Any]], str]:
+    """Run ``measure`` at rising rates until the network is saturated; returns the points
+    and why the search stopped: ``saturated`` (two rates in a row committed less than 80 %
+    of what was offered, or one did and committed less than an earlier rate),
+    ``generator`` (the load generator could not send at the rate: its point is kept, no
+    higher rate is tried), ``users`` (every user had a transaction in flight, so load was
+    no longer open-loop) or ``max_rate``. Past the end of ``ladder`` rates grow by
+    ``RATE_STEP``: a ladder that ends below saturation must not cap what is reported."""
+    points: list[dict[str, Any]] = []
+    behind = 0
+    rates = list(ladder)
+    while True:
+        if len(points) < len(rates):
+            rate = rates[len(points)]
+        else:
+            last = points[-1]["target_tps"]
+            rate = max(round(last * RATE_STEP / 50) * 50, last + 50)
+            if rate > max_rate:
+                return points, "max_rate"
+            rates.append(rate)
+        out = measure(rate)
+        points.append(out)
+        # Saturated once two rates in a row fall behind (or commits stop growing): this
+        # network runs rounds as fast as its CPU allows, so a moderate rate can fall
+        # behind for a while (small batches, fixed per-round cost) while a higher one,
+        # with fuller batches, commits more.
+        behind = behind + 1 if out["committed_tps"] < 0.8 * rate else 0
+        best = max((p["committed_tps"] for p in points[:-1]), default=0.0)
+        if behind >= 2 or (behind and out["committed_tps"] < best):
+            return points, "saturated"
+        if out.get("send_s", 0.0) > SEND_SLACK * duration:
+            return points, "generator"
+        if out.get("not_sent_no_idle_user", 0):
+            return points, "users"
 
 
 def _raise_priority() -> int | None:
@@ -101,10 +159,17 @@ def _free_base(count: int) -> int:
     raise RuntimeError("no free port range")
 
 
+_NONCES: dict[int, int] = {}  # users' nonces after the last run that lost nothing
+
+
 def _load(net: Any, rate: float, duration: float) -> dict[str, Any]:
     from drex_node.testnet.load import LoadGen
 
-    out = asyncio.run(LoadGen(net, seed=int(rate)).run(rate, duration, drain_s=30))
+    gen = LoadGen(net, seed=int(rate), nonces=_NONCES)
+    out = asyncio.run(gen.run(rate, duration, drain_s=30))
+    _NONCES.clear()
+    if out["lost"] == 0:  # every nonce handed out is known to have committed or not
+        _NONCES.update(gen.nonce)
     print(f"system: {rate:.0f} tx/s -> {json.dumps(out)}", file=sys.stderr)
     return out
 
@@ -156,6 +221,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from drex_node.testnet.procs import start_node, stop_node, wait_healthy
 
     cores = os.cpu_count() or 1
+    _NONCES.clear()  # nonces belong to one network
     print("system: measuring Ed25519 verifications per core", file=sys.stderr)
     per_core = sig_verifications_per_core()
     root = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="drex-system-"))
@@ -174,18 +240,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         if not wait_healthy(net, timeout=180):
             raise RuntimeError("network did not become healthy")
-        behind = 0
-        for rate in [float(r) for r in args.rates.split(",")]:
-            out = _load(net, rate, args.duration)
-            points.append(out)
-            # Saturated once two rates in a row fall behind (or commits stop growing):
-            # this network runs rounds as fast as its CPU allows, so a moderate rate can
-            # fall behind for a while (small batches, fixed per-round cost) while a
-            # higher one, with fuller batches, commits more.
-            behind = behind + 1 if out["committed_tps"] < 0.8 * rate else 0
-            best = max(p["committed_tps"] for p in points[:-1]) if len(points) > 1 else 0.0
-            if behind >= 2 or (behind and out["committed_tps"] < best):
-                break
+        points, stopped = search_saturation(
+            [float(r) for r in args.rates.split(",")],
+            lambda rate: _load(net, rate, args.duration),
+            args.duration,
+            args.max_rate,
+        )
         saturation = max(p["committed_tps"] for p in points)
         at50 = _load(net, 0.5 * saturation, args.duration)
         at80 = _load(net, 0.8 * saturation, args.duration)
@@ -208,6 +268,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "load_generator_nice": generator_nice,
         "sig_bound_tps": round(bound, 1),
         "saturation_committed_tps": saturation,
+        # "saturated" when the search found the knee; otherwise saturation is a lower bound
+        "search_stopped": stopped,
         "ratio_to_sig_bound": round(saturation / bound, 4),
         "at_50pct": {k: at50[k] for k in ("target_tps", "committed_tps", "p50_ms", "p99_ms")},
         "at_80pct": {k: at80[k] for k in ("target_tps", "committed_tps", "p50_ms", "p99_ms")},

@@ -79,7 +79,9 @@ class LoadStats:
 class LoadGen:
     """Drives one run against a network."""
 
-    def __init__(self, net: Network, seed: int = 1) -> None:
+    def __init__(self, net: Network, seed: int = 1, nonces: dict[int, int] | None = None) -> None:
+        """``nonces``: each user's last used nonce, from an earlier run on the same network
+        that lost nothing (its ``nonce``); without it they are read from the network."""
         self.net = net
         self.creds = load_credentials(net.operator_dir)
         self.users: list[DevKey] = [
@@ -89,7 +91,7 @@ class LoadGen:
         ]
         self._keys = [nacl.bindings.crypto_sign_seed_keypair(u.seed) for u in self.users]
         self.rng = random.Random(seed)
-        self.nonce: dict[int, int] = {}
+        self.nonce: dict[int, int] = dict(nonces or {})
         self.inflight: dict[bytes, tuple[int, float]] = {}
         self.idle: list[int] = []
         self.early: dict[bytes, tuple[Receipt, float]] = {}
@@ -202,7 +204,10 @@ class LoadGen:
         stubs = [ledger_pb2_grpc.LedgerStub(c) for c in channels]  # type: ignore[no-untyped-call]
         watch_stub = stubs[-1]
         st = await watch_stub.GetStatus(ledger_pb2.GetStatusRequest(), timeout=10)
-        await self._nonces(watch_stub)
+        if self.nonce:
+            self.idle = [i for i in range(len(self.users)) if self.nonce.get(i, -1) >= 0]
+        else:
+            await self._nonces(watch_stub)
         self.rng.shuffle(self.idle)
         watcher = asyncio.create_task(self._watch(watch_stub, st.height + 1))
         sends: set[asyncio.Task[None]] = set()
