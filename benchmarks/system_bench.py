@@ -7,7 +7,8 @@ drives signed transfers through the entry points at each rate, finds the saturat
 what was offered, or one does and commits less than an earlier rate; past the end of
 ``--rates`` it goes on in steps of ``RATE_STEP`` until it finds saturation, the load
 generator cannot keep its schedule, or ``--max-rate``), then measures submit -> commit
-latency at 50% and 80% of it.
+latency at 50% and 80% of it. Each point starts once the cores are quiet again (at most
+``SETTLE_MAX_S``): the last point's drain and compactions are not charged to the next.
 
     ratio_to_sig_bound = committed tx/s at saturation
                          / (Ed25519 verifications/s/core x cores / nodes verifying each tx)
@@ -159,14 +160,48 @@ def _free_base(count: int) -> int:
     raise RuntimeError("no free port range")
 
 
+SETTLE_IDLE = 0.25  # a point starts once the cores were busy less than this for a second
+SETTLE_MAX_S = 30.0
+
+
+def _cpu_busy() -> tuple[int, int] | None:
+    """(busy, total) jiffies of all cores since boot; None where /proc/stat is missing."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return sum(v) - v[3] - v[4], sum(v)  # idle and iowait are not busy
+
+
+def settle(max_s: float = SETTLE_MAX_S, idle: float = SETTLE_IDLE) -> float:
+    """Wait until the machine is quiet (the previous point's drain, flushes and
+    compactions done: a point measures its own load, not the last one's aftermath), at
+    most ``max_s``; returns the seconds waited."""
+    t0 = time.monotonic()
+    prev = _cpu_busy()
+    while prev is not None and time.monotonic() - t0 < max_s:
+        time.sleep(1.0)
+        cur = _cpu_busy()
+        if cur is None:
+            break
+        busy, total = cur[0] - prev[0], cur[1] - prev[1]
+        if total > 0 and busy / total < idle:
+            break
+        prev = cur
+    return round(time.monotonic() - t0, 1)
+
+
 _NONCES: dict[int, int] = {}  # users' nonces after the last run that lost nothing
 
 
 def _load(net: Any, rate: float, duration: float) -> dict[str, Any]:
     from drex_node.testnet.load import LoadGen
 
+    waited = settle()
     gen = LoadGen(net, seed=int(rate), nonces=_NONCES)
     out = asyncio.run(gen.run(rate, duration, drain_s=30))
+    out["settle_s"] = waited
     _NONCES.clear()
     if out["lost"] == 0:  # every nonce handed out is known to have committed or not
         _NONCES.update(gen.nonce)
