@@ -23,6 +23,7 @@ from drex_node.config.model import NodeConfig
 from drex_node.genesis import load_genesis
 from drex_node.ledger.commit import block_receipts
 from drex_node.ledger.execute import BlockResult
+from drex_node.ledger.state import BLOCKS, RECEIPTS
 from drex_node.ledger.tx import TxDecodeError, decode
 from drex_node.metrics import NodeMetrics
 from drex_node.net.server import NodeServer, ServerConfig, Servicers, build_server
@@ -46,11 +47,11 @@ from drex_node.node.services import (
 )
 from drex_node.policy.host import load_registry
 from drex_node.runtime.admission import Admission, Admitted
-from drex_node.runtime.admitted import AdmittedLog
-from drex_node.runtime.blocks import Candidate
+from drex_node.runtime.admitted import ADMITTED_NS, AdmittedLog
+from drex_node.runtime.blocks import RECORDS_NS, Candidate
 from drex_node.runtime.blocksync import BlockSync
 from drex_node.runtime.driver import ConsensusDriver
-from drex_node.runtime.engine_store import KVEngineStorage
+from drex_node.runtime.engine_store import CONSENSUS_NS, KVEngineStorage
 from drex_node.runtime.forwarder import Forwarder
 from drex_node.runtime.ledger_core import LedgerCore
 from drex_node.runtime.outcome import Attestor
@@ -67,6 +68,7 @@ from drex_node.storage.rocks import RocksStore
 log = logging.getLogger("drex_node.node")
 LAG_CHECK_S = 2.0
 RESUBMIT_S = 10.0
+WRITE_ONCE_NAMESPACES = (BLOCKS, RECEIPTS, CONSENSUS_NS, RECORDS_NS, ADMITTED_NS)
 
 
 def read_seed(path: os.PathLike[str] | str) -> bytes:
@@ -92,7 +94,9 @@ class Node:
         self.credentials = load_credentials(config.path(c.credentials))
         self.metrics = NodeMetrics()
         db_dir = config.path(c.data_dir) / "db"
-        self.store = CachedStore(RocksStore(db_dir))
+        # The cache holds the hot state (accounts, assets, directory, head); namespaces
+        # written once and rarely read again go straight to RocksDB.
+        self.store = CachedStore(RocksStore(db_dir), uncached=WRITE_ONCE_NAMESPACES)
         wal = WalSync(db_dir)  # fsyncs that let the event loop run (ADR 0070)
         self.verifier = SignatureVerifier(config.admission.verify_workers)
         self.pending = PendingTable(

@@ -5,6 +5,11 @@ always the stored one; reads of hot keys (accounts, directory entries, assets) t
 dict lookup instead of a RocksDB call and a copy. Misses are cached too. The cache is
 bounded: past ``max_entries`` the oldest tenth is dropped (FIFO).
 
+``uncached`` namespaces bypass it: keys written once and rarely read again (blocks,
+receipts, consensus records) would otherwise fill it with large values, push the hot
+keys out first (FIFO) and hold memory until ``max_entries`` is reached. Their recent
+writes are still in RocksDB's memtable, so the occasional read stays cheap.
+
 Thread-safe: hits are plain dict reads; a miss is filled, and a write applied, under one
 lock, so a reader can never cache a value that a concurrent write has replaced.
 """
@@ -12,7 +17,7 @@ lock, so a reader can never cache a value that a concurrent write has replaced.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from drex_node.storage.kv import KVStore, WriteBatch
@@ -23,9 +28,12 @@ _ABSENT: Any = object()
 class CachedStore:
     """``KVStore`` wrapper; pass it wherever the wrapped store would go."""
 
-    def __init__(self, store: KVStore, max_entries: int = 1_000_000) -> None:
+    def __init__(
+        self, store: KVStore, max_entries: int = 1_000_000, uncached: Iterable[str] = ()
+    ) -> None:
         self.store = store
         self.max_entries = max(16, max_entries)
+        self.uncached = frozenset(uncached)
         self._cache: dict[tuple[str, bytes], bytes | None] = {}
         self._lock = threading.Lock()
         #: ``peek((ns, key), default)``: the cached value (None for a cached miss) or
@@ -47,6 +55,8 @@ class CachedStore:
         return self.store.namespaces()
 
     def get(self, ns: str, key: bytes) -> bytes | None:
+        if ns in self.uncached:
+            return self.store.get(ns, key)
         k = (ns, key)
         value = self._cache.get(k, _ABSENT)
         if value is _ABSENT:
@@ -60,12 +70,14 @@ class CachedStore:
     def put(self, ns: str, key: bytes, value: bytes) -> None:
         with self._lock:
             self.store.put(ns, key, value)
-            self._remember((ns, bytes(key)), bytes(value))
+            if ns not in self.uncached:
+                self._remember((ns, bytes(key)), bytes(value))
 
     def delete(self, ns: str, key: bytes) -> None:
         with self._lock:
             self.store.delete(ns, key)
-            self._remember((ns, bytes(key)), None)
+            if ns not in self.uncached:
+                self._remember((ns, bytes(key)), None)
 
     def iter_prefix(self, ns: str, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
         return self.store.iter_prefix(ns, prefix)
@@ -78,7 +90,11 @@ class CachedStore:
                 self._cache.clear()  # the store may or may not hold the batch: forget
                 raise
             cache = self._cache
-            cache.update(batch.ops)
+            skip = self.uncached
+            if skip:
+                cache.update(op for op in batch.ops if op[0][0] not in skip)
+            else:
+                cache.update(batch.ops)
             if len(cache) > self.max_entries:
                 for old in list(cache)[: len(cache) - self.max_entries + self.max_entries // 10]:
                     del cache[old]

@@ -29,10 +29,18 @@ def cached_rocks_factory(tmp_path: Path) -> Factory:
     return lambda: CachedStore(RocksStore(tmp_path / f"db{next(counter)}"), max_entries=16)
 
 
+def passthrough_rocks_factory(tmp_path: Path) -> Factory:
+    """A cache told to leave every namespace the suite uses to the store."""
+    counter = itertools.count()
+    every = ("meta", "p/SE", "p/NE", "blocks", "receipts")
+    return lambda: CachedStore(RocksStore(tmp_path / f"db{next(counter)}"), uncached=every)
+
+
 BACKENDS: dict[str, Callable[[Path], Factory]] = {
     "memory": memory_factory,
     "rocksdb": rocks_factory,
     "cached-rocksdb": cached_rocks_factory,
+    "cached-rocksdb-passthrough": passthrough_rocks_factory,
 }
 
 
@@ -114,3 +122,36 @@ def test_cache_peek_sees_only_what_get_would_return(tmp_path: Path) -> None:
         hit = s.peek(("meta", b"n%d" % i), absent)
         assert hit is absent or hit == s.store.get("meta", b"n%d" % i)
     s.close()
+
+
+def test_uncached_namespaces_are_read_and_written_through_but_never_held(tmp_path: Path) -> None:
+    from drex_node.storage.kv import WriteBatch
+
+    s = CachedStore(RocksStore(tmp_path / "db"), max_entries=16, uncached=("blocks",))
+    for ns in ("meta", "blocks"):
+        s.create_namespace(ns)
+    absent = object()
+    wb = WriteBatch()
+    wb.put("meta", b"head", b"1")
+    for i in range(10):
+        wb.put("blocks", b"b%d" % i, b"x" * 1000)
+    s.write(wb)
+    s.put("blocks", b"one", b"y")
+    assert s.get("blocks", b"missing") is None
+    assert s.get("blocks", b"b3") == b"x" * 1000 and s.get("blocks", b"one") == b"y"
+    s.delete("blocks", b"one")
+    assert s.get("blocks", b"one") is None
+    assert [k for k in s._cache if k[0] == "blocks"] == []  # nothing of it is held
+    assert s.peek(("blocks", b"b3"), absent) is absent  # callers fall back to get
+    assert s.peek(("meta", b"head"), absent) == b"1"  # the hot namespace still is
+    s.close()
+
+
+def test_node_keeps_write_once_namespaces_out_of_its_cache() -> None:
+    from drex_node.ledger.state import BLOCKS, RECEIPTS, partition_ns
+    from drex_node.node.node import WRITE_ONCE_NAMESPACES
+    from drex_node.runtime.engine_store import CONSENSUS_NS
+
+    assert {BLOCKS, RECEIPTS, CONSENSUS_NS} <= set(WRITE_ONCE_NAMESPACES)
+    assert "meta" not in WRITE_ONCE_NAMESPACES  # the head is read on every block
+    assert partition_ns("SE") not in WRITE_ONCE_NAMESPACES  # accounts are the hot keys
