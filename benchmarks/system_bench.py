@@ -221,7 +221,8 @@ def _plot(points: list[dict[str, Any]], path: Path) -> None:
     ax.plot(x, [p["p50_ms"] for p in pts], "o-", label="p50")
     ax.plot(x, [p["p99_ms"] for p in pts], "s--", label="p99")
     ax.set_xlabel("committed tx/s (points in order of offered load)")
-    ax.set_ylabel("submit -> commit latency (ms)")
+    ax.set_ylabel("submit -> commit latency (ms, log scale)")
+    ax.set_yscale("log")  # past saturation latency reaches seconds; keep the knee readable
     ax.set_title("drex-node: 7-node loopback network")
     ax.grid(True, alpha=0.3)
     ax.legend()
