@@ -10,13 +10,23 @@ import rocksdict
 
 from drex_node.storage.kv import StorageError, WriteBatch, check_namespace
 
+BLOOM_BITS_PER_KEY = 10
+
 
 def _cf_options() -> rocksdict.Options:
     """Column-family options. No block compression: what we store is hashes, keys,
     signatures and msgpack integers, which compress poorly, and compressing every
-    flushed block cost about 2 % of the CPU per transaction (ADR 0004)."""
+    flushed block cost about 2 % of the CPU per transaction (ADR 0004).
+
+    A bloom filter per table file (10 bits per key, about 1 % false positives): a lookup
+    of a key that is absent, which admission makes for every transaction (its receipt,
+    to refuse a replay), then skips the files that cannot hold it instead of searching
+    each one's index (ADR 0084)."""
     opts = rocksdict.Options(raw_mode=True)
     opts.set_compression_type(rocksdict.DBCompressionType.none())
+    table = rocksdict.BlockBasedOptions()
+    table.set_bloom_filter(BLOOM_BITS_PER_KEY, False)  # full filters, not block-based
+    opts.set_block_based_table_factory(table)
     return opts
 
 

@@ -155,3 +155,48 @@ def test_node_keeps_write_once_namespaces_out_of_its_cache() -> None:
     assert {BLOCKS, RECEIPTS, CONSENSUS_NS} <= set(WRITE_ONCE_NAMESPACES)
     assert "meta" not in WRITE_ONCE_NAMESPACES  # the head is read on every block
     assert partition_ns("SE") not in WRITE_ONCE_NAMESPACES  # accounts are the hot keys
+
+
+def _filter_policies(path: Path) -> set[str]:
+    latest = max(path.glob("OPTIONS-*"), key=lambda p: int(p.name.split("-")[1]))
+    return {
+        line.split("=", 1)[1].strip()
+        for line in latest.read_text().splitlines()
+        if line.strip().startswith("filter_policy=")
+    }
+
+
+def test_rocksdb_tables_carry_bloom_filters(tmp_path: Path) -> None:
+    s = RocksStore(tmp_path / "db")
+    s.create_namespace("receipts")
+    s.close()
+    assert _filter_policies(tmp_path / "db") == {"bloomfilter"}  # every column family
+
+
+def test_a_database_written_without_filters_opens_and_reads_with_them(tmp_path: Path) -> None:
+    """Data directories created before bloom filters (ADR 0084) keep working: old table
+    files are read without a filter, new ones get one."""
+    import rocksdict
+
+    path = str(tmp_path / "db")
+    opts = rocksdict.Options(raw_mode=True)
+    opts.create_if_missing(True)
+    opts.create_missing_column_families(True)
+    old = rocksdict.Rdict(
+        path, opts, column_families={"receipts": rocksdict.Options(raw_mode=True)}
+    )
+    cf = old.get_column_family("receipts")
+    for i in range(1000):
+        cf.put(b"old%04d" % i, b"v%d" % i)
+    old.flush()
+    cf.close()
+    old.close()
+    s = RocksStore(path)
+    assert s.get("receipts", b"old0007") == b"v7"
+    assert s.get("receipts", b"absent") is None
+    s.put("receipts", b"new", b"w")
+    s.close()
+    t = RocksStore(path)
+    assert t.get("receipts", b"old0999") == b"v999" and t.get("receipts", b"new") == b"w"
+    t.close()
+    assert _filter_policies(tmp_path / "db") == {"bloomfilter"}
