@@ -68,3 +68,13 @@ def test_max_rate_bounds_the_search() -> None:
     measure, tried = _network(1e9)
     _, why = search_saturation([1000, 2000], measure, 10.0, 3000)
     assert why == "max_rate" and tried == [1000, 2000, 2500]
+
+
+def test_the_signature_bound_uses_the_best_measurement(monkeypatch: Any) -> None:
+    """A slow moment of a shared host during one measurement must not lower the bound
+    (and so inflate ``ratio_to_sig_bound``)."""
+    import benchmarks.system_bench as sb
+
+    seen = iter([13_500.0, 18_200.0, 17_900.0])
+    monkeypatch.setattr(sb, "sig_verifications_per_core", lambda seconds: next(seen))
+    assert sb.sig_rate(samples=3) == 18_200.0
