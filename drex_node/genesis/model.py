@@ -12,9 +12,10 @@ from typing import Any
 
 from consensus.commit_rule import RULES
 from drex_node.ledger.codes import MAX_AMOUNT, AccountFlag
+from drex_node.ledger.state import DEFAULT_GC_DEPTH
 from drex_node.ledger.tx import MAX_STR
 
-GC_DEPTH = 12  # default consensus.gc_depth (ADR 0081)
+GC_DEPTH = DEFAULT_GC_DEPTH  # consensus.gc_depth when genesis does not set it (ADR 0081)
 GC_DEPTH_MAX = 1000
 
 ROLE_FLAGS: dict[str, int] = {

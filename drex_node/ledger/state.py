@@ -16,6 +16,8 @@ import msgpack
 
 from drex_node.ledger.codes import AccountFlag, AccountStatus
 
+DEFAULT_GC_DEPTH = 12  # consensus.gc_depth when genesis does not set it (ADR 0081)
+
 META = "meta"
 BLOCKS = "blocks"
 RECEIPTS = "receipts"
@@ -277,7 +279,7 @@ class ChainInfo:
     # network's genesis root depends on its rule and Bullshark networks keep theirs.
     commit_rule: str = "bullshark"
     # The consensus GC depth (ADR 0081), encoded (after the rule) only when not the default.
-    gc_depth: int = 12
+    gc_depth: int = DEFAULT_GC_DEPTH
 
     def encode(self) -> bytes:
         fields: list[object] = [
@@ -287,9 +289,9 @@ class ChainInfo:
             self.auditor_pubkey,
             self.epoch_blocks,
         ]
-        if self.commit_rule != "bullshark" or self.gc_depth != 12:
+        if self.commit_rule != "bullshark" or self.gc_depth != DEFAULT_GC_DEPTH:
             fields.append(self.commit_rule)
-        if self.gc_depth != 12:
+        if self.gc_depth != DEFAULT_GC_DEPTH:
             fields.append(self.gc_depth)
         return pack(fields)
 
@@ -297,7 +299,7 @@ class ChainInfo:
     def decode(cls, data: bytes) -> ChainInfo:
         cid, auth, parts, auditor, epoch, *rest = unpack(data)
         rule = rest[0] if rest else "bullshark"
-        gc_depth = rest[1] if len(rest) > 1 else 12
+        gc_depth = rest[1] if len(rest) > 1 else DEFAULT_GC_DEPTH
         return cls(cid, auth, tuple(parts), auditor, epoch, rule, gc_depth)
 
 
