@@ -1,8 +1,14 @@
 """Open-loop load: signed transfers at a fixed rate through the entry points (tier2, edge).
 
 Every user keeps at most one transaction in flight (so its nonces commit in order); a
-transaction is due every 1/rate seconds and goes to the next idle user. Commits are
-observed on one node's block stream; latency is submit -> block seen committed.
+transaction is due every 1/rate seconds and goes to the user that has been idle longest.
+Commits are observed on one node's block stream; latency is submit -> block seen
+committed.
+
+The transactions a run will need are signed before its clock starts (``presign``):
+clients of a real network sign on their own machines, and a generator that signs on the
+cores it measures takes CPU from the nodes (ADR 0085). A transaction whose nonce no
+longer fits (a refusal or rejection moved its user's nonce back) is signed when sent.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import contextlib
 import random
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +39,9 @@ from drex_node.testnet.layout import Network
 PARTITIONS = ("N", "NE", "CO", "SE", "S")
 TICK_S = 0.02
 RESUBMIT_S = 15.0  # an acknowledged transaction not committed by then goes to another entry
+# Pre-signed transactions per user at most, and in all (about 250 bytes each).
+PRESIGN_PER_USER = 64
+PRESIGN_MAX = 400_000
 
 
 @dataclass
@@ -93,7 +103,11 @@ class LoadGen:
         self.rng = random.Random(seed)
         self.nonce: dict[int, int] = dict(nonces or {})
         self.inflight: dict[bytes, tuple[int, float]] = {}
-        self.idle: list[int] = []
+        # Idle users, longest idle first: the load spreads over the whole pool, so each
+        # user's share of a run (what ``presign`` signs ahead) is known in advance.
+        self.idle: deque[int] = deque()
+        self.presigned: dict[int, deque[tuple[int, bytes]]] = {}
+        self.signed_at_send = 0
         self.early: dict[bytes, tuple[Receipt, float]] = {}
         self.sent: dict[bytes, tuple[bytes, int, float]] = {}  # hash -> raw, entry, last try
         self.stats = LoadStats()
@@ -110,10 +124,38 @@ class LoadGen:
 
         for k in range(0, len(self.users), 200):
             await asyncio.gather(*(one(i) for i in range(k, min(k + 200, len(self.users)))))
-        self.idle = [i for i in range(len(self.users)) if self.nonce[i] >= 0]
+        self.idle = deque(i for i in range(len(self.users)) if self.nonce[i] >= 0)
+
+    def presign(self, total: int) -> int:
+        """Sign ahead what sending ``total`` transactions will take: each idle user's share
+        (plus one) with its next nonces, within ``PRESIGN_PER_USER`` and ``PRESIGN_MAX``.
+        Returns how many were signed."""
+        users = list(self.idle)
+        if not users or total <= 0:
+            return 0
+        per_user = min(PRESIGN_PER_USER, -(-total // len(users)) + 1, PRESIGN_MAX // len(users))
+        signed = 0
+        for i in users:
+            chain: deque[tuple[int, bytes]] = deque()
+            for k in range(1, per_user + 1):
+                nonce = self.nonce[i] + k
+                chain.append((nonce, self._sign(i, nonce)))
+            self.presigned[i] = chain
+            signed += len(chain)
+        return signed
 
     def _tx(self, i: int) -> bytes:
         self.nonce[i] += 1
+        chain = self.presigned.get(i)
+        if chain:
+            nonce, raw = chain.popleft()
+            if nonce == self.nonce[i]:
+                return raw
+            chain.clear()  # its nonce moved back (refused or rejected): sign from here on
+        self.signed_at_send += 1
+        return self._sign(i, self.nonce[i])
+
+    def _sign(self, i: int, nonce: int) -> bytes:
         dst = self.users[self.rng.randrange(len(self.users))]
         if dst is self.users[i]:
             dst = self.users[(i + 1) % len(self.users)]
@@ -121,7 +163,7 @@ class LoadGen:
             self.net.chain_id,
             TxType.TRANSFER,
             [dst.address, "DREX", 1, b""],
-            self.nonce[i],
+            nonce,
             10**9,
         )
         pk, sk = self._keys[i]
@@ -205,14 +247,17 @@ class LoadGen:
         watch_stub = stubs[-1]
         st = await watch_stub.GetStatus(ledger_pb2.GetStatusRequest(), timeout=10)
         if self.nonce:
-            self.idle = [i for i in range(len(self.users)) if self.nonce.get(i, -1) >= 0]
+            self.idle = deque(i for i in range(len(self.users)) if self.nonce.get(i, -1) >= 0)
         else:
             await self._nonces(watch_stub)
-        self.rng.shuffle(self.idle)
+        order = list(self.idle)
+        self.rng.shuffle(order)
+        self.idle = deque(order)
+        total = int(rate * duration)
+        self.presign(total)
         watcher = asyncio.create_task(self._watch(watch_stub, st.height + 1))
         sends: set[asyncio.Task[None]] = set()
         t0 = self.stats.first_submit = time.monotonic()
-        total = int(rate * duration)
         sent = 0
         last_check = t0
         while sent < total and time.monotonic() - t0 < duration + drain_s:
@@ -221,7 +266,7 @@ class LoadGen:
             for _ in range(due):
                 if not self.idle:
                     break  # open loop with a bounded user pool: the rest waits (backlog)
-                user = self.idle.pop()
+                user = self.idle.popleft()
                 per_entry[user % len(stubs)].append((user, self._tx(user)))
                 sent += 1
                 self.stats.last_send = time.monotonic()
@@ -249,6 +294,7 @@ class LoadGen:
             await c.close()
         out = self.stats.result(rate, duration)
         out["lost"] = len(self.inflight)
+        out["signed_while_sending"] = self.signed_at_send
         return out
 
 
