@@ -70,9 +70,7 @@ def test_presign_is_bounded(gen: load.LoadGen, monkeypatch: pytest.MonkeyPatch) 
     assert gen.presign(100) == 0
 
 
-def test_same_seed_signs_the_same_transactions(
-    gen: load.LoadGen, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_same_seed_signs_the_same_transactions(gen: load.LoadGen, tmp_path: Path) -> None:
     other = load.LoadGen(Network(str(tmp_path), "drex-test", 2, ()), seed=7)
     other.nonce = dict(gen.nonce)
     other.idle = deque(gen.idle)
