@@ -1,9 +1,10 @@
 """The consensus driver: feeds the sans-IO engine and performs every effect it returns.
 
 One asyncio task consumes peer messages (bounded queue), one ticks the clock. Each engine
-call is synchronous and returns a ``Step``: messages go to the transport (already durable:
-the engine flushed its storage), committed sub-DAGs go to the ledger as blocks, faults are
-counted and logged. Header pacing adapts to load: rounds advance quickly while there is
+call is synchronous and returns a ``Step``: messages go to the transport once what they
+promise is durable (headers, votes and our batches after the group-commit fsync;
+certificates and fetch traffic at once, ADR 0086), committed sub-DAGs go to the ledger
+as blocks, faults are counted and logged. Header pacing adapts to load: rounds advance quickly while there is
 payload in flight and slowly when the network is idle, so idle nodes use little CPU.
 """
 
@@ -20,7 +21,14 @@ from consensus.codec import encode
 from consensus.engine import Engine, Input, SubmitTx
 from consensus.pacing import quorum_round
 from consensus.step import BatchStored, CommittedSubDag, Step
-from consensus.types import Message
+from consensus.types import (
+    BatchRequest,
+    BatchResponse,
+    CertificateMsg,
+    CertificateRequest,
+    CertificateResponse,
+    Message,
+)
 from drex_node.config.model import ConsensusSection
 from drex_node.metrics import NodeMetrics
 from drex_node.runtime.blocks import Candidate, from_subdag
@@ -31,6 +39,18 @@ from drex_node.runtime.transport import Transport
 log = logging.getLogger("drex_node.driver")
 INBOUND = 20_000
 DRAIN = 512
+# Messages that promise nothing this node must remember after a crash go out at once,
+# without waiting for the group-commit fsync (ADR 0086): a certificate is valid by its
+# quorum of signatures whoever holds it, and requests and responses for certificates and
+# batches only ask for or repeat what is already stored. Headers, votes and our own
+# batches still wait: a node that forgot them after a restart could contradict itself.
+UNDURABLE: tuple[type, ...] = (
+    CertificateMsg,
+    CertificateRequest,
+    CertificateResponse,
+    BatchRequest,
+    BatchResponse,
+)
 
 
 class ConsensusDriver:
@@ -52,6 +72,7 @@ class ConsensusDriver:
         self.storage = storage
         self.transport = transport
         self._outbox: list[tuple[str | None, bytes]] = []
+        self._now: list[tuple[str | None, bytes]] = []  # sent without waiting (UNDURABLE)
         self._groups: list[tuple[bool, list[tuple[str | None, bytes]]]] = []
         self._ready = asyncio.Event()
         self._io = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="engine-sync")
@@ -119,7 +140,10 @@ class ConsensusDriver:
             payload = encoded.get(key)
             if payload is None:
                 payload = encoded[key] = encode(msg)
-            self._outbox.append((out.to, payload))
+            if isinstance(msg, UNDURABLE):
+                self._now.append((out.to, payload))
+            else:
+                self._outbox.append((out.to, payload))
         for item in step.outputs:
             if isinstance(item, CommittedSubDag):
                 cand = from_subdag(item)
@@ -138,9 +162,16 @@ class ConsensusDriver:
             log.warning("peer fault: %s %s %s", fault.peer, fault.kind, fault.detail)
 
     def _flush(self) -> None:
-        """Write the engine's buffered records, then hand what it wants sent to the sender
-        task (after the next fsync)."""
+        """Write the engine's buffered records, send what needs no fsync (``UNDURABLE``),
+        then hand the rest to the sender task (after the next fsync)."""
         self.engine.flush()
+        if self._now:
+            now, self._now = self._now, []
+            for to, payload in now:
+                if to is None:
+                    self.transport.broadcast(payload)
+                else:
+                    self.transport.send(to, payload)
         if not self._outbox:
             return
         self._groups.append((self.storage.dirty, self._outbox))
@@ -150,7 +181,7 @@ class ConsensusDriver:
 
     async def _send(self) -> None:
         """Group commit off the event loop: one fsync covers every group written before it,
-        then the groups' messages go out in order. Nothing leaves before it is durable."""
+        then the groups' messages go out in order. None of them leaves before it is durable."""
         loop = asyncio.get_running_loop()
         while True:
             await self._ready.wait()
