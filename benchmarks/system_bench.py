@@ -35,9 +35,12 @@ import asyncio
 import json
 import os
 import socket
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -172,6 +175,92 @@ def _free_base(count: int) -> int:
     raise RuntimeError("no free port range")
 
 
+ECHO = "import os\nwhile os.read(0, 1):\n    os.write(1, b'x')\n"
+WAKEUP_ROUNDS = 2000
+FSYNC_SAMPLES = 100
+
+
+def host_wakeup_us(rounds: int = WAKEUP_ROUNDS) -> float:
+    """Median round trip of one byte to another process and back through pipes, in µs.
+
+    Every hop of the network (gRPC, a verifier, a thread hand-off) pays a wake-up like
+    this; hosts differ in it by several times while their per-core speed is the same, so
+    results from different hosts compare only with it beside them."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", ECHO], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
+    )
+    assert child.stdin is not None and child.stdout is not None
+    w, r = child.stdin.fileno(), child.stdout.fileno()
+    times = []
+    try:
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            os.write(w, b"x")
+            os.read(r, 1)
+            times.append(time.perf_counter() - t0)
+    finally:
+        child.stdin.close()
+        child.wait(timeout=10)
+        child.stdout.close()
+    return round(statistics.median(times) * 1e6, 1)
+
+
+def host_fsync_ms(directory: Path, samples: int = FSYNC_SAMPLES) -> dict[str, float]:
+    """p50 and p99 of a 4 KiB append + fsync in ``directory`` (the nodes' disk), in ms."""
+    path = directory / ".fsync-probe"
+    times = []
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for _ in range(samples):
+            os.write(fd, bytes(4096))
+            t0 = time.perf_counter()
+            os.fsync(fd)
+            times.append(time.perf_counter() - t0)
+    finally:
+        os.close(fd)
+        path.unlink()
+    times.sort()
+    return {
+        "p50": round(times[len(times) // 2] * 1e3, 3),
+        "p99": round(times[min(len(times) - 1, int(0.99 * len(times)))] * 1e3, 3),
+    }
+
+
+STAGE_METRIC = "drex_runtime_stage_seconds"
+
+
+def stage_totals(metrics_address: str) -> dict[str, tuple[float, float]]:
+    """(sum of seconds, count) per pipeline stage from a node's /metrics; empty when the
+    node does not answer (a point's breakdown is a diagnostic, never a reason to fail)."""
+    try:
+        with urllib.request.urlopen(f"http://{metrics_address}/metrics", timeout=5) as resp:
+            text = resp.read().decode()
+    except (OSError, ValueError):
+        return {}
+    sums: dict[str, float] = {}
+    counts: dict[str, float] = {}
+    for line in text.splitlines():
+        for suffix, into in (("_sum", sums), ("_count", counts)):
+            head = STAGE_METRIC + suffix + '{stage="'
+            if line.startswith(head):
+                name, _, value = line[len(head) :].partition('"} ')
+                into[name] = float(value)
+    return {k: (sums[k], counts.get(k, 0.0)) for k in sums}
+
+
+def stage_means_ms(
+    before: dict[str, tuple[float, float]], after: dict[str, tuple[float, float]]
+) -> dict[str, float]:
+    """Mean milliseconds per stage between two :func:`stage_totals` snapshots (stages
+    that saw no event in between are left out)."""
+    out = {}
+    for k, (total, n) in after.items():
+        t0, n0 = before.get(k, (0.0, 0.0))
+        if n > n0:
+            out[k] = round((total - t0) / (n - n0) * 1000, 1)
+    return out
+
+
 SETTLE_IDLE = 0.25  # a point starts once the cores were busy less than this for a second
 SETTLE_MAX_S = 30.0
 
@@ -207,13 +296,30 @@ def settle(max_s: float = SETTLE_MAX_S, idle: float = SETTLE_IDLE) -> float:
 _NONCES: dict[int, int] = {}  # users' nonces after the last run that lost nothing
 
 
+def _probes(net: Any) -> dict[str, Any]:
+    """Where each point's stage breakdown comes from: the first tier1 validator and the
+    edge (the entry point that forwards)."""
+    validator = next((e for e in net.nodes if e.role == "tier1"), net.nodes[0])
+    entry = next((e for e in net.nodes if e.role == "edge"), net.entry_points()[0])
+    return {"validator": validator, "entry": entry}
+
+
 def _load(net: Any, rate: float, duration: float) -> dict[str, Any]:
     from drex_node.testnet.load import LoadGen
 
     waited = settle()
+    probes = _probes(net)
+    before = {k: stage_totals(e.metrics) for k, e in probes.items()}
     gen = LoadGen(net, seed=int(rate), nonces=_NONCES)
     out = asyncio.run(gen.run(rate, duration, drain_s=30))
     out["settle_s"] = waited
+    # Mean ms per pipeline stage during the point (DESIGN §8 metrics), to show where the
+    # latency went: rounds, lanes, commit, apply on a validator; admission, forwarding
+    # and applying on the edge.
+    out["stages_ms"] = {
+        f"{k} ({e.name})": stage_means_ms(before[k], stage_totals(e.metrics))
+        for k, e in probes.items()
+    }
     _NONCES.clear()
     if out["lost"] == 0:  # every nonce handed out is known to have committed or not
         _NONCES.update(gen.nonce)
@@ -273,6 +379,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print("system: measuring Ed25519 verifications per core", file=sys.stderr)
     sig_before = sig_rate()
     root = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="drex-system-"))
+    root.mkdir(parents=True, exist_ok=True)
+    host = {"wakeup_round_trip_us": host_wakeup_us(), "fsync_ms": host_fsync_ms(root)}
+    print(f"system: host {json.dumps(host)}", file=sys.stderr)
     base = _free_base(14)
     net = create_network(
         root,
@@ -312,6 +421,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "partition_scoped": [e.name for e in net.nodes if _scoped(e)],
         },
         "cores": cores,
+        # this host's cross-process wake-up and disk sync, before the nodes started: the
+        # network's latency depends on both (compare runs on one host, or with these)
+        "host": host,
         "commit_rule": args.commit_rule,
         "ed25519_verify_per_core_per_s": round(per_core),
         "ed25519_measured_before_after": [round(sig_before), round(sig_after)],
@@ -322,8 +434,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # "saturated" when the search found the knee; otherwise saturation is a lower bound
         "search_stopped": stopped,
         "ratio_to_sig_bound": round(saturation / bound, 4),
-        "at_50pct": {k: at50[k] for k in ("target_tps", "committed_tps", "p50_ms", "p99_ms")},
-        "at_80pct": {k: at80[k] for k in ("target_tps", "committed_tps", "p50_ms", "p99_ms")},
+        "at_50pct": {
+            k: at50[k] for k in ("target_tps", "committed_tps", "p50_ms", "p99_ms", "stages_ms")
+        },
+        "at_80pct": {
+            k: at80[k] for k in ("target_tps", "committed_tps", "p50_ms", "p99_ms", "stages_ms")
+        },
         "points": points,
     }
     out_dir = Path(args.out)
