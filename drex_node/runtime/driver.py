@@ -4,8 +4,9 @@ One asyncio task consumes peer messages (bounded queue), one ticks the clock. Ea
 call is synchronous and returns a ``Step``: messages go to the transport once what they
 promise is durable (headers, votes and our batches after the group-commit fsync;
 certificates and fetch traffic at once, ADR 0086), committed sub-DAGs go to the ledger
-as blocks, faults are counted and logged. Header pacing adapts to load: rounds advance quickly while there is
-payload in flight and slowly when the network is idle, so idle nodes use little CPU.
+as blocks, faults are counted and logged. Header pacing adapts to load: rounds advance
+quickly while there is payload in flight and slowly when the network is idle, so idle
+nodes use little CPU.
 """
 
 from __future__ import annotations
@@ -167,11 +168,7 @@ class ConsensusDriver:
         self.engine.flush()
         if self._now:
             now, self._now = self._now, []
-            for to, payload in now:
-                if to is None:
-                    self.transport.broadcast(payload)
-                else:
-                    self.transport.send(to, payload)
+            self._deliver(now)
         if not self._outbox:
             return
         self._groups.append((self.storage.dirty, self._outbox))
@@ -196,11 +193,15 @@ class ConsensusDriver:
                 if not fut.done():
                     fut.set_result(None)
             for _, out in groups:
-                for to, payload in out:
-                    if to is None:
-                        self.transport.broadcast(payload)
-                    else:
-                        self.transport.send(to, payload)
+                self._deliver(out)
+
+    def _deliver(self, out: list[tuple[str | None, bytes]]) -> None:
+        """Hand messages to the transport in order (``None``: to every peer)."""
+        for to, payload in out:
+            if to is None:
+                self.transport.broadcast(payload)
+            else:
+                self.transport.send(to, payload)
 
     async def durable(self) -> None:
         """Return once every write made before this call is on disk (it joins the next
