@@ -237,14 +237,17 @@ def stage_totals(metrics_address: str) -> dict[str, tuple[float, float]]:
             text = resp.read().decode()
     except (OSError, ValueError):
         return {}
+    from prometheus_client.parser import text_string_to_metric_families
+
     sums: dict[str, float] = {}
     counts: dict[str, float] = {}
-    for line in text.splitlines():
-        for suffix, into in (("_sum", sums), ("_count", counts)):
-            head = STAGE_METRIC + suffix + '{stage="'
-            if line.startswith(head):
-                name, _, value = line[len(head) :].partition('"} ')
-                into[name] = float(value)
+    for family in text_string_to_metric_families(text):
+        if family.name != STAGE_METRIC:
+            continue
+        for sample in family.samples:
+            into = {STAGE_METRIC + "_sum": sums, STAGE_METRIC + "_count": counts}.get(sample.name)
+            if into is not None:
+                into[sample.labels["stage"]] = sample.value
     return {k: (sums[k], counts.get(k, 0.0)) for k in sums}
 
 
