@@ -65,17 +65,28 @@ class NodeSection:
 
 @dataclass(frozen=True, slots=True)
 class NetworkConfig:
-    """Listening address and upstream nodes (followers stream from, entry points forward to)."""
+    """Listening address and upstream nodes (followers stream from, entry points forward to,
+    in order of preference)."""
 
     listen: str = "127.0.0.1:7000"
     upstream: tuple[str, ...] = ()
     max_receive_bytes: int = 8 * 1024 * 1024
     peer_queue: int = 4096
+    # Entry points: how many of the first upstream validators share the forwarded
+    # submissions (each sender sticks to one of them); the rest of the list is failover.
+    forward_spread: int = 1
 
     def validate(self) -> None:
         check_hostport(self.listen, "network.listen")
         for i, up in enumerate(self.upstream):
             check_hostport(up, f"network.upstream[{i}]")
+        if self.forward_spread < 1:
+            raise ConfigError("network.forward_spread: must be >= 1")
+        if self.upstream and self.forward_spread > len(self.upstream):
+            raise ConfigError(
+                f"network.forward_spread: {self.forward_spread} is more than the "
+                f"{len(self.upstream)} upstream nodes"
+            )
         if self.max_receive_bytes < 64 * 1024:
             raise ConfigError("network.max_receive_bytes: must be >= 65536")
         if self.peer_queue <= 0:

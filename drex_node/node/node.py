@@ -191,7 +191,7 @@ class Node:
             if why_not is not None:
                 log.error("%s; not scheduled", why_not)
             upstream = list(config.network.upstream)
-            self.forwarder = Forwarder(upstream, self.credentials)
+            self.forwarder = Forwarder(upstream, self.credentials, config.network.forward_spread)
             if c.scoped:
                 self.sync = ScopedSync(
                     self.core,

@@ -154,6 +154,7 @@ def create_network(
     for name in ("authority", "regulator", "bank-N", "bank-S", "user-N-0", "user-S-0"):
         _write_secret(root / "keys" / f"{name}.key", keys[name].seed.hex() + "\n")
     validators = tuple(e.address for e in entries if e.votes)
+    followers = [e.name for e in entries if not e.votes]
     for e in entries:
         listen = f"0.0.0.0:{base_port}" if containers else e.address
         cfg = NodeConfig(
@@ -165,7 +166,10 @@ def create_network(
                 genesis="genesis.json" if containers else str(root / "genesis.json"),
                 partitions=scoped_partitions if e.role in SCOPED_ROLES else (),
             ),
-            network=NetworkConfig(listen=listen, upstream=() if e.votes else validators),
+            network=NetworkConfig(
+                listen=listen,
+                upstream=() if e.votes else _preference(validators, followers.index(e.name)),
+            ),
             consensus=consensus or ConsensusSection(),
             admission=AdmissionConfig(verify_workers=verify_workers),
             metrics=MetricsConfig(listen=e.metrics),
@@ -176,3 +180,12 @@ def create_network(
     net = Network(str(root), CHAIN_ID, users_per_partition, tuple(entries))
     net.save()
     return net
+
+
+def _preference(validators: tuple[str, ...], index: int) -> tuple[str, ...]:
+    """The upstream list of the ``index``-th non-voting node: every validator, rotated so
+    that the nodes' first choices (an entry point's home validator, where it forwards
+    submissions, ADR 0088; a follower's first block source) differ from one node to the
+    next."""
+    k = index % len(validators)
+    return validators[k:] + validators[:k]

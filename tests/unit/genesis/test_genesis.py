@@ -185,3 +185,24 @@ def test_testnet_up_refuses_another_rule_for_an_existing_network(tmp_path: Path)
 
     create_network(tmp_path, users_per_partition=1, commit_rule="shoal")
     assert main(["up", "--dir", str(tmp_path), "--commit-rule", "bullshark"]) == 2
+
+
+def test_testnet_entry_points_have_different_home_validators(tmp_path: Path) -> None:
+    """Each non-voting node's upstream lists every validator, rotated, so entry points
+    forward to different home validators (ADR 0088)."""
+    from drex_node.config import load_config
+    from drex_node.testnet.layout import create_network
+
+    net = create_network(tmp_path, users_per_partition=1)
+    validators = [e.address for e in net.nodes if e.votes]
+    firsts = []
+    for e in net.nodes:
+        if e.votes:
+            continue
+        up = list(load_config(Path(e.dir) / "config.toml").network.upstream)
+        k = validators.index(up[0])
+        assert up == validators[k:] + validators[:k]
+        firsts.append(up[0])
+    entries = {e.address for e in net.entry_points()}
+    assert len(firsts) == len(set(firsts))
+    assert len(entries) >= 2

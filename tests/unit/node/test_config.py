@@ -90,3 +90,15 @@ def test_partitions_scope_only_tier2_and_tier3(tmp_path: Path) -> None:
         text = f'[node]\nrole = "{role}"\npartitions = ["N"]\n{up}'
         assert load_config(write(tmp_path, text)).node.scoped is scoped, role
         assert not load_config(write(tmp_path, f'[node]\nrole = "{role}"\n{up}')).node.scoped
+
+
+def test_forward_spread_is_bounded_by_the_upstream_list(tmp_path: Path) -> None:
+    up = '[network]\nupstream = ["127.0.0.1:7100", "127.0.0.1:7101"]\n'
+    role = '[node]\nrole = "edge"\n'
+    assert load_config(write(tmp_path, role + up)).network.forward_spread == 1
+    assert (
+        load_config(write(tmp_path, role + up + "forward_spread = 2\n")).network.forward_spread == 2
+    )
+    for bad, why in (("0", ">= 1"), ("3", "more than the 2 upstream")):
+        with pytest.raises(ConfigError, match=f"forward_spread: .*{why}"):
+            load_config(write(tmp_path, role + up + f"forward_spread = {bad}\n"))
