@@ -121,6 +121,7 @@ def test_unreachable_home_fails_over_to_the_next_validator(
     assert [r.status for r in results] == [SubmitStatus.FORWARDED] * len(TXS)
     assert validators[1][0].received == [tx.raw for tx in TXS]
     assert not validators[2][0].received
+    # restart it so that the fixture's teardown closes three running servers
     validators[0] = (validators[0][0], start_server(pki["server"], validators[0][0]))
 
 
