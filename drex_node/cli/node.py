@@ -80,6 +80,10 @@ async def _serve(config_path: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a node until SIGTERM/SIGINT."""
+    from drex_node.tuning import grpc_process_defaults
+
+    if not grpc_process_defaults():  # before anything imports grpc (ADR 0089)
+        print("drex-node run: grpc was imported before its settings were made", file=sys.stderr)
     faulthandler.enable()
     if os.environ.get("DREX_UVLOOP") == "1":  # opt-in: see ADR 0062 (segfaults with grpc.aio)
         import uvloop
