@@ -22,6 +22,7 @@ SUITES: dict[str, str] = {
     "consensus": "pure DAG-BFT engine: certificates/s, commit latency, message cost",
     "zkp": "confidential-transfer proofs: reference vs numba fast path, batching, prover",
     "system": "open-loop load against a fresh local multi-process network",
+    "transport": "CPU per gRPC stream message over mTLS: node settings vs gRPC defaults",
 }
 
 
