@@ -141,8 +141,10 @@ def _one_run(tls_dir: Path, experiments: str, args: argparse.Namespace) -> dict[
             capture_output=True,
             text=True,
             env=env,
-            check=True,
         )
+        if sent.returncode != 0:  # the server would wait for a stream that never ends
+            server.kill()
+            raise RuntimeError(f"the benchmark's gRPC client failed: {sent.stderr[-500:]}")
         served = server.stdout.read()
     if server.returncode != 0:
         raise RuntimeError(f"the benchmark's gRPC server failed ({server.returncode})")
