@@ -7,7 +7,7 @@ defaults, in one run:
 
 * a server process and a client process, started fresh for every measurement (gRPC
   reads ``GRPC_EXPERIMENTS`` when it is imported), with the network CA and certificates
-  a node uses and the node's channel options;
+  a node uses, a node server's arguments and the node's channel options;
 * the client writes ``--messages`` messages of ``--size`` bytes at ``--rate`` per second
   (paced, as consensus traffic is) after a warm-up; each process reports its own CPU
   time over the measured messages;
@@ -61,7 +61,7 @@ async def _serve(tls_dir: Path, expected: int) -> dict[str, float]:
     import grpc
     import grpc.aio
 
-    from drex_node.net.channel import channel_options
+    from drex_node.net.server import ServerConfig
 
     ca, cert, key = _credentials(tls_dir, "server")
     seen = 0
@@ -82,7 +82,7 @@ async def _serve(tls_dir: Path, expected: int) -> dict[str, float]:
     handler = grpc.method_handlers_generic_handler(
         METHOD.split("/")[1], {"Send": grpc.stream_unary_rpc_method_handler(send)}
     )
-    server = grpc.aio.server(options=channel_options())
+    server = grpc.aio.server(options=ServerConfig().options())  # a node server's arguments
     server.add_generic_rpc_handlers((handler,))
     creds = grpc.ssl_server_credentials(
         [(key, cert)], root_certificates=ca, require_client_auth=True
