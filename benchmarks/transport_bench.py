@@ -51,19 +51,13 @@ def _cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _credentials(tls_dir: Path, name: str) -> tuple[bytes, bytes, bytes]:
-    """CA certificate, own certificate and key written by :func:`_make_tls`."""
-    d = tls_dir / name
-    return (d / "ca.pem").read_bytes(), (d / "node.pem").read_bytes(), (d / "node.key").read_bytes()
-
-
 async def _serve(tls_dir: Path, expected: int) -> dict[str, float]:
     import grpc
     import grpc.aio
 
     from drex_node.net.server import ServerConfig
+    from drex_node.security.store import load_credentials
 
-    ca, cert, key = _credentials(tls_dir, "server")
     seen = 0
     marks: dict[str, float] = {}
     finished = asyncio.Event()
@@ -84,10 +78,9 @@ async def _serve(tls_dir: Path, expected: int) -> dict[str, float]:
     )
     server = grpc.aio.server(options=ServerConfig().options())  # a node server's arguments
     server.add_generic_rpc_handlers((handler,))
-    creds = grpc.ssl_server_credentials(
-        [(key, cert)], root_certificates=ca, require_client_auth=True
+    port = server.add_secure_port(
+        "127.0.0.1:0", load_credentials(tls_dir / "server").server_credentials()
     )
-    port = server.add_secure_port("127.0.0.1:0", creds)
     await server.start()
     print(port, flush=True)  # the parent reads the port, then starts the client
     await finished.wait()
@@ -100,16 +93,11 @@ async def _serve(tls_dir: Path, expected: int) -> dict[str, float]:
 async def _send(
     tls_dir: Path, port: int, messages: int, rate: float, size: int
 ) -> dict[str, float]:
-    import grpc
-    import grpc.aio
+    from drex_node.net.channel import secure_channel  # the node's channel options
+    from drex_node.security.store import load_credentials
 
-    from drex_node.net.channel import channel_options
-
-    ca, cert, key = _credentials(tls_dir, "client")
-    creds = grpc.ssl_channel_credentials(
-        root_certificates=ca, private_key=key, certificate_chain=cert
-    )
-    async with grpc.aio.secure_channel(f"127.0.0.1:{port}", creds, options=channel_options()) as ch:
+    creds = load_credentials(tls_dir / "client")
+    async with secure_channel(f"127.0.0.1:{port}", creds) as ch:
         call = ch.stream_unary(METHOD)()
         payload = os.urandom(size)
         for _ in range(WARMUP):
