@@ -13,20 +13,52 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 import grpc
 import grpc.aio
 
-from consensus.committee import CommitteeSchedule
-from consensus.crypto import CachingVerifier, Ed25519Verifier
+from consensus.committee import Committee, CommitteeSchedule
+from consensus.crypto import CachingVerifier, Ed25519Verifier, Verifier
 from drex_node.api.stubs import consensus_pb2, consensus_pb2_grpc
 from drex_node.metrics import NodeMetrics
 from drex_node.net.channel import secure_channel
-from drex_node.runtime.blocks import BlockCheckError, verify_streamed
+from drex_node.runtime.blocks import BlockCheckError, Candidate, verify_streamed
 from drex_node.runtime.ledger_core import LedgerCore
 from drex_node.security.store import NodeCredentials
 
 log = logging.getLogger("drex_node.sync")
+READ_AHEAD = 4  # checked blocks waiting for the one being applied
+# A checked block: the block, as received, when it arrived, and the schedule it was checked
+# against (a committee change applied meanwhile means checking it again).
+_Verified = tuple[Candidate, Any, float, tuple[tuple[int, Committee], ...]]
+
+
+def current(
+    item: _Verified, schedule: CommitteeSchedule, verifier: Verifier, commit_rule: str
+) -> Candidate:
+    """A block read ahead, as it may be applied now: checked again when a committee change
+    was applied since it was read (its certificates may belong to the new committee)."""
+    cand, blk, _, version = item
+    if schedule.entries == version:
+        return cand
+    return verify_streamed(blk, schedule, verifier, commit_rule)
+
+
+async def next_checked(
+    ready: asyncio.Queue[_Verified], reader: asyncio.Task[None]
+) -> _Verified | None:
+    """The next checked block, or None once the reader has ended and left nothing queued."""
+    while True:
+        if not ready.empty():
+            return ready.get_nowait()
+        if reader.done():
+            return None
+        get = asyncio.ensure_future(ready.get())
+        await asyncio.wait({get, reader}, return_when=asyncio.FIRST_COMPLETED)
+        if get.done():
+            return get.result()
+        get.cancel()
 
 
 class BlockSync:
@@ -55,43 +87,82 @@ class BlockSync:
         ``idle_s`` (a validator catching up) it ends when the stream has nothing newer for
         that long, or as soon as the local engine applied a block before the stream
         delivered it: the node is caught up, and verifying each block a second time would
-        only take CPU from consensus."""
+        only take CPU from consensus.
+
+        Blocks are read ahead of the one being applied (at most ``READ_AHEAD``): the next
+        blocks' certificates are checked and their transactions' signatures start in the
+        verifier processes while the ledger thread applies the current one."""
         applied = 0
         async with secure_channel(address, self.credentials) as channel:
             stub = consensus_pb2_grpc.ConsensusStub(channel)  # type: ignore[no-untyped-call]
             call = stub.StreamCommitted(
                 consensus_pb2.StreamCommittedRequest(from_height=self.core.height + 1)
             )
-            it = call.__aiter__()
-            while True:
-                try:
-                    if idle_s is None:
-                        blk = await it.__anext__()
-                    else:
-                        blk = await asyncio.wait_for(it.__anext__(), idle_s)
-                except (StopAsyncIteration, TimeoutError):
-                    call.cancel()
-                    return applied
-                if blk.height <= self.core.height:
-                    if idle_s is not None:
-                        call.cancel()
+            ready: asyncio.Queue[_Verified] = asyncio.Queue(READ_AHEAD)
+            reader = asyncio.create_task(self._read(call, address, idle_s, ready))
+            try:
+                while True:
+                    item = await next_checked(ready, reader)
+                    if item is None:
+                        reader.result()  # the stream's error, if it ended with one
                         return applied
-                    continue
-                t0 = time.monotonic()
-                try:
-                    cand = verify_streamed(
-                        blk, self.schedule(), self.verifier, self.core.genesis.commit_rule
-                    )
-                except BlockCheckError as exc:
-                    log.warning("block %d from %s rejected: %s", blk.height, address, exc)
-                    call.cancel()
-                    return applied
-                if await self.core.commit(cand):
-                    self.metrics.stage.labels("follow_apply").observe(time.monotonic() - t0)
-                    applied += 1
-                    self.metrics.synced_blocks.inc()
-                    if blk.state_root and blk.state_root != self.core.root:
-                        log.error("state root differs from %s at height %d", address, blk.height)
+                    cand, blk, t0, _ = item
+                    try:
+                        cand = current(
+                            item, self.schedule(), self.verifier, self.core.genesis.commit_rule
+                        )
+                    except BlockCheckError as exc:
+                        log.warning("block %d from %s rejected: %s", blk.height, address, exc)
+                        return applied
+                    if await self.core.commit(cand):
+                        self.metrics.stage.labels("follow_apply").observe(time.monotonic() - t0)
+                        applied += 1
+                        self.metrics.synced_blocks.inc()
+                        if blk.state_root and blk.state_root != self.core.root:
+                            log.error(
+                                "state root differs from %s at height %d",
+                                address,
+                                cand.block.height,
+                            )
+                    elif idle_s is not None and cand.block.height <= self.core.height:
+                        return applied  # the local engine got there first: caught up
+            finally:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await reader
+                call.cancel()
+
+    async def _read(
+        self,
+        call: Any,
+        address: str,
+        idle_s: float | None,
+        ready: asyncio.Queue[_Verified],
+    ) -> None:
+        """Read, check and queue blocks newer than the applied height until the stream
+        ends, idles for ``idle_s``, or sends a block that fails its check."""
+        it = call.__aiter__()
+        while True:
+            try:
+                if idle_s is None:
+                    blk = await it.__anext__()
+                else:
+                    blk = await asyncio.wait_for(it.__anext__(), idle_s)
+            except (StopAsyncIteration, TimeoutError):
+                return
+            if blk.height <= self.core.height:
+                if idle_s is not None:
+                    return
+                continue
+            t0 = time.monotonic()
+            schedule = self.schedule()
+            try:
+                cand = verify_streamed(blk, schedule, self.verifier, self.core.genesis.commit_rule)
+            except BlockCheckError as exc:
+                log.warning("block %d from %s rejected: %s", blk.height, address, exc)
+                return
+            self.core.preverify(list(cand.block.txs))
+            await ready.put((cand, blk, t0, schedule.entries))
 
     def _address(self) -> str:
         address = self.upstream[self._next % len(self.upstream)]

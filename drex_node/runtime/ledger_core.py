@@ -117,7 +117,8 @@ class LedgerCore:
     def preverify(self, raws: list[bytes]) -> None:
         """Check the signatures of a peer's batch now, in the background, so that its block
         does not wait for them at commit (a validator stores batches rounds before they
-        commit). Undecodable or already known transactions are skipped."""
+        commit; a follower reads blocks ahead of the one it applies). Undecodable or
+        already known transactions are skipped."""
         txs = []
         fresh = []
         cache = self.decoded
