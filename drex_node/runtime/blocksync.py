@@ -45,6 +45,47 @@ def current(
     return verify_streamed(blk, schedule, verifier, commit_rule)
 
 
+PROGRESS_S = 10.0  # a node that is behind logs its progress this often
+BEHIND_AFTER = 20  # blocks in a row its upstream had executed already: it is behind
+
+
+class Progress:
+    """Log lines for a sync that is behind. A streamed block that carries its upstream's
+    state root was executed there before this node read it; once ``BEHIND_AFTER`` such
+    blocks come in a row, this node is catching up. It then reports its height and rate
+    every ``PROGRESS_S`` seconds, and once more when it reaches blocks its upstream has
+    only ordered (it is at the head again)."""
+
+    def __init__(self, address: str, now: float) -> None:
+        self.address = address
+        self.in_row = 0
+        self.behind_since: float | None = None
+        self.window = (now, 0)  # start, blocks applied since
+
+    def applied(self, height: int, executed_upstream: bool, now: float) -> str | None:
+        """Note one applied block; returns a line to log, if one is due."""
+        start, n = self.window
+        self.window = (start, n + 1)
+        if not executed_upstream:
+            self.in_row = 0
+            if self.behind_since is None:
+                return None
+            took = now - self.behind_since
+            self.behind_since = None
+            return f"caught up with {self.address} at height {height} after {took:.0f} s"
+        self.in_row += 1
+        if self.behind_since is None:
+            if self.in_row < BEHIND_AFTER:
+                return None
+            self.behind_since, self.window = now, (now, 0)
+            return f"behind {self.address}: catching up from height {height}"
+        if now - start < PROGRESS_S:
+            return None
+        self.window = (now, 0)
+        rate = (n + 1) / max(now - start, 1e-9)
+        return f"catching up from {self.address}: height {height}, {rate:.0f} blocks/s"
+
+
 async def next_checked(
     ready: asyncio.Queue[_Verified], reader: asyncio.Task[None]
 ) -> _Verified | None:
@@ -100,6 +141,7 @@ class BlockSync:
             )
             ready: asyncio.Queue[_Verified] = asyncio.Queue(READ_AHEAD)
             reader = asyncio.create_task(self._read(call, address, idle_s, ready))
+            progress = Progress(address, time.monotonic())
             try:
                 while True:
                     item = await next_checked(ready, reader)
@@ -118,6 +160,11 @@ class BlockSync:
                         self.metrics.stage.labels("follow_apply").observe(time.monotonic() - t0)
                         applied += 1
                         self.metrics.synced_blocks.inc()
+                        line = progress.applied(
+                            cand.block.height, bool(blk.state_root), time.monotonic()
+                        )
+                        if line is not None:
+                            log.info(line)
                         if blk.state_root and blk.state_root != self.core.root:
                             log.error(
                                 "state root differs from %s at height %d",

@@ -12,7 +12,14 @@ import pytest
 from consensus.committee import Committee, CommitteeSchedule, Validator
 from consensus.crypto import Ed25519Verifier
 from drex_node.runtime.blocks import BlockCheckError, from_subdag, verify_streamed
-from drex_node.runtime.blocksync import READ_AHEAD, current, next_checked
+from drex_node.runtime.blocksync import (
+    BEHIND_AFTER,
+    PROGRESS_S,
+    READ_AHEAD,
+    Progress,
+    current,
+    next_checked,
+)
 from tests.unit.runtime.test_blocks import AUTHORITY, committee, subdag
 
 
@@ -104,3 +111,24 @@ def test_next_checked_returns_what_was_queued_before_the_stream_failed() -> None
 
     got, exc = asyncio.run(scenario())
     assert got == ["a", "b"] and isinstance(exc, ConnectionError)
+
+
+def test_progress_is_reported_only_while_behind() -> None:
+    p = Progress("10.0.0.1:7000", now=0.0)
+    # Following at the head: blocks arrive before the upstream executed them. Nothing.
+    assert all(p.applied(h, False, h * 0.1) is None for h in range(1, 50))
+    # A few executed blocks in a row (the follower lagged a moment): still nothing.
+    assert all(p.applied(h, True, 5.0) is None for h in range(50, 50 + BEHIND_AFTER - 1))
+    assert p.applied(100, False, 5.1) is None
+    # A long run of executed blocks: behind, then a line every PROGRESS_S.
+    lines = [p.applied(200 + i, True, 6.0 + i * 0.02) for i in range(1000)]
+    said = [line for line in lines if line is not None]
+    assert said[0] == "behind 10.0.0.1:7000: catching up from height 219"
+    assert said[1].startswith("catching up from 10.0.0.1:7000: height ")
+    assert said[1].endswith(" 50 blocks/s")
+    assert len(said) == 1 + int(999 * 0.02 // PROGRESS_S)
+    # Back at the head: one line, then quiet again.
+    assert p.applied(1200, False, 30.0) == (
+        "caught up with 10.0.0.1:7000 at height 1200 after 24 s"
+    )
+    assert p.applied(1201, False, 30.1) is None
