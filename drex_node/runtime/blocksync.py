@@ -29,6 +29,8 @@ from drex_node.security.store import NodeCredentials
 
 log = logging.getLogger("drex_node.sync")
 READ_AHEAD = 4  # checked blocks waiting for the one being applied
+PROGRESS_S = 10.0  # a node that is behind logs its progress this often
+BEHIND_AFTER = 20  # blocks in a row its upstream had executed already: it is behind
 # A checked block: the block, as received, when it arrived, and the schedule it was checked
 # against (a committee change applied meanwhile means checking it again).
 _Verified = tuple[Candidate, Any, float, tuple[tuple[int, Committee], ...]]
@@ -45,10 +47,6 @@ def current(
     return verify_streamed(blk, schedule, verifier, commit_rule)
 
 
-PROGRESS_S = 10.0  # a node that is behind logs its progress this often
-BEHIND_AFTER = 20  # blocks in a row its upstream had executed already: it is behind
-
-
 class Progress:
     """Log lines for a sync that is behind. A streamed block that carries its upstream's
     state root was executed there before this node read it; once ``BEHIND_AFTER`` such
@@ -60,12 +58,10 @@ class Progress:
         self.address = address
         self.in_row = 0
         self.behind_since: float | None = None
-        self.window = (now, 0)  # start, blocks applied since
+        self.window = (now, 0)  # while behind: start, blocks applied since
 
     def applied(self, height: int, executed_upstream: bool, now: float) -> str | None:
         """Note one applied block; returns a line to log, if one is due."""
-        start, n = self.window
-        self.window = (start, n + 1)
         if not executed_upstream:
             self.in_row = 0
             if self.behind_since is None:
@@ -79,11 +75,12 @@ class Progress:
                 return None
             self.behind_since, self.window = now, (now, 0)
             return f"behind {self.address}: catching up from height {height}"
+        start, n = self.window[0], self.window[1] + 1
         if now - start < PROGRESS_S:
+            self.window = (start, n)
             return None
         self.window = (now, 0)
-        rate = (n + 1) / max(now - start, 1e-9)
-        return f"catching up from {self.address}: height {height}, {rate:.0f} blocks/s"
+        return f"catching up from {self.address}: height {height}, {n / (now - start):.0f} blocks/s"
 
 
 async def next_checked(
