@@ -145,7 +145,7 @@ class BlockSync:
                     if item is None:
                         reader.result()  # the stream's error, if it ended with one
                         return applied
-                    cand, blk, t0, _ = item
+                    _, blk, t0, _ = item
                     try:
                         cand = current(
                             item, self.schedule(), self.verifier, self.core.genesis.commit_rule
