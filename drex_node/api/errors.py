@@ -36,6 +36,7 @@ class Reason:
     EMPTY_FIELD = "empty_field"
     BAD_LENGTH = "bad_length"
     TOO_MANY_ITEMS = "too_many_items"
+    MALFORMED_REQUEST = "malformed_request"
     INTERNAL = "internal"
 
 
