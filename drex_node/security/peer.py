@@ -36,6 +36,8 @@ def identity_from_cert_pem(cert_pem: bytes) -> Identity:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         raise IdentityError("peer certificate has no subjectAltName") from None
+    except (ValueError, x509.DuplicateExtension) as exc:  # extensions are parsed lazily
+        raise IdentityError(f"unparseable peer certificate extensions: {exc}") from None
     uris = [
         uri
         for uri in san.get_values_for_type(x509.UniformResourceIdentifier)

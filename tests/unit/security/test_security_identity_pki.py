@@ -103,6 +103,32 @@ def test_certificates_without_exactly_one_valid_identity_are_refused(ca, uris) -
         identity_from_cert_pem(_cert_with_uris(ca, uris))
 
 
+def test_certificate_with_an_unparseable_subject_alt_name_is_refused(ca) -> None:  # type: ignore[no-untyped-def]
+    # Signed by the network CA, but its SAN extension is not valid DER: cryptography
+    # parses extensions only when asked, so this must still become an IdentityError
+    # (UNAUTHENTICATED bad_identity), not an exception escaping the interceptor.
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([]))
+        .issuer_name(ca.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(2)
+        .not_valid_before(dt.datetime(2020, 1, 1))
+        .not_valid_after(dt.datetime(2040, 1, 1))
+        .add_extension(
+            x509.UnrecognizedExtension(
+                x509.oid.ExtensionOID.SUBJECT_ALTERNATIVE_NAME, b"\x30\x05\x86\x09drex"
+            ),
+            critical=False,
+        )
+        .sign(ca.private_key(), hashes.SHA256())
+        .public_bytes(serialization.Encoding.PEM)
+    )
+    with pytest.raises(IdentityError, match="unparseable peer certificate extensions"):
+        identity_from_cert_pem(pem)
+
+
 def test_auth_context_parsing() -> None:
     with pytest.raises(IdentityError, match="no client certificate"):
         identity_from_auth_context({"transport_security_type": [b"ssl"]})
