@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
+from typing import TypeVar
 
 import grpc
 
@@ -14,23 +15,61 @@ from drex_node.api.servicing import (
     ApiLimits,
     Context,
     caller,
+    log,
     require_at_most,
     require_len,
     require_nonempty,
     stream,
     unary,
 )
+from drex_node.net.server import DEFAULT_MAX_SEND_BYTES
 
 BAD_ROUND_RANGE = "bad_round_range"
 NO_SELECTOR = "no_selector"
+# Kept free below the server's send limit: a margin in case the size sum below misses
+# something (it counts every field of the response).
+RESPONSE_MARGIN_BYTES = 4096
+
+Item = TypeVar("Item", consensus_pb2.Batch, consensus_pb2.Certificate)
+
+
+def _field_bytes(size: int) -> int:
+    """Wire size of one length-delimited field of ``size`` bytes (field number < 16)."""
+    return 1 + max(1, (size.bit_length() + 6) // 7) + size
 
 
 class ConsensusServicer(consensus_pb2_grpc.ConsensusServicer):
     """Serves validator-to-validator traffic and follower sync."""
 
-    def __init__(self, backend: ConsensusBackend, limits: ApiLimits = ApiLimits()) -> None:
+    def __init__(
+        self,
+        backend: ConsensusBackend,
+        limits: ApiLimits = ApiLimits(),
+        max_send_bytes: int = DEFAULT_MAX_SEND_BYTES,
+    ) -> None:
+        """``max_send_bytes``: the server's send limit (``ServerConfig.max_send_bytes``);
+        fetch answers are cut to fit under it."""
         self._backend = backend
         self._limits = limits
+        self._response_budget = max_send_bytes - RESPONSE_MARGIN_BYTES
+
+    def _fit(self, what: str, items: Iterable[Item], used: int) -> list[Item]:
+        """The leading ``items`` that fit the response budget with ``used`` bytes already
+        taken. The rest are left out of the answer (neither sent nor listed as missing):
+        the caller asks for them again."""
+        out: list[Item] = []
+        for item in items:
+            used += _field_bytes(item.ByteSize())
+            if used > self._response_budget:
+                log.info(
+                    "%s: answer cut after %d items (%d byte budget)",
+                    what,
+                    len(out),
+                    self._response_budget,
+                )
+                break
+            out.append(item)
+        return out
 
     async def Send(
         self, request: consensus_pb2.ConsensusEnvelope, context: Context
@@ -51,18 +90,24 @@ class ConsensusServicer(consensus_pb2_grpc.ConsensusServicer):
 
         async def run() -> consensus_pb2.Ack:
             accepted = 0
+            limit = self._limits.max_stream_envelopes
             async for envelope in request_iterator:
+                # Check the whole envelope before delivering any of it: one refused
+                # leaves nothing behind in the engine's queue.
                 require_nonempty("payload", envelope.payload)
-                for payload in (envelope.payload, *envelope.more):
+                for payload in envelope.more:
                     require_nonempty("more[i]", payload)
-                    await self._backend.deliver(who, envelope.sender, envelope.epoch, payload)
-                accepted += 1 + len(envelope.more)
-                if accepted > self._limits.max_stream_envelopes:
+                count = 1 + len(envelope.more)
+                if accepted + count > limit:
                     raise ApiError(
                         grpc.StatusCode.RESOURCE_EXHAUSTED,
                         Reason.TOO_MANY_ITEMS,
-                        f"more than {self._limits.max_stream_envelopes} envelopes on one stream",
+                        f"envelope of {count} messages after {accepted} accepted: "
+                        f"at most {limit} on one stream",
                     )
+                for payload in (envelope.payload, *envelope.more):
+                    await self._backend.deliver(who, envelope.sender, envelope.epoch, payload)
+                accepted += count
             return consensus_pb2.Ack(accepted=accepted)
 
         return await unary(context, "SendStream", run)
@@ -75,11 +120,16 @@ class ConsensusServicer(consensus_pb2_grpc.ConsensusServicer):
         async def run() -> consensus_pb2.FetchBatchesResponse:
             digests = [require_len("digests[i]", d) for d in request.digests]
             require_at_most("digests", digests, self._limits.max_fetch_digests)
+            # A repeated digest would repeat its batch in the answer: each once, in order.
+            digests = list(dict.fromkeys(digests))
             held = await self._backend.fetch_batches(who, digests)
-            return consensus_pb2.FetchBatchesResponse(
-                batches=[consensus_pb2.Batch(digest=d, data=held[d]) for d in digests if d in held],
-                missing=[d for d in digests if d not in held],
+            missing = [d for d in digests if d not in held]
+            batches = self._fit(
+                "FetchBatches",
+                (consensus_pb2.Batch(digest=d, data=held[d]) for d in digests if d in held),
+                sum(_field_bytes(len(d)) for d in missing),
             )
+            return consensus_pb2.FetchBatchesResponse(batches=batches, missing=missing)
 
         return await unary(context, "FetchBatches", run)
 
@@ -93,6 +143,7 @@ class ConsensusServicer(consensus_pb2_grpc.ConsensusServicer):
             if selector == "digests":
                 digests = [require_len("digests[i]", d) for d in request.digests.digests]
                 require_at_most("digests", digests, self._limits.max_fetch_digests)
+                digests = list(dict.fromkeys(digests))  # each once, as for FetchBatches
                 certs = await self._backend.fetch_certificates(who, digests)
                 found = {c.digest for c in certs}
                 missing = [d for d in digests if d not in found]
@@ -107,8 +158,14 @@ class ConsensusServicer(consensus_pb2_grpc.ConsensusServicer):
                 missing = []
             else:
                 raise invalid_argument(NO_SELECTOR, "set digests or rounds")
+            # Certificates come in request (or round) order: a cut answer is a prefix.
+            certificates = self._fit(
+                "FetchCertificates",
+                (convert.certificate(c) for c in certs),
+                sum(_field_bytes(len(d)) for d in missing),
+            )
             return consensus_pb2.FetchCertificatesResponse(
-                certificates=[convert.certificate(c) for c in certs], missing=missing
+                certificates=certificates, missing=missing
             )
 
         return await unary(context, "FetchCertificates", run)

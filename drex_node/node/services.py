@@ -49,6 +49,9 @@ SENDER_MISMATCH = "sender_mismatch"
 NOT_AUTHORITY = "not_authority"
 BAD_COMMITTEE_CHANGE = "bad_committee_change"
 PARTITION_NOT_SERVED = "partition_not_served"
+# Heights a flagged-only audit scan reads between yields to the event loop: a few
+# storage reads each, so other tasks wait at most a few milliseconds.
+AUDIT_SCAN_YIELD_EVERY = 16
 
 
 def committee_view(c: Committee) -> CommitteeView:
@@ -95,14 +98,19 @@ class LedgerService:
 
     async def wait_for_commit(self, caller: Identity, tx_hash: bytes, timeout_ms: int) -> TxInfo:
         info = self.node.tx_info(tx_hash)
-        if info.status is not TxStatus.PENDING:
+        # timeout_ms bounds the wait (ledger.proto): 0 answers with the status now.
+        if info.status is not TxStatus.PENDING or timeout_ms <= 0:
             return info
-        fut = self.node.pending.wait(tx_hash)
+        pending = self.node.pending
+        fut = pending.wait(tx_hash)
         if fut is not None:
             try:
                 await asyncio.wait_for(fut, timeout_ms / 1000)
             except TimeoutError:
                 pass
+            finally:
+                # Timed out or cancelled: else the future stays until the tx settles.
+                pending.unwait(tx_hash, fut)
         return self.node.tx_info(tx_hash)
 
     async def stream_blocks(self, caller: Identity, from_height: int) -> AsyncIterator[BlockView]:
@@ -157,7 +165,7 @@ class ConsensusService:
         driver = self.node.driver
         out = []
         if driver is not None:
-            for d in digests:
+            for d in dict.fromkeys(digests):  # a repeated digest is answered once
                 c = driver.engine.dag.get(d) or driver.engine.store.certificate(d)
                 if c is not None:
                     out.append(CertificateView(c.digest, c.round, encode(CertificateMsg(c))))
@@ -325,6 +333,9 @@ class AuditService:
         h = max(1, from_height)
         while True:
             while h <= core.height:
+                if h % AUDIT_SCAN_YIELD_EVERY == 0:
+                    # Heights without flags send nothing: let other tasks run meanwhile.
+                    await asyncio.sleep(0)
                 view = self.node.block_view(h)
                 if view is not None:
                     flags = [

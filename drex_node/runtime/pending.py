@@ -15,7 +15,8 @@ class PendingTx:
     submitted: float
     raw: bytes = b""
     attempted: float = 0.0
-    waiters: list[asyncio.Future[Receipt | None]] = field(default_factory=list)
+    # A set: a waiter leaves in O(1) when its wait ends (many may wait on one hash).
+    waiters: set[asyncio.Future[Receipt | None]] = field(default_factory=set)
 
 
 class PendingTable:
@@ -65,8 +66,14 @@ class PendingTable:
         if entry is None:
             return None
         fut: asyncio.Future[Receipt | None] = asyncio.get_running_loop().create_future()
-        entry.waiters.append(fut)
+        entry.waiters.add(fut)
         return fut
+
+    def unwait(self, tx_hash: bytes, fut: asyncio.Future[Receipt | None]) -> None:
+        """Forget a waiter whose wait ended (answered, timed out or cancelled)."""
+        entry = self._items.get(tx_hash)
+        if entry is not None:
+            entry.waiters.discard(fut)
 
     def resolve(self, receipts: Iterable[Receipt]) -> list[float]:
         """Settle the transactions of a committed block; returns their latencies (s)."""
