@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import faulthandler
 import json
 import os
@@ -11,20 +12,69 @@ import signal
 import sys
 from pathlib import Path
 
-from drex_node.config import ConfigError, load_config
+from drex_node.cli.common import int_range, os_message, port
+from drex_node.config import ConfigError, NodeConfig, load_config
 from drex_node.genesis import GenesisError
+from drex_node.testnet.errors import LayoutError
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     """A single-validator development network in ``--dir`` (CA, certs, key, genesis, config)."""
-    from drex_node.testnet.layout import create_network
+    from drex_node.security.identity import Identity, IdentityError, Role
+    from drex_node.testnet.layout import (
+        NodeEntry,
+        check_new_network,
+        create_network,
+        existing_network,
+        remove_network,
+    )
+    from drex_node.testnet.procs import pid_of
 
     if args.role not in ("central-bank", "tier1"):
         print("drex-node init: --role: a standalone node must be a validator role", file=sys.stderr)
         return 2
+    if args.port == args.metrics_port:
+        print(f"drex-node init: --metrics-port: {args.port} is also --port", file=sys.stderr)
+        return 2
+    try:
+        Identity(args.name, Role(args.role))  # names the node's directory and certificate
+    except IdentityError as exc:
+        print(f"drex-node init: --name: {exc}", file=sys.stderr)
+        return 2
+    nodes = ((args.name, args.role),)
+    # every argument is checked before anything is written or removed
+    try:
+        check_new_network(nodes, args.port, args.metrics_port, args.users, args.verify_workers)
+    except LayoutError as exc:
+        print(f"drex-node init: {exc}", file=sys.stderr)
+        return 2
+    root = Path(args.dir)
+    if root.exists() and not root.is_dir():
+        print(f"drex-node init: --dir {root}: not a directory", file=sys.stderr)
+        return 2
+    found = existing_network(root)
+    if found is not None:
+        if not args.force:
+            print(
+                f"drex-node init: {root} already holds a network ({found}); use another "
+                f"--dir, or --force to delete it and its chain data",
+                file=sys.stderr,
+            )
+            return 1
+        # every node directory, whatever network.json says (it may be broken)
+        dirs = sorted(d for d in root.glob("nodes/*") if d.is_dir())
+        running = [d.name for d in dirs if pid_of(NodeEntry(d.name, "", "", "", str(d)))]
+        if running:
+            print(
+                f"drex-node init: --force: node {', '.join(running)} of the network in "
+                f"{root} is running; stop it first",
+                file=sys.stderr,
+            )
+            return 1
+        remove_network(root)
     net = create_network(
-        args.dir,
-        nodes=((args.name, args.role),),
+        root,
+        nodes=nodes,
         base_port=args.port,
         metrics_base=args.metrics_port,
         users_per_partition=args.users,
@@ -53,19 +103,22 @@ def cmd_keys(args: argparse.Namespace) -> int:
         print(f"drex-node keys: {path} exists (use --force)", file=sys.stderr)
         return 1
     seed = os.urandom(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        print(f"drex-node keys: --out {path}: {exc.strerror}", file=sys.stderr)
+        return 1
     with os.fdopen(fd, "w") as f:
         f.write(seed.hex() + "\n")
     print(Ed25519Signer(seed).public_key.hex())
     return 0
 
 
-async def _serve(config_path: str) -> None:
+async def _serve(config: NodeConfig) -> None:
     from drex_node.logging_json import setup_logging
     from drex_node.node.node import Node
     from drex_node.tuning import tune_gc
 
-    config = load_config(config_path)
     setup_logging(config.metrics.log_level, config.metrics.log_json, config.node.name)
     node = Node(config)
     await node.start()
@@ -89,9 +142,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         import uvloop
 
         uvloop.install()
+    config = load_config(args.config)
     try:
-        asyncio.run(_serve(args.config))
-    except (ConfigError, GenesisError, ValueError, OSError) as exc:
+        asyncio.run(_serve(config))
+    except RuntimeError as exc:
+        # grpc's add_secure_port raises a bare RuntimeError when it cannot bind
+        if "Failed to bind" not in str(exc):
+            raise
+        print(
+            f"drex-node run: cannot listen on {config.network.listen} (network.listen in "
+            f"{args.config}): address in use or not available",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as exc:
+        if exc.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL) and exc.filename is None:
+            # the one socket the node binds itself: the Prometheus endpoint
+            where = f"{config.metrics.listen} (metrics.listen in {args.config})"
+            print(f"drex-node run: cannot listen on {where}: {exc.strerror}", file=sys.stderr)
+        else:
+            print(f"drex-node run: {os_message(exc)}", file=sys.stderr)
+        return 2
+    except (ConfigError, GenesisError, ValueError) as exc:
         print(f"drex-node run: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -102,7 +174,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     from drex_node.testnet.client import node_status
 
     config = load_config(args.config)
-    st = node_status(config.network.listen, config.path(config.node.credentials))
+    creds = config.path(config.node.credentials)
+    try:
+        st = node_status(config.network.listen, creds)
+    except OSError as exc:
+        print(
+            f"drex-node status: node.credentials in {args.config}: {os_message(exc)}",
+            file=sys.stderr,
+        )
+        return 2
     print(json.dumps(st, indent=2) if args.json else " ".join(f"{k}={v}" for k, v in st.items()))
     return 0 if st.get("healthy") else 1
 
@@ -115,10 +195,16 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--dir", default=".drex-node")
     i.add_argument("--name", default="bcb")
     i.add_argument("--role", default="central-bank")
-    i.add_argument("--port", type=int, default=7100)
-    i.add_argument("--metrics-port", type=int, default=9100)
-    i.add_argument("--users", type=int, default=20, help="dev users per partition")
-    i.add_argument("--verify-workers", type=int, default=2)
+    i.add_argument("--port", type=port, default=7100)
+    i.add_argument("--metrics-port", type=port, default=9100)
+    i.add_argument("--users", type=int_range(1), default=20, help="dev users per partition")
+    i.add_argument("--verify-workers", type=int_range(0), default=2)
+    i.add_argument(
+        "--force",
+        action="store_true",
+        help="if --dir already holds a network, delete it first: its keys, certificates, "
+        "genesis, node configs, logs and chain data (nodes/*/data) are lost",
+    )
     i.add_argument("--json", action="store_true")
     k = sub.add_parser("keys", help="create a consensus key")
     k.add_argument("--out", default="consensus.key")
@@ -132,9 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"init": cmd_init, "keys": cmd_keys, "run": cmd_run, "status": cmd_status}
     try:
         return handlers[args.cmd](args)
-    except ConfigError as exc:
+    except (ConfigError, LayoutError) as exc:
         print(f"drex-node {args.cmd}: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"drex-node {args.cmd}: {os_message(exc)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -15,17 +15,24 @@ from pathlib import Path
 import grpc
 
 from drex_node.api.stubs import ledger_pb2, ledger_pb2_grpc, types_pb2
-from drex_node.ledger.codes import TxType
-from drex_node.ledger.tx import address_of, build, public_key
+from drex_node.cli.common import int_range, os_message
+from drex_node.ledger.codes import MAX_AMOUNT, TxType
+from drex_node.ledger.tx import MAX_U64, address_of, build, public_key
 from drex_node.net.channel import secure_channel_sync
 from drex_node.security.store import load_credentials
 from drex_node.testnet.client import submit_until_committed
 
 
-def _seed(path: str) -> bytes:
-    seed = bytes.fromhex(Path(path).read_text().strip())
+def _seed(path: str, option: str = "--key") -> bytes:
+    """The seed in a key file; errors name the option and the file."""
+    try:
+        seed = bytes.fromhex(Path(path).read_text(encoding="ascii").strip())
+    except OSError as exc:
+        raise ValueError(f"{option} {path}: cannot read: {exc.strerror}") from None
+    except ValueError:  # not ASCII, or not hex
+        seed = b""
     if len(seed) != 32:
-        raise ValueError(f"{path}: expected a 32-byte hex seed")
+        raise ValueError(f"{option} {path}: not a key file (expected a 32-byte seed in hex)")
     return seed
 
 
@@ -41,13 +48,19 @@ def _stub(args: argparse.Namespace) -> ledger_pb2_grpc.LedgerStub:
     return ledger_pb2_grpc.LedgerStub(ch)  # type: ignore[no-untyped-call]
 
 
-def _addr(value: str) -> bytes:
+def _addr(value: str, option: str) -> bytes:
     """An address given as hex, or a key file whose address is meant."""
     if Path(value).exists():
-        return address_of(public_key(_seed(value)))
-    raw = bytes.fromhex(value)
+        return address_of(public_key(_seed(value, option)))
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raw = b""
     if len(raw) != 32:
-        raise ValueError("address must be 32 bytes of hex")
+        # a mistyped key file name is not an address either: say both
+        raise ValueError(
+            f"{option} {value!r}: no such key file, and not an address (64 hex digits)"
+        )
     return raw
 
 
@@ -93,7 +106,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(os.urandom(32).hex() + "\n")
-    pk = public_key(_seed(args.out))
+    pk = public_key(_seed(args.out, "--out"))
     print(
         json.dumps({"key_file": str(path), "public_key": pk.hex(), "address": address_of(pk).hex()})
     )
@@ -101,7 +114,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    bank = _seed(args.bank_key)
+    bank = _seed(args.bank_key, "--bank-key")
     owner = public_key(_seed(args.key))
     nonce = _next_nonce(args, address_of(public_key(bank)))
     tx = build(
@@ -117,11 +130,12 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 def cmd_transfer(args: argparse.Namespace) -> int:
     seed = _seed(args.key)
+    to = _addr(args.to, "--to")  # before any call: a mistake costs no round trip
     nonce = _next_nonce(args, address_of(public_key(seed)))
     tx = build(
         args.chain_id,
         TxType.TRANSFER,
-        [_addr(args.to), args.asset, args.amount, args.memo.encode()],
+        [to, args.asset, args.amount, args.memo.encode()],
         nonce,
         args.expiry,
         [seed],
@@ -130,11 +144,10 @@ def cmd_transfer(args: argparse.Namespace) -> int:
 
 
 def cmd_balance(args: argparse.Namespace) -> int:
+    address = _addr(args.account, "account")
     stub = _stub(args)
     try:
-        acc = stub.GetAccount(
-            ledger_pb2.GetAccountRequest(address=_addr(args.account)), timeout=5
-        ).account
+        acc = stub.GetAccount(ledger_pb2.GetAccountRequest(address=address), timeout=5).account
     except grpc.RpcError as exc:
         print(json.dumps({"error": str(exc.code())}))
         return 1
@@ -161,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--credentials", default=".testnet/operator")
     p.add_argument("--chain-id", default="drex-testnet")
-    p.add_argument("--expiry", type=int, default=10**9, help="expiry height")
+    p.add_argument("--expiry", type=int_range(0, MAX_U64), default=10**9, help="expiry height")
     sub = p.add_subparsers(dest="cmd", required=True)
     k = sub.add_parser("keys", help="create (or show) a key file")
     k.add_argument("--out", default="wallet.key")
@@ -169,12 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--bank-key", required=True)
     c.add_argument("--key", required=True)
     c.add_argument("--partition", default="N")
-    c.add_argument("--kyc-tier", type=int, default=1)
+    c.add_argument("--kyc-tier", type=int_range(0, 9), default=1)
     c.add_argument("--wait", action="store_true")
     t = sub.add_parser("transfer")
     t.add_argument("--key", required=True)
     t.add_argument("--to", required=True, help="address hex or key file")
-    t.add_argument("--amount", type=int, required=True)
+    t.add_argument("--amount", type=int_range(1, MAX_AMOUNT), required=True)
     t.add_argument("--asset", default="DREX")
     t.add_argument("--memo", default="")
     t.add_argument("--wait", action="store_true")
@@ -189,8 +202,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         return handlers[args.cmd](args)
-    except (ValueError, OSError) as exc:
+    except ValueError as exc:
         print(f"drex-wallet {args.cmd}: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"drex-wallet {args.cmd}: {os_message(exc)}", file=sys.stderr)
         return 2
     except grpc.RpcError as exc:
         print(f"drex-wallet {args.cmd}: {exc.code()}: {exc.details()}", file=sys.stderr)

@@ -6,6 +6,7 @@ prefixes the file name, e.g. ``node.toml: network.listen: expected host:port``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,8 +88,9 @@ class NetworkConfig:
                 f"network.forward_spread: {self.forward_spread} is more than the "
                 f"{len(self.upstream)} upstream nodes"
             )
-        if self.max_receive_bytes < 64 * 1024:
-            raise ConfigError("network.max_receive_bytes: must be >= 65536")
+        # gRPC takes the limit as a C int
+        if not 64 * 1024 <= self.max_receive_bytes <= 2**31 - 1:
+            raise ConfigError("network.max_receive_bytes: must be in 65536..2147483647")
         if self.peer_queue <= 0:
             raise ConfigError("network.peer_queue: must be > 0")
 
@@ -139,8 +141,14 @@ class AdmissionConfig:
             raise ConfigError("admission.nonce_window: must be > 0")
         if self.verify_workers < 0:
             raise ConfigError("admission.verify_workers: must be >= 0")
-        if self.pending_timeout_s <= 0:
-            raise ConfigError("admission.pending_timeout_s: must be > 0")
+        if self.expiry_blocks <= 0:
+            raise ConfigError("admission.expiry_blocks: must be > 0")
+        # a NaN compares false with everything, so "<= 0" alone lets it through
+        if not math.isfinite(self.pending_timeout_s) or self.pending_timeout_s <= 0:
+            raise ConfigError(
+                f"admission.pending_timeout_s: must be a finite number > 0, "
+                f"got {self.pending_timeout_s!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +32,9 @@ from drex_node.config.model import (
 )
 from drex_node.genesis.dev import dev_genesis
 from drex_node.node.committee import committee_to_doc, signed_committee
-from drex_node.security.identity import Identity, Role
+from drex_node.security.identity import Identity, IdentityError, Role
 from drex_node.security.store import init_ca, issue_to_directory
+from drex_node.testnet.errors import LayoutError
 
 CHAIN_ID = "drex-testnet"
 CENTRAL_BANK = "bcb"
@@ -46,6 +50,11 @@ DEFAULT_NODES: tuple[tuple[str, str], ...] = (
 # What tier2/tier3 nodes of a local network keep (ADR 0077): the dev genesis's first two
 # partitions, so the network shows a partition-scoped follower next to full ones.
 SCOPED_PARTITIONS = ("N", "NE")
+
+
+# What create_network writes at the top of its directory (and ``--force`` removes).
+LAYOUT_ENTRIES = ("network.json", "genesis.json", "pki", "operator", "keys", "nodes")
+_ENTRY_FIELDS = ("name", "role", "address", "metrics", "dir")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,16 +80,61 @@ class Network:
     chain_id: str
     users_per_partition: int
     nodes: tuple[NodeEntry, ...]
+    # Where network.json says the network was created (information only: ``load`` takes
+    # every path from the directory it is given, so a moved or copied network acts on
+    # its own files). Not saved.
+    origin: str = ""
 
     def save(self) -> None:
         doc = {**asdict(self), "nodes": [asdict(n) for n in self.nodes]}
+        del doc["origin"]
         Path(self.dir, "network.json").write_text(json.dumps(doc, indent=2) + "\n")
 
     @staticmethod
     def load(directory: str | Path) -> Network:
-        doc: dict[str, Any] = json.loads(Path(directory, "network.json").read_text())
-        nodes = tuple(NodeEntry(**n) for n in doc["nodes"])
-        return Network(doc["dir"], doc["chain_id"], doc["users_per_partition"], nodes)
+        """The network in ``directory``; its node directories are taken relative to
+        ``directory``, not to the ``dir`` recorded at creation. Raises LayoutError."""
+        root = Path(directory).resolve()
+        f = root / "network.json"
+        try:
+            doc = json.loads(f.read_text(encoding="utf-8"))
+            origin = Path(doc["dir"])
+            nodes = []
+            for n in doc["nodes"]:
+                if not isinstance(n, dict) or sorted(n) != sorted(_ENTRY_FIELDS):
+                    raise LayoutError(f"{f}: a node needs exactly {', '.join(_ENTRY_FIELDS)}")
+                if not all(isinstance(n[k], str) for k in _ENTRY_FIELDS):
+                    raise LayoutError(f"{f}: node {n['name']!r}: every field must be a string")
+                stored = Path(n["dir"])
+                try:
+                    rel = stored.relative_to(origin) if stored.is_absolute() else stored
+                except ValueError:
+                    raise LayoutError(
+                        f"{f}: node {n['name']!r}: directory {stored} is outside the "
+                        f"network's directory {origin}"
+                    ) from None
+                nodes.append(NodeEntry(**{**n, "dir": str(root / rel)}))
+            if not nodes:
+                raise LayoutError(f"{f}: no nodes")
+            users = doc["users_per_partition"]
+            if type(users) is not int or not isinstance(doc["chain_id"], str):
+                raise LayoutError(f"{f}: users_per_partition or chain_id has the wrong type")
+            return Network(str(root), doc["chain_id"], users, tuple(nodes), str(origin))
+        except LayoutError:
+            raise
+        except OSError as exc:
+            raise LayoutError(f"{f}: cannot read: {exc.strerror}") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise LayoutError(f"{f}: not valid JSON ({exc})") from None
+        except KeyError as exc:
+            raise LayoutError(f"{f}: incomplete: no {exc.args[0]!r}") from None
+        except (TypeError, AttributeError):
+            raise LayoutError(f"{f}: not a network description") from None
+
+    @property
+    def moved(self) -> bool:
+        """Whether this network was created in another directory (moved or copied)."""
+        return bool(self.origin) and Path(self.origin) != Path(self.dir)
 
     def entry_points(self) -> list[NodeEntry]:
         """Nodes that accept client submissions and forward them (tier2, edge)."""
@@ -89,6 +143,93 @@ class Network:
     @property
     def operator_dir(self) -> Path:
         return Path(self.dir, "operator")
+
+
+def existing_network(directory: str | Path) -> Path | None:
+    """The file showing that ``directory`` already holds a network (its network.json, or
+    a node config when that is missing), or None."""
+    root = Path(directory)
+    if (root / "network.json").exists():
+        return root / "network.json"
+    configs = sorted(root.glob("nodes/*/config.toml"))
+    return configs[0] if configs else None
+
+
+def remove_network(directory: str | Path) -> None:
+    """Delete what create_network wrote in ``directory`` (keys, certificates, genesis, the
+    nodes' configs, data and logs); other files in it are left alone."""
+    root = Path(directory)
+    for name in LAYOUT_ENTRIES:
+        p = root / name
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        elif p.exists() or p.is_symlink():
+            p.unlink()
+
+
+def port_range_error(base: int, count: int, lowest: int = 1) -> str | None:
+    """Why ``count`` consecutive ports from ``base`` do not fit (None if they do)."""
+    if base < lowest or base > 65535:
+        return f"{base} is not in {lowest}..65535"
+    if base + count - 1 > 65535:
+        return f"{base} leaves no room for {count} nodes (ports up to {base + count - 1})"
+    return None
+
+
+def check_new_network(
+    nodes: tuple[tuple[str, str], ...],
+    base_port: int,
+    metrics_base: int,
+    users_per_partition: int,
+    verify_workers: int,
+    containers: bool = False,
+) -> None:
+    """Raise LayoutError for parameters create_network cannot build a network from, before
+    it writes anything."""
+    seen = set()
+    for name, role in nodes:
+        try:
+            Identity(name, Role(role))  # the node's directory and certificate use both
+        except (IdentityError, ValueError) as exc:
+            raise LayoutError(f"node {name!r}: {exc}") from None
+        if name in seen:
+            raise LayoutError(f"node {name!r}: listed twice")
+        seen.add(name)
+    if not any(Role(role) in (Role.CENTRAL_BANK, Role.TIER1) for _, role in nodes):
+        raise LayoutError("a network needs at least one central-bank or tier1 node")
+    if users_per_partition < 1:
+        raise LayoutError(f"users per partition: must be >= 1, got {users_per_partition}")
+    if verify_workers < 0:
+        raise LayoutError(f"verify workers: must be >= 0, got {verify_workers}")
+    count = 1 if containers else len(nodes)
+    for what, base in (("base port", base_port), ("metrics base port", metrics_base)):
+        why = port_range_error(base, count, lowest=0)  # 0: tests that turn metrics off
+        if why:
+            raise LayoutError(f"{what}: {why}")
+
+
+@contextmanager
+def _removed_on_error(root: Path) -> Iterator[None]:
+    """Remove what was created under ``root`` (and ``root`` with any parents it needed)
+    when the block fails, so a failed creation leaves nothing half-written."""
+    top = root
+    while not top.parent.exists() and top.parent != top:
+        top = top.parent
+    fresh = not root.exists()
+    before = {n for n in LAYOUT_ENTRIES if (root / n).exists()}
+    try:
+        yield
+    except BaseException:
+        if fresh:
+            shutil.rmtree(top, ignore_errors=True)
+        else:
+            for name in LAYOUT_ENTRIES:
+                p = root / name
+                if name not in before and p.is_dir():
+                    shutil.rmtree(p, ignore_errors=True)
+                elif name not in before:
+                    p.unlink(missing_ok=True)
+        raise
 
 
 def _write_secret(path: Path, text: str) -> None:
@@ -115,8 +256,45 @@ def create_network(
 
     With ``containers`` every node is reached as ``<name>:<base_port>`` (its own host, as
     in docker-compose or Kubernetes), listens on ``0.0.0.0``, keeps its data under
-    ``/data`` and has its name in its certificate's DNS names (deploy/, ADR 0067)."""
+    ``/data`` and has its name in its certificate's DNS names (deploy/, ADR 0067).
+
+    Raises LayoutError for unusable parameters before writing anything; on any failure
+    what it had written is removed."""
+    check_new_network(
+        nodes, base_port, metrics_base, users_per_partition, verify_workers, containers
+    )
     root = Path(directory).resolve()
+    if root.exists() and not root.is_dir():
+        raise LayoutError(f"{root}: not a directory")
+    with _removed_on_error(root):
+        return _create(
+            root,
+            nodes,
+            base_port,
+            metrics_base,
+            users_per_partition,
+            verify_workers,
+            consensus,
+            containers,
+            scoped_partitions,
+            commit_rule,
+            gc_depth,
+        )
+
+
+def _create(
+    root: Path,
+    nodes: tuple[tuple[str, str], ...],
+    base_port: int,
+    metrics_base: int,
+    users_per_partition: int,
+    verify_workers: int,
+    consensus: ConsensusSection | None,
+    containers: bool,
+    scoped_partitions: tuple[str, ...],
+    commit_rule: str,
+    gc_depth: int | None,
+) -> Network:
     root.mkdir(parents=True, exist_ok=True)
     doc, keys = dev_genesis(chain_id=CHAIN_ID, users_per_partition=users_per_partition)
     ca = init_ca(root / "pki")
@@ -163,7 +341,10 @@ def create_network(
                 role=e.role,
                 institution=e.name,
                 data_dir="/data" if containers else "data",
-                genesis="genesis.json" if containers else str(root / "genesis.json"),
+                # relative, so that the network still works when its directory moves
+                genesis="genesis.json"
+                if containers
+                else os.path.relpath(root / "genesis.json", e.dir),
                 partitions=scoped_partitions if e.role in SCOPED_ROLES else (),
             ),
             network=NetworkConfig(
@@ -177,7 +358,7 @@ def create_network(
         Path(e.dir, "config.toml").write_text(dump_config(cfg))
         if containers:
             Path(e.dir, "genesis.json").write_text((root / "genesis.json").read_text())
-    net = Network(str(root), CHAIN_ID, users_per_partition, tuple(entries))
+    net = Network(str(root), CHAIN_ID, users_per_partition, tuple(entries), str(root))
     net.save()
     return net
 

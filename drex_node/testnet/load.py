@@ -44,6 +44,10 @@ PRESIGN_PER_USER = 64
 PRESIGN_MAX = 400_000
 
 
+class LoadError(RuntimeError):
+    """A run that cannot start (the network cannot be reached); the message says where."""
+
+
 @dataclass
 class LoadStats:
     """Counters of one run."""
@@ -245,7 +249,15 @@ class LoadGen:
         channels = [secure_channel(e.address, self.creds) for e in entries]
         stubs = [ledger_pb2_grpc.LedgerStub(c) for c in channels]  # type: ignore[no-untyped-call]
         watch_stub = stubs[-1]
-        st = await watch_stub.GetStatus(ledger_pb2.GetStatusRequest(), timeout=10)
+        try:
+            st = await watch_stub.GetStatus(ledger_pb2.GetStatusRequest(), timeout=10)
+        except grpc.aio.AioRpcError as exc:
+            for c in channels:
+                await c.close()
+            raise LoadError(
+                f"cannot reach {entries[-1].address} ({entries[-1].name}): "
+                f"{exc.code().name} {' '.join((exc.details() or '').split())}".rstrip()
+            ) from None
         if self.nonce:
             self.idle = deque(i for i in range(len(self.users)) if self.nonce.get(i, -1) >= 0)
         else:
