@@ -366,23 +366,28 @@ class Node:
         self._turn = mine
         try:
             outcomes = await self.admission.check(raws, lane_entries or ())
-            if prev is not None:
-                await prev
             admitted = [o for o in outcomes if isinstance(o, Admitted)]
-            for a in admitted:
-                self.pending.add(a.tx.hash, a.tx.raw if self.forwarder is not None else b"")
-            self.metrics.pending.set(len(self.pending))
-            if self.driver is not None:
-                entries = lane_entries or {}
-                rows = [
-                    (a.tx.hash, a.partition, entries.get(a.tx.hash, a.tx.raw)) for a in admitted
-                ]
-                self.admitted.record(rows)
-                self.driver.submit([(p, entry) for _, p, entry in rows])
-                waits = None
-            else:
-                assert self.forwarder is not None
-                waits = self.forwarder.enqueue([a.tx for a in admitted])
+            try:
+                if prev is not None:
+                    await prev
+                for a in admitted:
+                    self.pending.add(a.tx.hash, a.tx.raw if self.forwarder is not None else b"")
+                self.metrics.pending.set(len(self.pending))
+                if self.driver is not None:
+                    entries = lane_entries or {}
+                    rows = [
+                        (a.tx.hash, a.partition, entries.get(a.tx.hash, a.tx.raw)) for a in admitted
+                    ]
+                    self.admitted.record(rows)
+                    self.driver.submit([(p, entry) for _, p, entry in rows])
+                    waits = None
+                else:
+                    assert self.forwarder is not None
+                    waits = self.forwarder.enqueue([a.tx for a in admitted])
+            finally:
+                # In the pending table now, or given up (cancelled, failed): admission no
+                # longer holds their room and hashes.
+                self.admission.release(a.tx.hash for a in admitted)
         finally:
             mine.set_result(None)
             if self._turn is mine:

@@ -5,11 +5,16 @@ committed), the sender's account (exists, not frozen), the nonce window against 
 state, expiry, the regulatory rules' admission checks, room in the pending table (else
 RESOURCE_EXHAUSTED for the whole call: no unbounded queues) and, last because it is the
 expensive one, the signatures (in the verification process pool).
+
+The room and the hashes of what passed the synchronous checks are reserved before the
+signatures are awaited, so that concurrent calls neither overfill the pending table nor
+admit one transaction twice; the caller releases the reservation once the transaction is
+in the pending table (or given up).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import grpc
@@ -55,6 +60,9 @@ class Admission:
         self.chain_id = core.genesis.chain_id
         self.partitions = {p: i for i, p in enumerate(core.genesis.partitions)}
         self._policies: tuple[int, ActivePolicies] | None = None
+        # Hashes admitted by calls still verifying signatures or waiting for their turn:
+        # they count as pending (room and duplicates) until the caller releases them.
+        self._reserved: set[bytes] = set()
 
     def _active(self) -> ActivePolicies:
         h = self.core.height + 1
@@ -71,7 +79,7 @@ class Admission:
             return _rejected(b"", exc.reason.name.lower(), exc.detail)
         if tx.type is TxType.COMMITTEE_CHANGE and tx.hash not in carried:
             return _rejected(tx.hash, COMMITTEE_VIA_ADMIN, "submit it through Admin (ADR 0065)")
-        if tx.hash in seen or tx.hash in self.core.pending:
+        if tx.hash in seen or tx.hash in self.core.pending or tx.hash in self._reserved:
             return SubmitResult(tx.hash, SubmitStatus.DUPLICATE, "pending")
         if receipt(self.core.store, tx.hash) is not None:
             return SubmitResult(tx.hash, SubmitStatus.DUPLICATE, "committed")
@@ -107,27 +115,44 @@ class Admission:
     ) -> list[SubmitResult | Admitted]:
         """One outcome per input: a final result, or Admitted (signatures verified).
         Committee changes are admitted only when their hash is in ``carried`` (the Admin
-        service wraps them with the committee signature)."""
+        service wraps them with the committee signature).
+
+        Admitted hashes stay reserved (counted as pending) until the caller passes them
+        to ``release``, after adding them to the pending table or giving them up."""
         view = StateView(self.core.state)
         seen: set[bytes] = set()
         out = [self._check_one(raw, view, seen, carried) for raw in raws]
         fresh = [o for o in out if isinstance(o, Admitted)]
-        if len(fresh) > self.core.pending.room():
+        if len(fresh) > self.core.pending.room() - len(self._reserved):
             raise ApiError(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 MEMPOOL_FULL,
-                f"{len(self.core.pending)} transactions pending; retry later",
+                f"{len(self.core.pending) + len(self._reserved)} transactions pending; retry later",
             )
-        if fresh:
+        if not fresh:
+            return out
+        # Reserved before the await: a concurrent call sees these as pending.
+        reserved = {a.tx.hash for a in fresh}
+        self._reserved |= reserved
+        kept: set[bytes] = set()
+        try:
             verdicts = await self.core.verifier.verify([a.tx for a in fresh])
             bad = {a.tx.hash for a, ok in zip(fresh, verdicts, strict=True) if not ok}
             good = [a.tx for a in fresh if a.tx.hash not in bad]
             self.core.mark_verified([tx.hash for tx in good])
             self.core.remember_decoded(good)  # for the block that will carry them
-            out = [
-                _rejected(o.tx.hash, "bad_signature")
-                if isinstance(o, Admitted) and o.tx.hash in bad
-                else o
-                for o in out
-            ]
-        return out
+            kept = reserved - bad
+        finally:
+            # Bad signatures, a cancelled call or an error: nothing of it stays held.
+            self._reserved -= reserved - kept
+        return [
+            _rejected(o.tx.hash, "bad_signature")
+            if isinstance(o, Admitted) and o.tx.hash not in kept
+            else o
+            for o in out
+        ]
+
+    def release(self, hashes: Iterable[bytes]) -> None:
+        """Stop holding the reservation of admitted hashes (they are in the pending table
+        now, or were given up)."""
+        self._reserved.difference_update(hashes)

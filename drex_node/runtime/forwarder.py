@@ -159,6 +159,17 @@ class Forwarder:
                 resp = await self._stub(address).SubmitBatch(
                     ledger_pb2.SubmitBatchRequest(txs=[t.raw for t in txs]), timeout=10
                 )
+                if len(resp.results) != len(txs):
+                    # Answers that cannot be matched to transactions: the whole call
+                    # failed. The next validator is not tried: this one may have admitted
+                    # some of them.
+                    log.warning(
+                        "forward to %s: %d results for %d transactions; treated as unavailable",
+                        address,
+                        len(resp.results),
+                        len(txs),
+                    )
+                    raise ConnectionError(f"{address} answered {len(resp.results)} of {len(txs)}")
                 return [
                     SubmitResult(
                         r.tx_hash, _STATUS.get(r.status, SubmitStatus.REJECTED), r.reason, r.detail
