@@ -369,7 +369,9 @@ class Node:
             admitted = [o for o in outcomes if isinstance(o, Admitted)]
             try:
                 if prev is not None:
-                    await prev
+                    # shielded: this call's cancellation must not cancel the earlier
+                    # call's turn (that call would then fail to hand its turn on)
+                    await asyncio.shield(prev)
                 for a in admitted:
                     self.pending.add(a.tx.hash, a.tx.raw if self.forwarder is not None else b"")
                 self.metrics.pending.set(len(self.pending))
@@ -389,9 +391,7 @@ class Node:
                 # longer holds their room and hashes.
                 self.admission.release(a.tx.hash for a in admitted)
         finally:
-            mine.set_result(None)
-            if self._turn is mine:
-                self._turn = None
+            self._pass_turn(prev, mine)
         if self.driver is not None and admitted:
             await self.driver.durable()  # acknowledged only once on disk (ADR 0066)
         done: dict[bytes, SubmitResult] = {}
@@ -406,6 +406,22 @@ class Node:
                     self.pending.discard(a.tx.hash)
             self.metrics.stage.labels("forward").observe(time.monotonic() - t_admit)
         return [done[o.tx.hash] if isinstance(o, Admitted) else o for o in outcomes]
+
+    def _pass_turn(self, prev: asyncio.Future[None] | None, mine: asyncio.Future[None]) -> None:
+        """Let the next call go once this one is done and every earlier one too: a call
+        that ends early (cancelled, refused) must not let later calls overtake a call
+        still ahead of it."""
+
+        def release(_: object = None) -> None:
+            if not mine.done():
+                mine.set_result(None)
+            if self._turn is mine:
+                self._turn = None
+
+        if prev is None or prev.done():
+            release()
+        else:
+            prev.add_done_callback(release)
 
     def tx_info(self, tx_hash: bytes) -> TxInfo:
         """PENDING / COMMITTED / REJECTED / UNKNOWN with reason and position."""

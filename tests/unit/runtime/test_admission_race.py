@@ -23,7 +23,7 @@ from drex_node.api.errors import ApiError
 from drex_node.config import load_config
 from drex_node.genesis.dev import key
 from drex_node.ledger.codes import TxType
-from drex_node.ledger.tx import Tx, build
+from drex_node.ledger.tx import Tx, build, decode
 from drex_node.node.node import Node
 from drex_node.runtime.admission import MEMPOOL_FULL
 from drex_node.runtime.sigpool import verify_txs
@@ -232,5 +232,54 @@ def test_a_failing_verifier_gives_the_reservation_back(node: Node) -> None:
             await node.submit(batch)
         _gate(node).error = None
         assert _statuses(await node.submit(batch)) == [(SubmitStatus.FORWARDED, "")] * MAX_PENDING
+
+    asyncio.run(run())
+
+
+class PerCallVerifier(GatedVerifier):
+    """Each call waits for its own gate, in the order the calls reach the verifier."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gates: list[asyncio.Event] = []
+
+    async def verify(self, txs: Sequence[Tx]) -> list[bool]:
+        gate = asyncio.Event()
+        self.gates.append(gate)
+        await gate.wait()
+        return verify_txs(txs)
+
+
+def test_a_call_cancelled_while_waiting_its_turn_lets_no_one_overtake(node: Node) -> None:
+    async def run() -> None:
+        gates = PerCallVerifier()
+        node.core.verifier = gates  # type: ignore[assignment]
+
+        async def reach_verifier(n: int) -> None:
+            while len(gates.gates) < n:
+                await asyncio.sleep(0)
+
+        a_tx, b_tx, c_tx = (transfer(f"user-N-{i}", 1) for i in range(3))
+        a = asyncio.ensure_future(node.submit([a_tx]))
+        await reach_verifier(1)
+        b = asyncio.ensure_future(node.submit([b_tx]))
+        await reach_verifier(2)
+        gates.gates[1].set()  # b is verified first and waits for a's turn
+        for _ in range(20):
+            await asyncio.sleep(0)
+        b.cancel()  # e.g. its client's deadline passed
+        with pytest.raises(asyncio.CancelledError):
+            await b
+        c = asyncio.ensure_future(node.submit([c_tx]))
+        await reach_verifier(3)
+        gates.gates[2].set()
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert _sent(node) == []  # c waits behind a, which b's cancellation did not end
+        gates.gates[0].set()
+        results = await asyncio.wait_for(asyncio.gather(a, c), 5)
+        assert [_statuses(r) for r in results] == [[(SubmitStatus.FORWARDED, "")]] * 2
+        assert _sent(node) == [decode(a_tx).hash, decode(c_tx).hash]  # in arrival order
+        assert node._turn is None  # the chain of turns is empty again
 
     asyncio.run(run())
