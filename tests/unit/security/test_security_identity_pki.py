@@ -77,7 +77,7 @@ def test_validity_window_uses_the_given_clock(ca) -> None:  # type: ignore[no-un
     assert cert.not_valid_after_utc - now < dt.timedelta(days=10)
 
 
-def _cert_with_uris(ca, uris: list[str]) -> bytes:  # type: ignore[no-untyped-def]
+def _leaf(ca, extension: x509.ExtensionType | None) -> bytes:  # type: ignore[no-untyped-def]
     key = ec.generate_private_key(ec.SECP256R1())
     builder = (
         x509.CertificateBuilder()
@@ -88,10 +88,14 @@ def _cert_with_uris(ca, uris: list[str]) -> bytes:  # type: ignore[no-untyped-de
         .not_valid_before(dt.datetime(2020, 1, 1))
         .not_valid_after(dt.datetime(2040, 1, 1))
     )
-    if uris:
-        names = [x509.UniformResourceIdentifier(u) for u in uris]
-        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    if extension is not None:
+        builder = builder.add_extension(extension, critical=False)
     return builder.sign(ca.private_key(), hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+def _cert_with_uris(ca, uris: list[str]) -> bytes:  # type: ignore[no-untyped-def]
+    names = [x509.UniformResourceIdentifier(u) for u in uris]
+    return _leaf(ca, x509.SubjectAlternativeName(names) if uris else None)
 
 
 @pytest.mark.parametrize(
@@ -107,24 +111,10 @@ def test_certificate_with_an_unparseable_subject_alt_name_is_refused(ca) -> None
     # Signed by the network CA, but its SAN extension is not valid DER: cryptography
     # parses extensions only when asked, so this must still become an IdentityError
     # (UNAUTHENTICATED bad_identity), not an exception escaping the interceptor.
-    key = ec.generate_private_key(ec.SECP256R1())
-    pem = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([]))
-        .issuer_name(ca.certificate.subject)
-        .public_key(key.public_key())
-        .serial_number(2)
-        .not_valid_before(dt.datetime(2020, 1, 1))
-        .not_valid_after(dt.datetime(2040, 1, 1))
-        .add_extension(
-            x509.UnrecognizedExtension(
-                x509.oid.ExtensionOID.SUBJECT_ALTERNATIVE_NAME, b"\x30\x05\x86\x09drex"
-            ),
-            critical=False,
-        )
-        .sign(ca.private_key(), hashes.SHA256())
-        .public_bytes(serialization.Encoding.PEM)
+    garbled = x509.UnrecognizedExtension(
+        x509.oid.ExtensionOID.SUBJECT_ALTERNATIVE_NAME, b"\x30\x05\x86\x09drex"
     )
+    pem = _leaf(ca, garbled)
     with pytest.raises(IdentityError, match="unparseable peer certificate extensions"):
         identity_from_cert_pem(pem)
 
