@@ -301,4 +301,6 @@ def load_genesis(path: str | Path) -> Genesis:
         raise GenesisError(f"{p}: cannot read: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
         raise GenesisError(f"{p}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        raise GenesisError(f"{p}: not UTF-8 text (byte {exc.start})") from None
     return parse_genesis(doc, str(p))

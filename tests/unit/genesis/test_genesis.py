@@ -81,6 +81,9 @@ def test_file_errors_name_the_file(tmp_path: Path) -> None:
     p.write_text("{ not json")
     with pytest.raises(GenesisError, match=r"g\.json: line 1: invalid JSON"):
         load_genesis(p)
+    p.write_bytes(b'{"chain_id": "\xff"}')
+    with pytest.raises(GenesisError, match=r"g\.json: not UTF-8 text"):
+        load_genesis(p)
     p.write_text(json.dumps(DOC))
     assert load_genesis(p).chain_id == "drex-dev"
 
