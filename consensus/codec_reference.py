@@ -7,6 +7,7 @@ digests are recomputed from content, never trusted from the wire.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,14 +129,94 @@ class Reader:
         return Certificate(self.header(h), tuple(vs))
 
 
+class _OverBudget(Exception):
+    """Raised from the unpacker's hooks to stop decoding a hostile structure early."""
+
+
+def max_arrays(lim: Limits) -> int:
+    """The most msgpack arrays any message within ``lim`` can hold (top level included).
+
+    Counted per message kind from the shapes ``message_from_wire`` accepts: a batch is 2
+    arrays (itself, its txs), a header 3 plus one per payload item, a certificate 2 plus
+    its header plus one per vote; the largest is a ``CertificateResponse`` of
+    ``max_items`` certificates, each with ``max_payload`` items and ``max_votes`` votes
+    (529,410 with the default limits)."""
+    header = 3 + lim.max_payload
+    cert = 2 + header + lim.max_votes
+    return 1 + max(
+        2,  # BatchMsg
+        header,  # HeaderMsg
+        1,  # VoteMsg; CertificateRequest and BatchRequest hold 1 list of digests
+        cert,  # CertificateMsg
+        1 + lim.max_items * cert,  # CertificateResponse
+        1 + lim.max_items * 2,  # BatchResponse
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _unpack_options(lim: Limits) -> dict[str, Any]:
+    return {
+        "raw": False,
+        "strict_map_key": True,
+        "max_array_len": max(
+            6, lim.max_txs, lim.max_parents, lim.max_payload, lim.max_votes, lim.max_items
+        ),
+        "max_map_len": 0,
+        "max_ext_len": 0,
+        "max_str_len": 4 * lim.max_id_len,
+        "max_bin_len": max(lim.max_tx_bytes, lim.max_signature_len, DIGEST_SIZE),
+        "object_hook": _no_map,
+    }
+
+
+def _no_map(_x: object) -> object:
+    raise _OverBudget("a map (no message contains one)")
+
+
 def unpack_message(data: object, lim: Limits) -> object:
-    """The msgpack structure of a peer message within the size limit."""
+    """The msgpack structure of a peer message within the size limits.
+
+    msgpack's own limits refuse a container or string longer than any message can hold
+    before it is allocated (its defaults allow up to the input's length, so a 5-byte array
+    header could ask for millions of slots), and on messages longer than ``max_arrays``
+    bytes a hook counts arrays, so nested arrays cannot expand into millions of objects
+    either (an empty array is 1 byte on the wire and about 64 in memory). Derivation, from the shapes ``message_from_wire`` accepts:
+
+    - arrays: at most max(max_txs, max_parents, max_payload, max_votes, max_items)
+      items (a message and its records have at most 6 fields); in all, ``max_arrays``;
+    - maps and extension types: none;
+    - strings: only validator ids, at most ``max_id_len`` characters of 4 UTF-8 bytes;
+    - binary: transactions, signatures and digests.
+
+    Every message that decoded before still decodes the same; only inputs that the
+    structural checks would refuse anyway are now refused earlier (``DecodeError``)."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise DecodeError("message is not bytes")
     if len(data) > lim.max_message_bytes:
         raise DecodeError(f"message of {len(data)} bytes > limit {lim.max_message_bytes}")
+    opts = _unpack_options(lim)
+    budget = max_arrays(lim)
+    if len(data) > budget:
+        # Each array takes at least one byte, so only a message this long can hold more
+        # arrays than any message may; shorter ones skip the per-array hook (it costs).
+        count = 0
+
+        def count_array(x: list[Any]) -> list[Any]:
+            nonlocal count
+            count += 1
+            if count > budget:
+                raise _OverBudget(f"more than {budget} arrays")
+            return x
+
+        opts = {**opts, "list_hook": count_array}
     try:
-        return msgpack.unpackb(bytes(data), raw=False, strict_map_key=True)
+        return msgpack.unpackb(bytes(data), **opts)
+    except _OverBudget as exc:
+        raise DecodeError(f"message over limit: {exc}") from None
+    except ValueError as exc:
+        if "exceeds max_" in str(exc):  # msgpack's length limits
+            raise DecodeError(f"message over limit: {exc}") from None
+        raise DecodeError(f"not msgpack: {type(exc).__name__}") from None
     except Exception as exc:  # msgpack raises several unrelated types on garbage
         raise DecodeError(f"not msgpack: {type(exc).__name__}") from None
 
@@ -144,7 +225,7 @@ def message_from_wire(obj: object, lim: Limits) -> Message:
     """Validate a decoded msgpack structure as a message (signatures are not checked)."""
     r = Reader(lim)
     top = r.lst(obj, 4, "message")
-    if not top or not isinstance(top[0], int):
+    if not top or not isinstance(top[0], int) or isinstance(top[0], bool):
         raise DecodeError("message: missing tag")
     tag = top[0]
     body = top[1:]

@@ -39,7 +39,16 @@ from drex_node.runtime.transport import Transport
 
 log = logging.getLogger("drex_node.driver")
 INBOUND = 20_000
+# Bytes of queued peer payloads, all peers together: a deliver that would go past it, or
+# past its peer's share (this over the committee size), waits as for a full queue. A peer
+# with nothing queued may always queue one message (a message may be larger than a share).
+INBOUND_BYTES = 128 * 1024 * 1024
 DRAIN = 512
+# The consumer also stops draining once a group has taken this long (seconds), so a burst
+# of expensive messages cannot hold the event loop; the rest waits for the next group.
+# Well above what an ordinary group takes, so that groups (one engine write, one fsync,
+# one envelope per peer each: ADR 0072) do not get smaller under normal load.
+DRAIN_S = 0.02
 # Messages that promise nothing this node must remember after a crash go out at once,
 # without waiting for the group-commit fsync (ADR 0086): a certificate is valid by its
 # quorum of signatures whoever holds it, and requests and responses for certificates and
@@ -81,6 +90,10 @@ class ConsensusDriver:
         self.config = config
         self.metrics = metrics
         self.inbound: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(INBOUND)
+        self.inbound_bytes = INBOUND_BYTES
+        self._queued = 0  # bytes of the payloads in ``inbound`` (or about to be)
+        self._held: dict[str, int] = {}  # the same per sender
+        self._space = asyncio.Event()  # set whenever queued bytes are taken
         self.blocks: asyncio.Queue[Candidate] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._t0 = time.monotonic()
@@ -101,8 +114,41 @@ class ConsensusDriver:
 
     # ---- inputs ----------------------------------------------------------------------------
     async def deliver(self, sender: str, payload: bytes) -> None:
-        """A message from an authenticated peer (waits while the queue is full)."""
-        await self.inbound.put((sender, payload))
+        """A message from an authenticated peer (waits while the queue is full: by count,
+        by bytes in all, or by the bytes its sender already has queued)."""
+        n = len(payload)
+        while not self._fits(sender, n):
+            self._space.clear()
+            await self._space.wait()
+        self._queued += n
+        self._held[sender] = self._held.get(sender, 0) + n
+        try:
+            await self.inbound.put((sender, payload))
+        except BaseException:
+            self._release(sender, n)
+            raise
+
+    def _fits(self, sender: str, n: int) -> bool:
+        held = self._held.get(sender, 0)
+        if not held:  # one message per peer always fits unless others fill the budget
+            return not self._queued or self._queued + n <= self.inbound_bytes
+        share = self.inbound_bytes // max(1, len(self.engine.schedule.latest.ids))
+        return self._queued + n <= self.inbound_bytes and held + n <= share
+
+    def _release(self, sender: str, n: int) -> None:
+        held = self._held.get(sender, 0) - n
+        if held > 0:
+            self._held[sender] = held
+        else:
+            self._held.pop(sender, None)
+        self._queued = max(0, self._queued - n)
+        self._space.set()
+
+    def _next_nowait(self) -> tuple[str, bytes]:
+        """The next queued message (``asyncio.QueueEmpty`` if none); frees its bytes."""
+        sender, payload = self.inbound.get_nowait()
+        self._release(sender, len(payload))
+        return sender, payload
 
     def input(self, item: Input) -> None:
         """Any other engine input (a committed committee change)."""
@@ -251,10 +297,14 @@ class ConsensusDriver:
     async def _consume(self) -> None:
         while True:
             sender, payload = await self.inbound.get()
+            self._release(sender, len(payload))
+            t0 = time.monotonic()
             self._perform(self.engine.handle_message(sender, payload))
             for _ in range(DRAIN):
+                if time.monotonic() - t0 >= DRAIN_S:
+                    break  # the group is flushed below as usual, just smaller
                 try:
-                    sender, payload = self.inbound.get_nowait()
+                    sender, payload = self._next_nowait()
                 except asyncio.QueueEmpty:
                     break
                 self._perform(self.engine.handle_message(sender, payload))

@@ -152,7 +152,7 @@ def test_random_bytes_decode_alike(data: bytes) -> None:
 @pytest.mark.parametrize(
     "wire",
     [
-        [True, ["a", 0, 1, []]],  # a bool tag the reference accepts as 1
+        [True, ["a", 0, 1, []]],  # a bool tag: refused by both (not an int)
         [1, ["a", True, 1, []]],
         [1, ["a", 0, 1, [b"x", "y"]]],
         [3, ["a", 1, 0, [b"d" * 32], [[0, b"d" * 32]], b"s"]],
