@@ -85,6 +85,8 @@ class Candidate:
     batches: tuple[Batch, ...]
     # (index in block.txs, authority committee signature) of carried committee changes
     committee_signatures: tuple[tuple[int, bytes], ...] = ()
+    # (digest, round) of each certificate, for the checks against the chain so far
+    certs: tuple[tuple[bytes, int], ...] = ()
 
 
 def from_subdag(sub: CommittedSubDag) -> Candidate:
@@ -108,7 +110,11 @@ def from_subdag(sub: CommittedSubDag) -> Candidate:
         tuple(encode(BatchMsg(b)) for b in sub.batches),
     )
     return Candidate(
-        Block(sub.index, sub.leader.round, tuple(txs)), record, sub.batches, tuple(signatures)
+        Block(sub.index, sub.leader.round, tuple(txs)),
+        record,
+        sub.batches,
+        tuple(signatures),
+        tuple((c.digest, c.round) for c in sub.certificates),
     )
 
 
@@ -133,6 +139,10 @@ def verify_record(
     under Shoal: ``commit_rule`` is the network's, from genesis); certificates are in
     (round, author) order; the batches must be exactly those the certificates reference,
     in order.
+
+    This checks the block alone: that it extends this node's chain (anchor round after the
+    previous block's, no certificate committed before) is checked when it is applied
+    (``LedgerCore.commit_peer``).
     """
     lim = limits or Limits()
     certs: list[Certificate] = []

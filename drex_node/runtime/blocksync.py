@@ -31,9 +31,19 @@ log = logging.getLogger("drex_node.sync")
 READ_AHEAD = 4  # checked blocks waiting for the one being applied
 PROGRESS_S = 10.0  # a node that is behind logs its progress this often
 BEHIND_AFTER = 20  # blocks in a row its upstream had executed already: it is behind
+STALL_S = 5.0  # a follower's upstream silent this long: ask the others for the next block
+PROBE_S = 2.0  # how long another upstream has to show that block
 # A checked block: the block, as received, when it arrived, and the schedule it was checked
 # against (a committee change applied meanwhile means checking it again).
 _Verified = tuple[Candidate, Any, float, tuple[tuple[int, Committee], ...]]
+
+
+class UpstreamFailed(Exception):
+    """The upstream is to be left for the next one; ``applied``: blocks applied from it."""
+
+    def __init__(self, reason: str, applied: int = 0) -> None:
+        super().__init__(reason)
+        self.applied = applied
 
 
 def current(
@@ -127,6 +137,10 @@ class BlockSync:
         delivered it: the node is caught up, and verifying each block a second time would
         only take CPU from consensus.
 
+        Raises :class:`UpstreamFailed` when ``address`` is to be left: a block that fails
+        its check or does not extend the chain, a height other than the next one, the end
+        of the stream, or (following) silence while another upstream has the next block.
+
         Blocks are read ahead of the one being applied (at most ``READ_AHEAD``): the next
         blocks' certificates are checked and their transactions' signatures start in the
         verifier processes while the ledger thread applies the current one."""
@@ -143,17 +157,23 @@ class BlockSync:
                 while True:
                     item = await next_checked(ready, reader)
                     if item is None:
-                        reader.result()  # the stream's error, if it ended with one
+                        try:
+                            reader.result()  # the stream's error, if it ended with one
+                        except UpstreamFailed as exc:
+                            exc.applied = applied
+                            raise
                         return applied
                     _, blk, t0, _ = item
                     try:
                         cand = current(
                             item, self.schedule(), self.verifier, self.core.genesis.commit_rule
                         )
+                        done = await self.core.commit_peer(cand)
                     except BlockCheckError as exc:
-                        log.warning("block %d from %s rejected: %s", blk.height, address, exc)
-                        return applied
-                    if await self.core.commit(cand):
+                        raise UpstreamFailed(
+                            f"block {blk.height} rejected: {exc}", applied
+                        ) from None
+                    if done:
                         self.metrics.stage.labels("follow_apply").observe(time.monotonic() - t0)
                         applied += 1
                         self.metrics.synced_blocks.inc()
@@ -183,30 +203,89 @@ class BlockSync:
         idle_s: float | None,
         ready: asyncio.Queue[_Verified],
     ) -> None:
-        """Read, check and queue blocks newer than the applied height until the stream
-        ends, idles for ``idle_s``, or sends a block that fails its check."""
+        """Read, check and queue the next blocks until the stream idles for ``idle_s``
+        (caught up) or reaches blocks the local engine applied. Raises
+        :class:`UpstreamFailed` on anything an honest upstream does not send: a height
+        other than the next one (applied height plus those read ahead), an anchor round not
+        after the previous block's, a block that fails its check, the end of the stream;
+        following, also silence while another upstream has the next block."""
         it = call.__aiter__()
+        expected = self.core.height + 1
+        last = self.core.record(self.core.height) if self.core.height > 0 else None
+        last_round = last.leader_round if last is not None else -1
         while True:
             try:
                 if idle_s is None:
-                    blk = await it.__anext__()
+                    blk = await self._next_or_stall(it, address, expected)
                 else:
                     blk = await asyncio.wait_for(it.__anext__(), idle_s)
-            except (StopAsyncIteration, TimeoutError):
+            except TimeoutError:
                 return
-            if blk.height <= self.core.height:
-                if idle_s is not None:
-                    return
-                continue
+            except StopAsyncIteration:
+                raise UpstreamFailed("stream ended") from None
+            if idle_s is not None and blk.height <= self.core.height:
+                return  # the local engine applied it first: caught up
+            if self.core.height + 1 > expected:  # the engine applied blocks meanwhile
+                expected, last_round = self.core.height + 1, -1
+            if blk.height != expected:
+                raise UpstreamFailed(f"sent height {blk.height}, expected {expected}")
             t0 = time.monotonic()
             schedule = self.schedule()
             try:
                 cand = verify_streamed(blk, schedule, self.verifier, self.core.genesis.commit_rule)
             except BlockCheckError as exc:
-                log.warning("block %d from %s rejected: %s", blk.height, address, exc)
-                return
+                raise UpstreamFailed(f"block {blk.height} rejected: {exc}") from None
+            if cand.record.leader_round <= last_round:
+                raise UpstreamFailed(
+                    f"block {blk.height} rejected: anchor round {cand.record.leader_round}"
+                    f" not after round {last_round}"
+                )
+            expected, last_round = expected + 1, cand.record.leader_round
             self.core.preverify(list(cand.block.txs))
             await ready.put((cand, blk, t0, schedule.entries))
+
+    async def _next_or_stall(self, it: Any, address: str, height: int) -> Any:
+        """The stream's next block. After each ``STALL_S`` without one, the other upstreams
+        are asked for ``height``: if one has it (certified), this node is behind a silent
+        upstream, which is left for that one. An idle network (nobody has it) stays."""
+        nxt = asyncio.ensure_future(it.__anext__())
+        try:
+            while True:
+                done, _ = await asyncio.wait({nxt}, timeout=STALL_S)
+                if done:
+                    return nxt.result()
+                others = [a for a in self.upstream if a != address]
+                found = await asyncio.gather(*(self._has(a, height) for a in others))
+                ahead = [a for a, ok in zip(others, found, strict=True) if ok]
+                if ahead:
+                    self._next = self.upstream.index(ahead[0])
+                    raise UpstreamFailed(
+                        f"nothing for {STALL_S:g} s while {ahead[0]} has height {height}"
+                    )
+        finally:
+            if not nxt.done():
+                nxt.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await nxt
+
+    async def _has(self, address: str, height: int) -> bool:
+        """Whether ``address`` serves a certified block at ``height`` within ``PROBE_S``."""
+        try:
+            async with secure_channel(address, self.credentials) as channel:
+                stub = consensus_pb2_grpc.ConsensusStub(channel)  # type: ignore[no-untyped-call]
+                call = stub.StreamCommitted(
+                    consensus_pb2.StreamCommittedRequest(from_height=height)
+                )
+                try:
+                    blk = await asyncio.wait_for(call.__aiter__().__anext__(), PROBE_S)
+                finally:
+                    call.cancel()
+            if blk.height != height:
+                return False
+            verify_streamed(blk, self.schedule(), self.verifier, self.core.genesis.commit_rule)
+            return True
+        except Exception:  # unreachable, silent, wrong or unproven: not ahead
+            return False
 
     def _address(self) -> str:
         address = self.upstream[self._next % len(self.upstream)]
@@ -219,6 +298,8 @@ class BlockSync:
             address = self._address()
             try:
                 await self._stream(address, None)
+            except UpstreamFailed as exc:
+                log.warning("leaving upstream %s: %s", address, exc)
             except grpc.aio.AioRpcError as exc:
                 log.info("follow stream from %s ended: %s", address, exc.code())
             except Exception:
@@ -226,15 +307,21 @@ class BlockSync:
             await asyncio.sleep(0.5)
 
     async def catch_up(self, idle_s: float = 1.0) -> int:
-        """Stream from upstream nodes until one has nothing newer for ``idle_s``."""
+        """Stream from upstream nodes until one has nothing newer for ``idle_s``; an
+        upstream that fails (an error, a refused or out-of-order block, the end of its
+        stream) is left for the next one. Returns how many blocks were applied."""
         total = 0
         for _ in range(len(self.upstream)):
             address = self._address()
             try:
-                total += await self._stream(address, idle_s)
-                return total
+                return total + await self._stream(address, idle_s)
+            except UpstreamFailed as exc:
+                total += exc.applied
+                log.warning("catch-up: leaving upstream %s: %s", address, exc)
             except grpc.aio.AioRpcError as exc:
                 log.info("catch-up from %s failed: %s", address, exc.code())
+            except Exception:
+                log.exception("catch-up from %s failed", address)
         return total
 
     def trigger(self) -> None:

@@ -17,6 +17,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from consensus.codec import DecodeError
+from consensus.codec import decode as decode_msg
+from consensus.types import CertificateMsg
 from drex_node.genesis import Genesis, init_store
 from drex_node.ledger.commit import commit_block
 from drex_node.ledger.execute import BlockResult, apply_block, head
@@ -25,7 +28,14 @@ from drex_node.ledger.state import CommittedDirectory
 from drex_node.ledger.tx import Tx, TxDecodeError, decode
 from drex_node.metrics import NodeMetrics
 from drex_node.policy.host import Registry
-from drex_node.runtime.blocks import RECORDS_NS, BlockRecord, Candidate, block_hash, get_record
+from drex_node.runtime.blocks import (
+    RECORDS_NS,
+    BlockCheckError,
+    BlockRecord,
+    Candidate,
+    block_hash,
+    get_record,
+)
 from drex_node.runtime.blocks import put_record as _put_record
 from drex_node.runtime.outcome import Attestor, claim_scope, outcome_op
 from drex_node.runtime.pending import PendingTable
@@ -88,6 +98,11 @@ class LedgerCore:
         # Blocks the local engine ordered but this node has not applied yet (ADR 0068).
         self.ordered: dict[int, BlockRecord] = {}
         self.height, self.root = head(store)
+        # Certificates committed in recent blocks (digest -> round), those above the GC
+        # round of the last block's anchor: a peer's block may not commit one again.
+        self.gc_depth = genesis.gc_depth
+        self.recent: dict[bytes, int] = {}
+        self._load_recent()
         self.last_applied_at = time.monotonic()
         self.on_gap: Callable[[int], None] = lambda _h: None
         self.on_applied: Callable[[Candidate, BlockResult], None] = lambda _c, _r: None
@@ -154,6 +169,68 @@ class LedgerCore:
         """Apply ``cand`` if it is the next block; True when applied now."""
         return await self._commit(cand, None)
 
+    async def commit_peer(self, cand: Candidate) -> bool:
+        """Apply a block a peer streamed if it is the next block; True when applied now.
+        Its certificates were checked alone (``verify_record``); here, under the commit
+        lock, it must also extend this node's chain (:meth:`chain_fault`), else
+        ``BlockCheckError`` is raised and nothing changes."""
+        return await self._commit(cand, None, check=True)
+
+    def chain_fault(self, cand: Candidate) -> str | None:
+        """Why ``cand`` (the next height) cannot follow the stored chain, or None: its
+        anchor round must be after the previous block's, and none of its certificates may
+        be at or below the GC round of that anchor (an honest commit orders none) or
+        committed in a recent block. Which certified anchors are committed is still the
+        upstream's word (ADR 0061): this only stops it replaying or reordering them."""
+        h, rnd = cand.block.height, cand.record.leader_round
+        if not cand.certs:
+            return "no certificates"
+        prev = get_record(self.store, h - 1) if h > 1 else None
+        if prev is not None:
+            if rnd <= prev.leader_round:
+                return f"anchor round {rnd} not after round {prev.leader_round} of height {h - 1}"
+            floor = prev.leader_round - self.gc_depth
+            low = [r for _, r in cand.certs if r <= floor]
+            if low:
+                return f"certificate of round {low[0]} at or below the GC round {floor}"
+        for d, _ in cand.certs:
+            if d in self.recent:
+                return f"certificate {d.hex()[:12]} already committed"
+        return None
+
+    def _load_recent(self) -> None:
+        """Rebuild :attr:`recent` from the stored records of the last blocks."""
+        last = get_record(self.store, self.height) if self.height > 0 else None
+        if last is None:
+            return
+        floor = last.leader_round - self.gc_depth
+        h = self.height
+        while h >= 1:
+            rec = get_record(self.store, h)
+            if rec is None or rec.leader_round <= floor:
+                break  # its certificates are all at or below the floor
+            for raw in rec.certificates:
+                try:
+                    msg = decode_msg(raw)
+                except DecodeError:
+                    continue
+                if isinstance(msg, CertificateMsg) and msg.certificate.round > floor:
+                    self.recent[msg.certificate.digest] = msg.certificate.round
+            h -= 1
+
+    def _remember(self, cand: Candidate) -> None:
+        """Add a committed block's certificates to :attr:`recent`, forget those below the
+        GC round of its anchor."""
+        certs = getattr(cand, "certs", ())  # stand-ins in tests carry none
+        if not certs:
+            return
+        recent = self.recent
+        for d, r in certs:
+            recent[d] = r
+        floor = cand.record.leader_round - self.gc_depth
+        if any(r <= floor for r in recent.values()):
+            self.recent = {d: r for d, r in recent.items() if r > floor}
+
     async def commit_outcome(self, cand: Candidate, outcome: GivenOutcome) -> bool:
         """Write ``cand`` with an outcome its validators executed and attested instead of
         executing it (partition-scoped followers, ADR 0077); True when applied now.
@@ -161,7 +238,9 @@ class LedgerCore:
         writes against."""
         return await self._commit(cand, outcome)
 
-    async def _commit(self, cand: Candidate, given: GivenOutcome | None) -> bool:
+    async def _commit(
+        self, cand: Candidate, given: GivenOutcome | None, check: bool = False
+    ) -> bool:
         async with self._lock:
             h = cand.block.height
             if h <= self.height:
@@ -170,6 +249,8 @@ class LedgerCore:
             if h > self.height + 1:
                 self.on_gap(h)
                 return False
+            if check and (fault := self.chain_fault(cand)) is not None:
+                raise BlockCheckError(fault)
             loop = asyncio.get_running_loop()
             if given is None:
                 decoded, sig_ok = await self._prepare(cand)
@@ -189,8 +270,10 @@ class LedgerCore:
                 # disk, so the head kept in memory must follow it before giving up.
                 result, _record = await write
                 self.height, self.root = h, result.state_root
+                self._remember(cand)
                 raise
             self.height, self.root = h, result.state_root
+            self._remember(cand)
             self.last_applied_at = time.monotonic()
         self._after_commit(result)
         self.on_applied(cand, result)
