@@ -8,7 +8,15 @@ from consensus.types import Batch, Digest, ValidatorId
 
 
 class BatchBook:
-    """Batches by digest (memory, backed by storage), bounded per author while unreferenced."""
+    """Batches by digest (memory, backed by storage), bounded per author while unreferenced.
+
+    A peer's batch that no header references yet is held in memory only: it is written to
+    storage once a header we vote for or a certificate we insert lists it (``persist``,
+    ``referenced``), so junk that nothing ever references never reaches the disk and is
+    dropped from memory at garbage collection. Recovery is unaffected: a restart reloads
+    only the batches of stored certificates, and a batch lost with memory is fetched again
+    when a header lists it.
+    """
 
     def __init__(self, store: EngineStore, max_unreferenced: int) -> None:
         self.store = store
@@ -16,6 +24,7 @@ class BatchBook:
         self.batches: dict[Digest, Batch] = {}
         self.round: dict[Digest, int] = {}  # highest round that needs the batch in memory
         self.unreferenced: dict[Digest, ValidatorId] = {}
+        self.unsaved: set[Digest] = set()  # held in memory only, never written
         self.per_author: dict[ValidatorId, int] = {}
         self.ready: list[tuple[int, Digest]] = []
 
@@ -31,15 +40,26 @@ class BatchBook:
         return self.per_author.get(author, 0) < self.max_unreferenced
 
     def add(self, batch: Batch, round_: int, referenced: bool) -> None:
-        """Hold and persist a batch; unreferenced ones count against their author."""
+        """Hold a batch; a referenced one is persisted now, an unreferenced one counts
+        against its author and stays in memory until something references it."""
         if batch.digest in self.batches:
+            if referenced:
+                self.persist(batch.digest)
             return
         self.batches[batch.digest] = batch
         self.round[batch.digest] = round_
-        self.store.put_batch(batch)
-        if not referenced:
+        if referenced:
+            self.store.put_batch(batch)
+        else:
+            self.unsaved.add(batch.digest)
             self.unreferenced[batch.digest] = batch.author
             self.per_author[batch.author] = self.per_author.get(batch.author, 0) + 1
+
+    def persist(self, digest: Digest) -> None:
+        """Write a memory-only batch to storage (a header we vote for lists it)."""
+        if digest in self.unsaved:
+            self.unsaved.discard(digest)
+            self.store.put_batch(self.batches[digest])
 
     def restore(self, batch: Batch, round_: int) -> None:
         """Load a batch of a reloaded certificate (already persisted)."""
@@ -49,6 +69,7 @@ class BatchBook:
     def referenced(self, digest: Digest, round_: int) -> None:
         """A certificate of ``round_`` references the batch."""
         self.round[digest] = max(self.round.get(digest, 0), round_)
+        self.persist(digest)
         self._unpark(digest)
 
     def _unpark(self, digest: Digest) -> None:
@@ -71,9 +92,11 @@ class BatchBook:
         self.ready[:0] = list(payload)
 
     def collect(self, gc_round: int) -> None:
-        """Drop batches only needed at or below ``gc_round`` (storage keeps them)."""
+        """Drop batches only needed at or below ``gc_round`` (storage keeps the referenced
+        ones; never-referenced ones were never written and are gone)."""
         keep = {d for _, d in self.ready}
         for d in [d for d, r in self.round.items() if r <= gc_round and d not in keep]:
             del self.round[d]
             self.batches.pop(d, None)
+            self.unsaved.discard(d)
             self._unpark(d)

@@ -35,6 +35,11 @@ class EngineConfig:
     max_suspended: int = 5000
     max_unreferenced_batches: int = 256
     max_sync_response: int = 200
+    # Outstanding fetches: at most this many announced by one peer, this many in all, and
+    # each re-sent at most this many times (then given up until something needs it again).
+    max_requests_per_peer: int = 1024
+    max_requests: int = 8192
+    max_request_attempts: int = 20
     # The same on every member of a network: "bullshark" (anchors in even rounds) or
     # "shoal" (Bullshark instances back to back: an anchor every round; ADR 0078).
     commit_rule: str = "bullshark"
@@ -74,6 +79,9 @@ class EngineConfig:
             "max_suspended": self.max_suspended,
             "max_unreferenced_batches": self.max_unreferenced_batches,
             "max_sync_response": self.max_sync_response,
+            "max_requests_per_peer": self.max_requests_per_peer,
+            "max_requests": self.max_requests,
+            "max_request_attempts": self.max_request_attempts,
         }
         for name, value in positive.items():
             if value <= 0:

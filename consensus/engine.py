@@ -9,6 +9,8 @@ makes many calls before it sends anything may set ``autoflush = False`` and call
 
 from __future__ import annotations
 
+import hashlib
+
 from consensus.batches import BatchBook
 from consensus.codec import DecodeError, decode
 from consensus.commit_rule import Commit, CommitRule, make_rule
@@ -56,6 +58,18 @@ from consensus.validation import (
     check_vote,
 )
 
+REJECTED_CERTS = 4096  # how many refused certificates are remembered (FIFO)
+
+
+def _cert_key(c: Certificate) -> bytes:
+    """Names a certificate with its exact votes: the digest names only the header, and an
+    honest certificate of the same header must not be refused for a forged one."""
+    h = hashlib.blake2b(c.digest, digest_size=32)
+    for voter, sig in c.votes:
+        vid = voter.encode()
+        h.update(len(vid).to_bytes(2, "big") + vid + len(sig).to_bytes(2, "big") + sig)
+    return h.digest()
+
 
 class Engine:
     """One validator's (or follower's) consensus state machine."""
@@ -79,7 +93,12 @@ class Engine:
         self.schedule = CommitteeSchedule(config.genesis)
         self.dag = Dag()
         self.rule: CommitRule = commit_rule or make_rule(config.commit_rule, config.gc_depth)
-        self.sync = SyncState(config.max_suspended)
+        self.sync = SyncState(
+            config.max_suspended,
+            config.max_requests_per_peer,
+            config.max_requests,
+            config.max_request_attempts,
+        )
         self.now = 0
         self.header: Header | None = None
         self.certified = False
@@ -102,6 +121,7 @@ class Engine:
         self.last_rebroadcast_ms = 0
         self.recheck: list[Certificate] = []
         self.changes: list[tuple[int, Committee]] = []
+        self.rejected: dict[bytes, None] = {}  # recently refused certificates, oldest first
         self.autoflush = True
         self._restore()
 
@@ -234,16 +254,10 @@ class Engine:
                 for cert in certs[: self.cfg.max_sync_response]:
                     self._on_certificate(sender, cert, step)
             case BatchRequest(digests):
-                found = [b for b in (self.book.get(d) for d in digests[:256]) if b is not None]
-                if found:
-                    step.messages.append(Outbound(sender, BatchResponse(tuple(found))))
+                self._on_batch_request(sender, digests, step)
             case BatchResponse(batches):
                 for b in batches[:256]:
-                    if b.digest in self.sync.requested:
-                        self.book.add(b, self.dag.highest_round, referenced=True)
-                        self.sync.requested.pop(b.digest, None)
-                        step.outputs.append(BatchStored(b))
-                        self._wake_batch(b.digest, step)
+                    self._on_fetched_batch(sender, b, step)
 
     # ---- batches ----------------------------------------------------------------------------
     def _seal(self, batch: Batch, step: Step) -> None:
@@ -251,21 +265,41 @@ class Engine:
         self.store.put_lane_sequence(batch.partition, batch.sequence)
         self.book.sealed(batch)  # sent with our next header (ADR 0079)
 
-    def _on_batch(self, sender: ValidatorId, batch: Batch, step: Step) -> None:
-        if batch.author != sender:
-            step.faults.append(Fault(sender, FaultKind.SPOOFED, "batch of another author"))
-            return
-        if not any(c.is_member(sender) for _, c in self.schedule.entries):
-            step.faults.append(Fault(sender, FaultKind.NOT_MEMBER, "batch from non-member"))
-            return
+    def _batch_fault(self, sender: ValidatorId, batch: Batch) -> Fault | None:
+        """The checks every batch from a peer passes, sent directly or fetched: a member
+        author, a known partition and the lane limits."""
+        if not any(c.is_member(batch.author) for _, c in self.schedule.entries):
+            return Fault(sender, FaultKind.NOT_MEMBER, "batch from non-member")
         if batch.partition not in self.lanes:
-            step.faults.append(Fault(sender, FaultKind.MALFORMED, "batch for unknown partition"))
-            return
+            return Fault(sender, FaultKind.MALFORMED, "batch for unknown partition")
         if (
             batch.size_bytes > self.cfg.batch_max_bytes * 2
             or len(batch.txs) > 2 * self.cfg.batch_max_txs
         ):
-            step.faults.append(Fault(sender, FaultKind.TOO_LARGE, "batch exceeds lane limits"))
+            return Fault(sender, FaultKind.TOO_LARGE, "batch exceeds lane limits")
+        return None
+
+    def _on_fetched_batch(self, sender: ValidatorId, batch: Batch, step: Step) -> None:
+        """A batch in a ``BatchResponse``: kept only if we asked for that digest (a header
+        or certificate lists it) and it passes the same checks as a batch sent directly."""
+        if not self.sync.wants_batch(batch.digest):
+            return  # unrequested, or already answered by another peer: ignored
+        fault = self._batch_fault(sender, batch)
+        if fault is not None:
+            step.faults.append(fault)
+            return
+        self.book.add(batch, self.dag.highest_round, referenced=True)
+        self.sync.unrequest(batch.digest)
+        step.outputs.append(BatchStored(batch))
+        self._wake_batch(batch.digest, step)
+
+    def _on_batch(self, sender: ValidatorId, batch: Batch, step: Step) -> None:
+        if batch.author != sender:
+            step.faults.append(Fault(sender, FaultKind.SPOOFED, "batch of another author"))
+            return
+        fault = self._batch_fault(sender, batch)
+        if fault is not None:
+            step.faults.append(fault)
             return
         if self.book.get(batch.digest) is None:
             if not self.book.has_room(sender):
@@ -312,7 +346,7 @@ class Engine:
         missing = [p for p in h.parents if p not in self.dag]
         if missing:
             self.waiting_headers[h.author] = (h, sender)
-            self.sync.want_certs(missing, sender, self.now, step, self._floor())
+            self.sync.want_certs(missing, sender, self.now, step, self._floor(), h.round - 1)
             return
         if h.round > 1:
             parents = [self.dag.get(p) for p in h.parents]
@@ -325,7 +359,7 @@ class Engine:
         missing_b = [d for _, d in h.payload if self.batch(d) is None]
         if missing_b:
             self.waiting_headers[h.author] = (h, sender)
-            self.sync.want_batches(missing_b, sender, self.now, step)
+            self.sync.want_batches(missing_b, sender, self.now, step, h.round)
             return
         for part, d in h.payload:
             b = self.batch(d)
@@ -334,6 +368,8 @@ class Engine:
                 step.faults.append(Fault(sender, FaultKind.MALFORMED, "payload", (h,)))
                 return
         self.waiting_headers.pop(h.author, None)
+        for _, d in h.payload:  # our vote says we hold them: durable before it is sent
+            self.book.persist(d)
         self.last_votes[h.author] = (h.round, h.digest)
         self.store.put_last_vote(h.author, h.round, h.digest)
         sig = self.signer.sign(vote_signing_bytes(h.digest))
@@ -368,10 +404,20 @@ class Engine:
         if c.digest in self.dag or c.digest in self.sync.suspended or c.round <= self.dag.gc_round:
             return
         existing = self.dag.at(c.round, c.author)
+        key = _cert_key(c)
+        if key in self.rejected:
+            step.faults.append(
+                Fault(sender, FaultKind.BAD_SIGNATURE, "certificate rejected before", (c,))
+            )
+            return
         fault = check_certificate(
             c, self.schedule, self.verifier, self.cfg.max_header_batches, sender
         )
         if fault is not None:
+            if fault.kind in (FaultKind.BAD_SIGNATURE, FaultKind.NO_QUORUM):
+                self.rejected[key] = None  # votes and header exactly: never verified again
+                if len(self.rejected) > REJECTED_CERTS:
+                    del self.rejected[next(iter(self.rejected))]
             step.faults.append(fault)
             return
         if existing is not None:
@@ -396,8 +442,9 @@ class Engine:
             missing_b = [d for _, d in cert.header.payload if self.batch(d) is None]
             if missing or missing_b:
                 if self.sync.suspend(cert, missing, missing_b):
-                    self.sync.want_certs(missing, sender, self.now, step, self._floor())
-                    self.sync.want_batches(missing_b, sender, self.now, step)
+                    floor = self._floor()
+                    self.sync.want_certs(missing, sender, self.now, step, floor, cert.round - 1)
+                    self.sync.want_batches(missing_b, sender, self.now, step, cert.round)
                 continue
             self._insert(cert, step)
             queue.extend(self.sync.resume(cert.digest))
@@ -518,6 +565,28 @@ class Engine:
         found = answer_request(self._lookup, digests, floor, self.cfg.max_sync_response)
         if found:
             step.messages.append(Outbound(sender, CertificateResponse(tuple(found))))
+
+    def _on_batch_request(
+        self, sender: ValidatorId, digests: tuple[Digest, ...], step: Step
+    ) -> None:
+        """The requested batches we hold, in order, as many as fit one response under the
+        decode limit (half of it, for the framing): the requester asks again for the rest."""
+        budget = self.cfg.limits.max_message_bytes // 2
+        found: list[Batch] = []
+        used = 64
+        for d in dict.fromkeys(digests[:256]):
+            b = self.book.get(d)
+            if b is None:
+                continue
+            # Encoded size, over-estimated: each tx has a header of at most 5 bytes, the
+            # batch's author, ints and array headers fit in 32 bytes besides its id.
+            size = b.size_bytes + 5 * len(b.txs) + len(b.author.encode()) + 32
+            if used + size > budget:
+                break
+            used += size
+            found.append(b)
+        if found:
+            step.messages.append(Outbound(sender, BatchResponse(tuple(found))))
 
     def _lookup(self, digest: Digest) -> Certificate | None:
         return self.dag.get(digest) or self.store.certificate(digest)

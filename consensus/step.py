@@ -72,8 +72,10 @@ class EpochScheduled:
 
 @dataclass(frozen=True, slots=True)
 class BatchStored:
-    """A peer's batch this validator stored for the first time: the node may start work on
-    its transactions (signature checks) before they are ordered. Advisory only."""
+    """A peer's batch this validator received for the first time (held in memory; written
+    once a header it votes for, a certificate or a fetch references it): the node may
+    start work on its transactions (signature checks) before they are ordered. Advisory
+    only."""
 
     batch: Batch
 

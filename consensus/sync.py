@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from consensus.step import Outbound, Step
 from consensus.types import (
@@ -14,16 +15,42 @@ from consensus.types import (
 )
 
 
-class SyncState:
-    """Suspended certificates (bounded), who waits for what, and outstanding requests."""
+@dataclass(slots=True)
+class Request:
+    """One outstanding fetch: when it was last sent, what it is, how often it was re-sent,
+    the peer that announced it, the round that needs it and its order of first request."""
 
-    def __init__(self, max_suspended: int) -> None:
+    last_ms: int
+    is_cert: bool
+    attempts: int
+    source: ValidatorId
+    round: int
+    seq: int
+
+
+class SyncState:
+    """Suspended certificates (bounded), who waits for what, and outstanding requests
+    (bounded per announcing peer and in total; dropped below the GC round or after
+    ``max_attempts`` re-sends)."""
+
+    def __init__(
+        self,
+        max_suspended: int,
+        max_requests_per_peer: int = 1024,
+        max_requests: int = 8192,
+        max_attempts: int = 20,
+    ) -> None:
         self.max_suspended = max_suspended
+        self.max_requests_per_peer = max_requests_per_peer
+        self.max_requests = max_requests
+        self.max_attempts = max_attempts
         self.suspended: dict[Digest, Certificate] = {}
         self.waiters: dict[Digest, set[Digest]] = {}
         self.missing_count: dict[Digest, int] = {}
-        # digest -> (last request ms, is certificate, attempts, first peer asked)
-        self.requested: dict[Digest, tuple[int, bool, int, ValidatorId]] = {}
+        self.requested: dict[Digest, Request] = {}
+        # announcing peer -> its requests, oldest first
+        self.by_peer: dict[ValidatorId, dict[Digest, None]] = {}
+        self._seq = 0
 
     def suspend(self, cert: Certificate, missing: list[Digest], missing_b: list[Digest]) -> bool:
         """Park ``cert`` until every dependency arrives; False when the buffer is full."""
@@ -40,7 +67,7 @@ class SyncState:
 
     def resume(self, dependency: Digest) -> list[Certificate]:
         """A dependency arrived; returns the certificates it completes, sorted by round."""
-        self.requested.pop(dependency, None)
+        self.unrequest(dependency)
         done = []
         for child in self.waiters.pop(dependency, set()):
             left = self.missing_count.get(child)
@@ -54,27 +81,74 @@ class SyncState:
         done.sort(key=lambda c: (c.round, c.author), reverse=True)
         return done
 
+    def wants_batch(self, digest: Digest) -> bool:
+        """Whether ``digest`` is an outstanding batch request."""
+        req = self.requested.get(digest)
+        return req is not None and not req.is_cert
+
+    def unrequest(self, digest: Digest) -> None:
+        """Forget the request for ``digest`` (it arrived)."""
+        req = self.requested.pop(digest, None)
+        if req is None:
+            return
+        mine = self.by_peer.get(req.source)
+        if mine is not None:
+            mine.pop(digest, None)
+            if not mine:
+                del self.by_peer[req.source]
+
+    def _give_up(self, digest: Digest) -> None:
+        """Drop the request for ``digest`` and un-suspend the certificates waiting for it:
+        they enter again, and request again, when a peer sends them again."""
+        self.unrequest(digest)
+        for child in sorted(self.waiters.pop(digest, set())):
+            self._drop(child)
+
+    def _make_room(self, peer: ValidatorId) -> None:
+        mine = self.by_peer.get(peer)
+        if mine is not None and len(mine) >= self.max_requests_per_peer:
+            self._give_up(next(iter(mine)))  # the peer's oldest request
+        if len(self.requested) >= self.max_requests:
+            heaviest = max(self.by_peer.items(), key=lambda kv: (len(kv[1]), kv[0]))[1]
+            self._give_up(next(iter(heaviest)))
+
     def _want(
-        self, digests: list[Digest], is_cert: bool, peer: ValidatorId, now: int
+        self, digests: list[Digest], is_cert: bool, peer: ValidatorId, now: int, round_: int
     ) -> list[Digest]:
-        new = [d for d in digests if d not in self.requested]
-        for d in new:
-            self.requested[d] = (now, is_cert, 0, peer)
+        new = []
+        for d in dict.fromkeys(digests):
+            req = self.requested.get(d)
+            if req is not None:
+                req.round = max(req.round, round_)
+                continue
+            self._make_room(peer)
+            self._seq += 1
+            self.requested[d] = Request(now, is_cert, 0, peer, round_, self._seq)
+            self.by_peer.setdefault(peer, {})[d] = None
+            new.append(d)
         return new
 
     def want_certs(
-        self, digests: list[Digest], peer: ValidatorId, now: int, step: Step, floor: int
+        self,
+        digests: list[Digest],
+        peer: ValidatorId,
+        now: int,
+        step: Step,
+        floor: int,
+        round_: int,
     ) -> None:
-        """Request certificates not already requested."""
-        new = self._want(digests, True, peer, now)
+        """Request certificates (of ``round_``) not already requested."""
+        new = self._want(digests, True, peer, now, round_)
         if new:
-            step.messages.append(Outbound(peer, CertificateRequest(tuple(new), floor)))
+            step.messages.append(Outbound(peer, CertificateRequest(tuple(new[:256]), floor)))
 
-    def want_batches(self, digests: list[Digest], peer: ValidatorId, now: int, step: Step) -> None:
-        """Request batches not already requested."""
-        new = self._want(digests, False, peer, now)
+    def want_batches(
+        self, digests: list[Digest], peer: ValidatorId, now: int, step: Step, round_: int
+    ) -> None:
+        """Request batches (listed by a header of ``round_``) not already requested."""
+        new = self._want(digests, False, peer, now, round_)
         if new:
-            step.messages.append(Outbound(peer, BatchRequest(tuple(new))))
+            step.messages.append(Outbound(peer, BatchRequest(tuple(new[:256]))))
 
     def retry(
         self,
@@ -86,29 +160,50 @@ class SyncState:
         still_missing: Callable[[Digest], bool],
     ) -> None:
         """Re-send overdue requests to the peer first asked (who announced the digest, so
-        it should hold it) and to the next peer in a fixed rotation."""
+        it should hold it) and to the next peer in a fixed rotation: the longest-waiting
+        first, at most 256 digests a message; what does not fit stays due (its state is
+        untouched) and goes first next time. A request re-sent ``max_attempts`` times is
+        given up."""
         if not peers:
             return
+        members = set(peers)
         certs: dict[ValidatorId, list[Digest]] = {}
         batches: dict[ValidatorId, list[Digest]] = {}
-        for d, (t, is_cert, attempts, source) in sorted(self.requested.items()):
+        due = sorted(
+            (req.last_ms, req.seq, d)
+            for d, req in self.requested.items()
+            if now - req.last_ms >= retry_ms
+        )
+        for _, _, d in due:
+            req = self.requested.get(d)
+            if req is None:
+                continue  # given up above with a certificate that waited for it
             if not still_missing(d):
-                del self.requested[d]
+                self.unrequest(d)
                 continue
-            if now - t < retry_ms:
+            if req.attempts >= self.max_attempts:
+                self._give_up(d)
                 continue
-            self.requested[d] = (now, is_cert, attempts + 1, source)
-            rotating = peers[(attempts + d[0]) % len(peers)]
-            for peer in sorted({source, rotating} & set(peers)) or [rotating]:
-                (certs if is_cert else batches).setdefault(peer, []).append(d)
+            out = certs if req.is_cert else batches
+            rotating = peers[(req.attempts + d[0]) % len(peers)]
+            targets = sorted({req.source, rotating} & members) or [rotating]
+            targets = [p for p in targets if len(out.get(p, ())) < 256]
+            if not targets:
+                continue
+            req.last_ms = now
+            req.attempts += 1
+            for peer in targets:
+                out.setdefault(peer, []).append(d)
         for peer, ds in sorted(certs.items()):
-            step.messages.append(Outbound(peer, CertificateRequest(tuple(ds[:256]), floor)))
+            step.messages.append(Outbound(peer, CertificateRequest(tuple(ds), floor)))
         for peer, ds in sorted(batches.items()):
-            step.messages.append(Outbound(peer, BatchRequest(tuple(ds[:256]))))
+            step.messages.append(Outbound(peer, BatchRequest(tuple(ds))))
 
     def collect(self, gc_round: int) -> list[Certificate]:
         """Drop state at or below ``gc_round``; returns suspended certificates whose parents
         are now below the GC round and that should be tried again."""
+        for d in [d for d, req in self.requested.items() if req.round <= gc_round]:
+            self.unrequest(d)
         retry: list[Certificate] = []
         for d, cert in list(self.suspended.items()):
             if cert.round <= gc_round:

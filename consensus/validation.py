@@ -74,7 +74,8 @@ def check_certificate(
     """Shape of the header plus a quorum of valid, distinct member votes.
 
     Votes are verified (already-cached ones first) only until a quorum is reached, so an
-    honest certificate costs at most 2f+1 verifications. Invalid votes are skipped, so the
+    honest certificate costs at most 2f+1 verifications, and only while the votes left can
+    still make a quorum, so a forged one costs at most f+1. Invalid votes are skipped, so the
     verdict is "a quorum of valid votes exists", whatever order the checks ran in.
     """
     fault = check_header_shape(c.header, schedule, max_batches, blame)
@@ -97,8 +98,12 @@ def check_certificate(
     if isinstance(verifier, CachingVerifier):  # already-verified signatures first: free
         keyed.sort(key=lambda k: not verifier.known(k[1], message, k[2]))
     stake = 0
+    unchecked = sum(committee.weight(voter) for voter, _, _ in keyed)
     bad: list[ValidatorId] = []
     for voter, pk, sig in keyed:
+        if stake + unchecked < committee.quorum:
+            break  # the votes left cannot make a quorum: verifying them changes nothing
+        unchecked -= committee.weight(voter)
         if not verifier.verify(pk, message, sig):
             bad.append(voter)  # skipped: the verdict depends only on whether a quorum is valid
             continue
