@@ -9,6 +9,7 @@ from consensus.committee import Committee, CommitteeSchedule, Validator
 from consensus.config import EngineConfig
 from consensus.crypto import Ed25519Signer, Ed25519Verifier, Signer
 from consensus.engine import Engine
+from consensus.step import Step
 from consensus.storage import MemoryStorage
 from consensus.types import Certificate, Header
 
@@ -89,8 +90,6 @@ class Network:
 
     def run(self, ticks: int, down: Iterable[str] = ()) -> None:
         """Alternate ticks and full delivery; engines in ``down`` neither send nor receive."""
-        from consensus.codec import encode
-
         off = set(down)
         for _ in range(ticks):
             self.now += 10
@@ -100,13 +99,21 @@ class Network:
                     continue
                 step = self.engines[i].handle_tick(self.now)
                 queue.append((i, step))
-            while queue:
-                src, step = queue.pop(0)
-                self.outputs[src].extend(step.outputs)
-                self.faults[src].extend(step.faults)
-                for out in step.messages:
-                    data = encode(out.message)
-                    for dst in self.ids:
-                        if dst == src or dst in off or (out.to is not None and out.to != dst):
-                            continue
-                        queue.append((dst, self.engines[dst].handle_message(src, data)))
+            self.deliver(queue, off)
+
+    def deliver(self, queue: list[tuple[str, Step]], off: Iterable[str] = ()) -> None:
+        """Deliver the messages of ``(source, step)`` pairs, and of every step they cause,
+        until none is left; engines in ``off`` neither send nor receive."""
+        from consensus.codec import encode
+
+        down = set(off)
+        while queue:
+            src, step = queue.pop(0)
+            self.outputs[src].extend(step.outputs)
+            self.faults[src].extend(step.faults)
+            for out in step.messages:
+                data = encode(out.message)
+                for dst in self.ids:
+                    if dst == src or dst in down or (out.to is not None and out.to != dst):
+                        continue
+                    queue.append((dst, self.engines[dst].handle_message(src, data)))

@@ -34,17 +34,7 @@ def made_up(label: str, k: int, lead: int = 0) -> bytes:
 
 
 def deliver(net: Network, src: str, step: Step, down: set[str]) -> None:
-    queue = [(src, step)]
-    while queue:
-        s, st = queue.pop(0)
-        net.outputs[s].extend(st.outputs)
-        net.faults[s].extend(st.faults)
-        for out in st.messages:
-            data = encode(out.message)
-            for dst in net.ids:
-                if dst == s or dst in down or (out.to is not None and out.to != dst):
-                    continue
-                queue.append((dst, net.engines[dst].handle_message(s, data)))
+    net.deliver([(src, step)], down)
 
 
 def test_made_up_payload_digests_are_bounded_and_dropped_at_gc() -> None:
