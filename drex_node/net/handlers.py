@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any, TypeAlias
+from typing import Any, NoReturn, TypeAlias
 
 import grpc
 import grpc.aio
@@ -37,7 +37,7 @@ def _message_name(parse: Parse) -> str:
     return str(getattr(descriptor, "full_name", "request message"))
 
 
-async def _refuse(context: Context, parse: Parse, exc: Exception) -> None:
+async def _refuse(context: Context, parse: Parse, exc: Exception) -> NoReturn:
     detail = str(exc)[:200] or type(exc).__name__
     await abort_with(
         context,
@@ -49,21 +49,15 @@ async def _refuse(context: Context, parse: Parse, exc: Exception) -> None:
     )
 
 
-async def _parsed(raw: Any, parse: Parse | None, context: Context) -> Any:
-    if parse is None:  # already a message, or a method that takes raw bytes
-        return raw
-    try:
-        return parse(raw)
-    except Exception as exc:  # DecodeError, or anything else the parser raises
-        await _refuse(context, parse, exc)
-        raise  # unreachable: _refuse aborts the call
-
-
 async def _parsed_stream(
-    requests: AsyncIterator[Any], parse: Parse | None, context: Context
+    requests: AsyncIterator[bytes], parse: Parse, context: Context
 ) -> AsyncIterator[Any]:
     async for raw in requests:
-        yield await _parsed(raw, parse, context)
+        try:
+            msg = parse(raw)
+        except Exception as exc:  # DecodeError, or anything else the parser raises
+            await _refuse(context, parse, exc)
+        yield msg
 
 
 def _wrap_behavior(
@@ -76,12 +70,18 @@ def _wrap_behavior(
     parsed with ``parse`` only inside it, so that a caller who may not call the method
     learns that first, and a malformed request is refused (INVALID_ARGUMENT,
     ``malformed_request``) and logged like any other refusal instead of failing in
-    gRPC's own deserialisation (UNKNOWN, no reason, no log line of ours)."""
+    gRPC's own deserialisation (UNKNOWN, no reason, no log line of ours). With no
+    ``parse`` (an outer wrapper, or a method taking raw bytes) the request passes as is."""
 
     async def request_of(request: Any, context: Context) -> Any:
+        if parse is None:
+            return request
         if request_stream:
-            return request if parse is None else _parsed_stream(request, parse, context)
-        return await _parsed(request, parse, context)
+            return _parsed_stream(request, parse, context)
+        try:
+            return parse(request)
+        except Exception as exc:  # DecodeError, or anything else the parser raises
+            await _refuse(context, parse, exc)
 
     if inspect.isasyncgenfunction(behavior):
 
