@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
-from typing import TypeVar
 
 import grpc
 
@@ -29,8 +28,7 @@ NO_SELECTOR = "no_selector"
 # Kept free below the server's send limit: a margin in case the size sum below misses
 # something (it counts every field of the response).
 RESPONSE_MARGIN_BYTES = 4096
-
-Item = TypeVar("Item", consensus_pb2.Batch, consensus_pb2.Certificate)
+ROUND_FIELD_MAX = 11  # a uint64 field: one tag byte and at most ten varint bytes
 
 
 def _field_bytes(size: int) -> int:
@@ -53,23 +51,21 @@ class ConsensusServicer(consensus_pb2_grpc.ConsensusServicer):
         self._limits = limits
         self._response_budget = max_send_bytes - RESPONSE_MARGIN_BYTES
 
-    def _fit(self, what: str, items: Iterable[Item], used: int) -> list[Item]:
-        """The leading ``items`` that fit the response budget with ``used`` bytes already
-        taken. The rest are left out of the answer (neither sent nor listed as missing):
-        the caller asks for them again."""
-        out: list[Item] = []
-        for item in items:
-            used += _field_bytes(item.ByteSize())
+    def _fit(self, what: str, sizes: Iterable[int], used: int) -> int:
+        """How many leading items, of the given encoded sizes, fit the response budget
+        with ``used`` bytes already taken. The rest are left out of the answer (neither
+        sent nor listed as missing): the caller asks for them again. Sizes come from the
+        lengths at hand, so nothing is encoded twice."""
+        n = 0
+        for size in sizes:
+            used += _field_bytes(size)
             if used > self._response_budget:
                 log.info(
-                    "%s: answer cut after %d items (%d byte budget)",
-                    what,
-                    len(out),
-                    self._response_budget,
+                    "%s: answer cut after %d items (%d byte budget)", what, n, self._response_budget
                 )
                 break
-            out.append(item)
-        return out
+            n += 1
+        return n
 
     async def Send(
         self, request: consensus_pb2.ConsensusEnvelope, context: Context
@@ -124,11 +120,13 @@ class ConsensusServicer(consensus_pb2_grpc.ConsensusServicer):
             digests = list(dict.fromkeys(digests))
             held = await self._backend.fetch_batches(who, digests)
             missing = [d for d in digests if d not in held]
-            batches = self._fit(
+            found = [d for d in digests if d in held]
+            n = self._fit(
                 "FetchBatches",
-                (consensus_pb2.Batch(digest=d, data=held[d]) for d in digests if d in held),
+                (_field_bytes(len(d)) + _field_bytes(len(held[d])) for d in found),
                 sum(_field_bytes(len(d)) for d in missing),
             )
+            batches = [consensus_pb2.Batch(digest=d, data=held[d]) for d in found[:n]]
             return consensus_pb2.FetchBatchesResponse(batches=batches, missing=missing)
 
         return await unary(context, "FetchBatches", run)
@@ -159,13 +157,22 @@ class ConsensusServicer(consensus_pb2_grpc.ConsensusServicer):
             else:
                 raise invalid_argument(NO_SELECTOR, "set digests or rounds")
             # Certificates come in request (or round) order: a cut answer is a prefix.
-            certificates = self._fit(
+            n = self._fit(
                 "FetchCertificates",
-                (convert.certificate(c) for c in certs),
+                (
+                    _field_bytes(len(c.digest)) + ROUND_FIELD_MAX + _field_bytes(len(c.data))
+                    for c in certs
+                ),
                 sum(_field_bytes(len(d)) for d in missing),
             )
+            if selector == "rounds" and n < len(certs):
+                # Cut at a round boundary: the caller asks again from the round after the
+                # last one answered, which must then be complete.
+                cut = certs[n].round
+                while n > 0 and certs[n - 1].round == cut:
+                    n -= 1
             return consensus_pb2.FetchCertificatesResponse(
-                certificates=certificates, missing=missing
+                certificates=[convert.certificate(c) for c in certs[:n]], missing=missing
             )
 
         return await unary(context, "FetchCertificates", run)

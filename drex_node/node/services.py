@@ -165,7 +165,7 @@ class ConsensusService:
         driver = self.node.driver
         out = []
         if driver is not None:
-            for d in dict.fromkeys(digests):  # a repeated digest is answered once
+            for d in digests:  # the servicer passes each digest once
                 c = driver.engine.dag.get(d) or driver.engine.store.certificate(d)
                 if c is not None:
                     out.append(CertificateView(c.digest, c.round, encode(CertificateMsg(c))))
