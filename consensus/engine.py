@@ -700,6 +700,9 @@ class Engine:
             return
         self.changes.append((first, new))
         self.store.put_schedule(tuple(self.changes))
+        # A certificate refused against the committee known before (a lagging node checks a
+        # new epoch's certificate with the old keys and weights) may be valid now.
+        self.rejected.clear()
         step.outputs.append(EpochScheduled(first, new))
 
 

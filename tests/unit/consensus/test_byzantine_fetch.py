@@ -8,8 +8,9 @@ import hashlib
 from consensus_dagkit import Network
 
 from consensus.codec import encode
+from consensus.committee import Committee, CommitteeChange, Validator
 from consensus.crypto import Ed25519Verifier
-from consensus.engine import Engine
+from consensus.engine import ChangeCommittee, Engine
 from consensus.step import FaultKind, Step
 from consensus.sync import SyncState
 from consensus.types import (
@@ -138,3 +139,18 @@ def test_forged_certificate_is_cheap_to_refuse_and_not_verified_again() -> None:
     )
     step = a.handle_message("d", encode(CertificateResponse((good,))))
     assert step.faults == [] and h.digest in a.dag
+
+
+def test_refused_certificates_are_forgotten_when_the_committee_changes() -> None:
+    # Refused against one committee, a certificate may be valid against the next: the
+    # memory of refusals must not outlive the committee it was judged by.
+    net = Network()
+    a = Engine(net.config("a"), net.signers["a"], Ed25519Verifier(), net.storages["a"])
+    h = signed_header(net, "b", 1)
+    forged = Certificate(h, tuple((v, bytes(64)) for v in net.ids))
+    a.handle_message("b", encode(CertificateResponse((forged,))))
+    assert a.rejected
+    vs = [Validator(i, net.signers[i].public_key, 1) for i in net.ids]
+    change = CommitteeChange(Committee.create(1, vs).signed(net.authority))
+    step = a.handle_input(ChangeCommittee(change, 4))
+    assert step.faults == [] and not a.rejected
