@@ -103,10 +103,15 @@ async def next_checked(
         if reader.done():
             return None
         get = asyncio.ensure_future(ready.get())
-        await asyncio.wait({get, reader}, return_when=asyncio.FIRST_COMPLETED)
-        if get.done():
+        got = False
+        try:
+            await asyncio.wait({get, reader}, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when this caller is cancelled: no get left waiting on the queue
+            got = get.done()
+            if not got:
+                get.cancel()
+        if got:
             return get.result()
-        get.cancel()
 
 
 class BlockSync:
@@ -211,8 +216,7 @@ class BlockSync:
         following, also silence while another upstream has the next block."""
         it = call.__aiter__()
         expected = self.core.height + 1
-        last = self.core.record(self.core.height) if self.core.height > 0 else None
-        last_round = last.leader_round if last is not None else -1
+        last_round = self.core.last_round if self.core.last_round is not None else -1
         while True:
             try:
                 if idle_s is None:
@@ -226,7 +230,8 @@ class BlockSync:
             if idle_s is not None and blk.height <= self.core.height:
                 return  # the local engine applied it first: caught up
             if self.core.height + 1 > expected:  # the engine applied blocks meanwhile
-                expected, last_round = self.core.height + 1, -1
+                expected = self.core.height + 1
+                last_round = self.core.last_round if self.core.last_round is not None else -1
             if blk.height != expected:
                 raise UpstreamFailed(f"sent height {blk.height}, expected {expected}")
             t0 = time.monotonic()

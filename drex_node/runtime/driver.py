@@ -132,7 +132,7 @@ class ConsensusDriver:
         held = self._held.get(sender, 0)
         if not held:  # one message per peer always fits unless others fill the budget
             return not self._queued or self._queued + n <= self.inbound_bytes
-        share = self.inbound_bytes // max(1, len(self.engine.schedule.latest.ids))
+        share = self.inbound_bytes // max(1, len(self.engine.schedule.latest.validators))
         return self._queued + n <= self.inbound_bytes and held + n <= share
 
     def _release(self, sender: str, n: int) -> None:

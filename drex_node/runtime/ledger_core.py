@@ -102,6 +102,9 @@ class LedgerCore:
         # round of the last block's anchor: a peer's block may not commit one again.
         self.gc_depth = genesis.gc_depth
         self.recent: dict[bytes, int] = {}
+        # The anchor round of the block at ``height`` (None before the first): what the
+        # next block's anchor must come after, kept here so no check reads the record.
+        self.last_round: int | None = None
         self._load_recent()
         self.last_applied_at = time.monotonic()
         self.on_gap: Callable[[int], None] = lambda _h: None
@@ -185,11 +188,11 @@ class LedgerCore:
         h, rnd = cand.block.height, cand.record.leader_round
         if not cand.certs:
             return "no certificates"
-        prev = get_record(self.store, h - 1) if h > 1 else None
+        prev = self.last_round  # of height h - 1: the caller holds the lock, h is next
         if prev is not None:
-            if rnd <= prev.leader_round:
-                return f"anchor round {rnd} not after round {prev.leader_round} of height {h - 1}"
-            floor = prev.leader_round - self.gc_depth
+            if rnd <= prev:
+                return f"anchor round {rnd} not after round {prev} of height {h - 1}"
+            floor = prev - self.gc_depth
             low = [r for _, r in cand.certs if r <= floor]
             if low:
                 return f"certificate of round {low[0]} at or below the GC round {floor}"
@@ -203,10 +206,13 @@ class LedgerCore:
         last = get_record(self.store, self.height) if self.height > 0 else None
         if last is None:
             return
+        self.last_round = last.leader_round
         floor = last.leader_round - self.gc_depth
         h = self.height
+        rec: BlockRecord | None = last
         while h >= 1:
-            rec = get_record(self.store, h)
+            if h != self.height:
+                rec = get_record(self.store, h)
             if rec is None or rec.leader_round <= floor:
                 break  # its certificates are all at or below the floor
             for raw in rec.certificates:
@@ -221,7 +227,7 @@ class LedgerCore:
     def _remember(self, cand: Candidate) -> None:
         """Add a committed block's certificates to :attr:`recent`, forget those below the
         GC round of its anchor."""
-        certs = getattr(cand, "certs", ())  # stand-ins in tests carry none
+        certs = cand.certs
         if not certs:
             return
         recent = self.recent
@@ -270,9 +276,11 @@ class LedgerCore:
                 # disk, so the head kept in memory must follow it before giving up.
                 result, _record = await write
                 self.height, self.root = h, result.state_root
+                self.last_round = cand.record.leader_round
                 self._remember(cand)
                 raise
             self.height, self.root = h, result.state_root
+            self.last_round = cand.record.leader_round
             self._remember(cand)
             self.last_applied_at = time.monotonic()
         self._after_commit(result)

@@ -42,7 +42,11 @@ def test_cancel_during_the_write_keeps_memory_equal_to_disk(tmp_path: Path) -> N
         return SimpleNamespace(state_root=new_root, receipts=[]), None
 
     core._write = slow_write  # type: ignore[method-assign]
-    cand: Any = SimpleNamespace(block=SimpleNamespace(height=core.height + 1))
+    cand: Any = SimpleNamespace(
+        block=SimpleNamespace(height=core.height + 1),
+        record=SimpleNamespace(leader_round=2),
+        certs=(),
+    )
     given = GivenOutcome(
         result=SimpleNamespace(height=core.height + 1),  # type: ignore[arg-type]
         encoded=([], []),
@@ -63,7 +67,7 @@ def test_cancel_during_the_write_keeps_memory_equal_to_disk(tmp_path: Path) -> N
     before = core.height
     try:
         asyncio.run(scenario())
-        assert (core.height, core.root) == (before + 1, new_root)
+        assert (core.height, core.root, core.last_round) == (before + 1, new_root, 2)
     finally:
         core.close()
         store.close()
