@@ -124,7 +124,7 @@ def cmd_up(args: argparse.Namespace) -> int:
                 setattr(args, name, value)
         _check_new(args)
         print(f"creating network in {args.dir}", file=sys.stderr)
-        create_network(
+        net = create_network(
             args.dir,
             base_port=args.base_port,
             metrics_base=args.metrics_base,
@@ -132,7 +132,6 @@ def cmd_up(args: argparse.Namespace) -> int:
             verify_workers=args.verify_workers,
             commit_rule=args.commit_rule,
         )
-        net = Network.load(args.dir)
     else:
         net = Network.load(args.dir)
         _check_existing(args, net)

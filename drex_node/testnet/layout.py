@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -158,13 +158,21 @@ def existing_network(directory: str | Path) -> Path | None:
 def remove_network(directory: str | Path) -> None:
     """Delete what create_network wrote in ``directory`` (keys, certificates, genesis, the
     nodes' configs, data and logs); other files in it are left alone."""
-    root = Path(directory)
-    for name in LAYOUT_ENTRIES:
+    _remove_entries(Path(directory), LAYOUT_ENTRIES)
+
+
+def _remove_entries(root: Path, names: Iterable[str], ignore_errors: bool = False) -> None:
+    """Delete the named entries of ``root`` (a symlink itself, not what it points to)."""
+    for name in names:
         p = root / name
-        if p.is_dir() and not p.is_symlink():
-            shutil.rmtree(p)
-        elif p.exists() or p.is_symlink():
-            p.unlink()
+        try:
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            elif p.exists() or p.is_symlink():
+                p.unlink()
+        except OSError:
+            if not ignore_errors:
+                raise
 
 
 def port_range_error(base: int, count: int, lowest: int = 1) -> str | None:
@@ -223,12 +231,8 @@ def _removed_on_error(root: Path) -> Iterator[None]:
         if fresh:
             shutil.rmtree(top, ignore_errors=True)
         else:
-            for name in LAYOUT_ENTRIES:
-                p = root / name
-                if name not in before and p.is_dir():
-                    shutil.rmtree(p, ignore_errors=True)
-                elif name not in before:
-                    p.unlink(missing_ok=True)
+            new = [n for n in LAYOUT_ENTRIES if n not in before]
+            _remove_entries(root, new, ignore_errors=True)
         raise
 
 
